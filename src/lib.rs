@@ -1,0 +1,11 @@
+//! rust-pi: a terminal coding agent.
+//!
+//! Layers, each importing only the ones below it (see docs/architecture.md):
+//! `cli` > `modes` > `commands` > `session` > `agent` > `tools` > `ai`.
+
+pub mod agent;
+pub mod ai;
+pub mod cli;
+pub mod modes;
+pub mod session;
+pub mod tools;

@@ -1,0 +1,4 @@
+mod ai;
+mod oneshot;
+mod session;
+mod tools;

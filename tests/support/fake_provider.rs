@@ -1,0 +1,1 @@
+//! Fake provider (see the ai helper).

@@ -1,0 +1,4 @@
+//! Test support: the fake provider server and helpers to run the built binary.
+#![allow(dead_code)]
+
+pub mod fake_provider;
