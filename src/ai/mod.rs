@@ -1,6 +1,7 @@
 //! Provider-agnostic messages and stream events, and the OpenAI, Anthropic and Google adapters.
 
 mod builder;
+mod catalog;
 mod error;
 mod event;
 mod model_ref;
@@ -9,6 +10,7 @@ mod sse;
 pub mod types;
 
 pub use builder::{MessageBuilder, parse_partial_json, parse_tool_arguments};
+pub use catalog::{Catalog, ModelCost, ModelInfo};
 pub use error::AiError;
 pub use event::{ClientOptions, CompletionRequest, DEFAULT_AZURE_API_VERSION, StreamEvent};
 pub use model_ref::{ModelRef, Provider, WireFormat};
