@@ -1,1 +1,0 @@
-//! Fake provider (see the ai helper).
