@@ -186,6 +186,15 @@ pub(super) fn error(status: u16, message: Option<&str>) -> Value {
     })
 }
 
+/// The payload of an in-stream `event: error` (it carries no request id).
+pub(super) fn stream_error(status: u16) -> Value {
+    let mut body = error(status, None);
+    if let Some(map) = body.as_object_mut() {
+        map.remove("request_id");
+    }
+    body
+}
+
 /// Checks `x-api-key` and `anthropic-version` the way api.anthropic.com does.
 pub(super) fn check_auth(
     api_key: Option<&str>,

@@ -161,7 +161,7 @@ impl Turn {
     }
 }
 
-/// A failure to inject. Stream faults (`DropMidStream`, `MalformedEvent`, `Stall`) apply to the
+/// A failure to inject. Stream faults (`DropMidStream`, `MalformedEvent`, `ErrorEvent`, `Stall`) apply to the
 /// streamed body of `turn` (a default long text when `None`); on a non-streaming request they
 /// apply to the JSON body the same way.
 #[derive(Clone, Debug, PartialEq)]
@@ -186,6 +186,11 @@ pub enum Fault {
     /// Sends the first events of the turn, then a `data:` line whose JSON is cut in half, then
     /// ends the response normally.
     MalformedEvent { turn: Option<Turn> },
+    /// Sends the first events of the turn, then the format's own in-stream error event for
+    /// status `code` (Anthropic `event: error`, e.g. `overloaded_error` for 529; OpenAI and
+    /// Gemini a `data:` line with their error document), then ends the response normally. A
+    /// non-streaming request gets the plain error status instead.
+    ErrorEvent { code: u16, turn: Option<Turn> },
     /// Sends `after_bytes` bytes, sends nothing for `for_ms` milliseconds with the connection
     /// open, then sends the rest.
     Stall {
@@ -219,6 +224,10 @@ impl Fault {
 
     pub fn malformed_event() -> Fault {
         Fault::MalformedEvent { turn: None }
+    }
+
+    pub fn error_event(code: u16) -> Fault {
+        Fault::ErrorEvent { code, turn: None }
     }
 
     pub fn stall(after_bytes: usize, for_ms: u64) -> Fault {
@@ -270,6 +279,7 @@ impl Fault {
         match &mut self {
             Fault::DropMidStream { turn, .. }
             | Fault::MalformedEvent { turn }
+            | Fault::ErrorEvent { turn, .. }
             | Fault::Stall { turn, .. } => *turn = Some(with),
             other => panic!("during applies to stream faults only, not {other:?}"),
         }

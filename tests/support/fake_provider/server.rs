@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::conn::ConnKill;
 use super::script::{Fault, Reply, Turn, default_fault_turn};
-use super::wire::{Frame, encode, malformed};
+use super::wire::{Frame, encode, interrupted, malformed};
 use super::{RecordedRequest, Wire, anthropic, gemini, openai};
 
 /// Everything the handler shares with the test's [`super::FakeProvider`] handle.
@@ -176,12 +176,12 @@ pub(super) async fn handle(
         stall: None,
     };
     match reply {
-        Reply::Turn(turn) => answer.deliver(&turn, false, plan),
+        Reply::Turn(turn) => answer.deliver(&turn, Ending::Normal, plan),
         Reply::Echo => {
             let text = recorded
                 .last_user_text()
                 .unwrap_or_else(|| "(no user text)".to_string());
-            answer.deliver(&Turn::default().text(text), false, plan)
+            answer.deliver(&Turn::default().text(text), Ending::Normal, plan)
         }
         Reply::Fault(Fault::Status {
             code,
@@ -209,7 +209,7 @@ pub(super) async fn handle(
             let turn = turn.unwrap_or_else(default_fault_turn);
             answer.deliver(
                 &turn,
-                false,
+                Ending::Normal,
                 Plan {
                     cut: Some(after_bytes),
                     ..plan
@@ -217,7 +217,15 @@ pub(super) async fn handle(
             )
         }
         Reply::Fault(Fault::MalformedEvent { turn }) => {
-            answer.deliver(&turn.unwrap_or_else(default_fault_turn), true, plan)
+            let turn = turn.unwrap_or_else(default_fault_turn);
+            answer.deliver(&turn, Ending::Malformed, plan)
+        }
+        Reply::Fault(Fault::ErrorEvent { code, turn }) if recorded.stream => {
+            let turn = turn.unwrap_or_else(default_fault_turn);
+            answer.deliver(&turn, Ending::ErrorEvent(code), plan)
+        }
+        Reply::Fault(Fault::ErrorEvent { code, .. }) => {
+            json_response(code, &error_body(route.wire, code, None, None), &[])
         }
         Reply::Fault(Fault::Stall {
             after_bytes,
@@ -226,7 +234,7 @@ pub(super) async fn handle(
         }) => {
             let turn = turn.unwrap_or_else(default_fault_turn);
             let stall = Some((after_bytes, Duration::from_millis(for_ms)));
-            answer.deliver(&turn, false, Plan { stall, ..plan })
+            answer.deliver(&turn, Ending::Normal, Plan { stall, ..plan })
         }
     }
 }
@@ -320,13 +328,22 @@ impl Answer<'_> {
         }
     }
 
-    fn deliver(&self, turn: &Turn, malformed_json: bool, plan: Plan) -> Response {
+    fn deliver(&self, turn: &Turn, ending: Ending, plan: Plan) -> Response {
+        let malformed_json = ending == Ending::Malformed;
         let (bytes, content_type) = match self.frames(turn) {
             Some(frames) => {
-                let frames = if malformed_json {
-                    malformed(&frames)
-                } else {
-                    frames
+                let frames = match ending {
+                    Ending::Normal => frames,
+                    Ending::Malformed => malformed(&frames),
+                    Ending::ErrorEvent(code) => {
+                        let error = match self.wire {
+                            Wire::Anthropic => {
+                                Frame::event("error", anthropic::stream_error(code).to_string())
+                            }
+                            wire => Frame::data(error_body(wire, code, None, None).to_string()),
+                        };
+                        interrupted(&frames, error)
+                    }
                 };
                 (
                     encode(&frames, self.wire == Wire::Gemini),
@@ -365,6 +382,16 @@ impl Answer<'_> {
     }
 }
 
+/// How a rendered turn ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Normal,
+    /// The first events, then one whose JSON is cut in half.
+    Malformed,
+    /// The first events, then the format's in-stream error event with this status's error.
+    ErrorEvent(u16),
+}
+
 /// How a body is sent: chunk size and delay, and an optional cut or stall at a byte offset.
 #[derive(Clone, Copy)]
 struct Plan {
@@ -401,8 +428,8 @@ impl Delivery {
         if self.pos >= end {
             self.done = true;
             if self.plan.cut.is_some() {
-                // Let hyper flush what it buffered: the error makes it close the connection at
-                // once, without finishing the body and without writing what is still queued.
+                // Give hyper a moment to write what it holds: on the error below it closes the
+                // connection at once and discards anything still buffered.
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             return self.plan.cut.map(|_| {

@@ -57,9 +57,15 @@ pub(super) fn encode(frames: &[Frame], crlf: bool) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// How many events of a turn come before an in-stream fault: enough to have started the
+/// message (and, for OpenAI and Gemini, streamed a first delta).
+fn lead(frames: &[Frame]) -> usize {
+    frames.len().saturating_sub(1).min(3)
+}
+
 /// The first events of a stream, then the next event with its JSON cut in half.
 pub(super) fn malformed(frames: &[Frame]) -> Vec<Frame> {
-    let keep = frames.len().saturating_sub(1).min(2);
+    let keep = lead(frames);
     let mut out: Vec<Frame> = frames[..keep].to_vec();
     if let Some(next) = frames.get(keep) {
         let mut cut = next.data.len() / 2;
@@ -71,5 +77,12 @@ pub(super) fn malformed(frames: &[Frame]) -> Vec<Frame> {
             data: next.data[..cut].to_string(),
         });
     }
+    out
+}
+
+/// The first events of a stream, then `error`; nothing after it.
+pub(super) fn interrupted(frames: &[Frame], error: Frame) -> Vec<Frame> {
+    let mut out: Vec<Frame> = frames[..lead(frames)].to_vec();
+    out.push(error);
     out
 }

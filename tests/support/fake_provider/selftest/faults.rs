@@ -228,3 +228,41 @@ async fn per_model_scripts_echo_and_exhaustion() {
         "ere"
     );
 }
+
+#[tokio::test]
+async fn error_events_interrupt_a_started_stream() {
+    let fake = FakeProvider::builder()
+        .reply(Fault::error_event(529))
+        .reply(Fault::error_event(500).during(Reply::turn().text("partial answer")))
+        .reply(Fault::error_event(503))
+        .start()
+        .await;
+    let got = send(
+        format!("{}/v1/messages", fake.base_url()),
+        &ANTHROPIC,
+        anthropic_body(true),
+    )
+    .await
+    .unwrap();
+    let events = got.events();
+    assert_eq!(events[0].0.as_deref(), Some("message_start"));
+    let (name, data) = events.last().unwrap();
+    assert_eq!(name.as_deref(), Some("error"));
+    let expected = json!({ "type": "error", "error": { "type": "overloaded_error", "message": "Overloaded" } });
+    assert_eq!(serde_json::from_str::<Value>(data).unwrap(), expected);
+
+    let url = format!("{}/v1/chat/completions", fake.base_url());
+    let data = send(url, &[BEARER], openai_body(true))
+        .await
+        .unwrap()
+        .data_json();
+    assert_eq!(data[1]["choices"][0]["delta"]["content"], "partial ");
+    assert_eq!(data.last().unwrap()["error"]["type"], "server_error");
+
+    let url = format!("{}/v1beta/models/g:generateContent", fake.base_url());
+    let got = send(url, &[GOOGLE], gemini_body()).await.unwrap();
+    assert_eq!(
+        (got.status, &got.json()["error"]["status"]),
+        (503, &json!("UNAVAILABLE"))
+    );
+}
