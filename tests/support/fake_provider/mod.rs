@@ -25,12 +25,21 @@
 //! - `…/models/{model}:streamGenerateContent?alt=sse` (CRLF-framed SSE; without `alt=sse` a JSON
 //!   array) and `…/models/{model}:generateContent`: Gemini (`x-goog-api-key` or `?key=`).
 //!
+//! A wrong or missing key gets the provider's real error: OpenAI 401 `invalid_api_key`, Azure
+//! 401, Anthropic 401 `authentication_error` (400 without `anthropic-version`), Gemini 400
+//! `API_KEY_INVALID` (403 `PERMISSION_DENIED` with no key at all).
+//!
+//! Faults ([`Fault`]): `status(code)` with `.retry_after(s)`, `.retry_after_ms(ms)`,
+//! `.message(..)` or `.body(json)`; `drop_mid_stream(bytes)`, `drop_before_body()`,
+//! `malformed_event()`, `error_event(code)` and `stall(bytes, ms)`, the stream ones breaking a
+//! default text turn or `.during(turn)`.
+//!
 //! Replies are served one per request, whatever the format: first from the queue of the
 //! requested model ([`FakeProviderBuilder::model_reply`]), then that model's standing reply
 //! ([`FakeProviderBuilder::model_always`]), then the shared queue, then the `when_empty` reply.
 //! With nothing left the server answers 500 with an error saying the script is exhausted.
 //! Requests refused for auth or bad JSON are recorded but consume no reply. Ids are stable:
-//! the n-th request (from 1) gets tool call ids `call_fake{n:04}x{i:02}` (OpenAI) and
+//! the n-th recorded request (from 1, refused ones included) gets tool call ids `call_fake{n:04}x{i:02}` (OpenAI) and
 //! `toolu_fake{n:04}x{i:02}` (Anthropic). A turn without usage reports 10 input and 5 output
 //! tokens.
 #![allow(
