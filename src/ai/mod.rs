@@ -2,9 +2,11 @@
 
 mod builder;
 mod catalog;
+mod convert;
 mod error;
 mod event;
 mod model_ref;
+mod openai;
 mod retry;
 mod sse;
 pub mod types;

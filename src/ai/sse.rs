@@ -57,12 +57,11 @@ impl SseParser {
         out
     }
 
-    /// Ends the input: a last event without its blank line is still dispatched.
+    /// Ends the input. An event whose lines are complete but lack the closing blank line is
+    /// still dispatched; an unfinished last line (the connection dropped mid-line) is discarded.
     pub fn finish(&mut self) -> Option<SseEvent> {
         let mut out = Vec::new();
-        if !self.line.is_empty() {
-            self.end_line(&mut out);
-        }
+        self.line.clear();
         self.after_cr = false;
         self.dispatch(&mut out);
         out.pop()
@@ -164,9 +163,9 @@ mod tests {
     }
 
     #[test]
-    fn event_without_data_is_dropped_and_last_event_flushed() {
+    fn event_without_data_is_dropped_and_partial_line_discarded() {
         assert_eq!(
-            parse_all(&[b"event: ping\n\ndata: [DONE]"]),
+            parse_all(&[b"event: ping\n\ndata: [DONE]\ndata: cut"]),
             vec![ev("", "[DONE]")]
         );
     }
