@@ -1,1 +1,188 @@
-//! tools layer.
+//! The tools a model can call: `read`, `write`, `edit`, `bash`, `grep`, `find`, `ls`.
+//!
+//! Parameter names are the pi coding agent's, so prompts and skills written for it work
+//! unchanged. Every failure comes back as a [`ToolOutput`] with `is_error` set and a message
+//! that tells the model how to fix its call; [`run_tool`] never panics and never returns `Err`.
+
+mod args;
+mod bash;
+mod bash_output;
+mod edit;
+mod edit_match;
+mod error;
+mod find;
+mod grep;
+mod ls;
+mod paths;
+mod read;
+mod truncate;
+mod walk;
+mod write;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::ai::types::{ContentBlock, ToolSpec, blocks_text};
+use error::ToolError;
+
+/// Limits and the directories the file tools may touch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolPolicy {
+    /// Relative paths resolve against it; bash runs in it.
+    pub cwd: PathBuf,
+    /// Directories besides `cwd` the file tools may touch (`--allow-path`).
+    pub allowed_roots: Vec<PathBuf>,
+    /// Most bytes of text one `read` call returns (`--max-file-read-bytes`).
+    pub max_file_read_bytes: u64,
+    /// Largest file `write` or `edit` will produce (`--max-file-write-bytes`).
+    pub max_file_write_bytes: u64,
+    /// Most bytes of output bash, grep, find and ls return (`--max-tool-output-bytes`).
+    pub max_tool_output_bytes: usize,
+    /// Bash timeout when the call gives none (`--bash-timeout-ms`, 0 = no timeout).
+    pub bash_timeout_ms: u64,
+}
+
+impl ToolPolicy {
+    pub const DEFAULT_MAX_FILE_READ_BYTES: u64 = 50 * 1024;
+    pub const DEFAULT_MAX_FILE_WRITE_BYTES: u64 = 10 * 1024 * 1024;
+    pub const DEFAULT_MAX_TOOL_OUTPUT_BYTES: usize = 50 * 1024;
+    pub const DEFAULT_BASH_TIMEOUT_MS: u64 = 120_000;
+
+    /// The default limits, rooted at `cwd`.
+    pub fn new(cwd: impl Into<PathBuf>) -> Self {
+        ToolPolicy {
+            cwd: cwd.into(),
+            allowed_roots: Vec::new(),
+            max_file_read_bytes: Self::DEFAULT_MAX_FILE_READ_BYTES,
+            max_file_write_bytes: Self::DEFAULT_MAX_FILE_WRITE_BYTES,
+            max_tool_output_bytes: Self::DEFAULT_MAX_TOOL_OUTPUT_BYTES,
+            bash_timeout_ms: Self::DEFAULT_BASH_TIMEOUT_MS,
+        }
+    }
+}
+
+/// Receives live output chunks (bash stdout and stderr, merged) while a tool runs.
+pub type OutputSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What one tool call runs with.
+#[derive(Clone)]
+pub struct ToolContext {
+    pub policy: Arc<ToolPolicy>,
+    /// Fires when the turn is cancelled; every tool then returns promptly.
+    pub cancel: CancellationToken,
+    pub on_output: Option<OutputSink>,
+}
+
+impl ToolContext {
+    pub fn new(policy: Arc<ToolPolicy>) -> Self {
+        ToolContext {
+            policy,
+            cancel: CancellationToken::new(),
+            on_output: None,
+        }
+    }
+}
+
+impl fmt::Debug for ToolContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolContext")
+            .field("policy", &self.policy)
+            .field("cancelled", &self.cancel.is_cancelled())
+            .field("on_output", &self.on_output.is_some())
+            .finish()
+    }
+}
+
+/// The result of one tool call, as it goes back to the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    pub content: Vec<ContentBlock>,
+    pub is_error: bool,
+    /// Display-only data (an edit's diff, where bash kept its full output); never sent to a model.
+    pub details: Option<Value>,
+}
+
+impl ToolOutput {
+    pub fn text(text: impl Into<String>) -> Self {
+        ToolOutput {
+            content: vec![ContentBlock::text(text)],
+            is_error: false,
+            details: None,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        ToolOutput {
+            is_error: true,
+            ..ToolOutput::text(text)
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// All text blocks joined by newlines.
+    pub fn text_content(&self) -> String {
+        blocks_text(&self.content)
+    }
+}
+
+/// Names of the built-in tools, in the order [`tool_specs`] lists them.
+pub const TOOL_NAMES: [&str; 7] = ["read", "write", "edit", "bash", "grep", "find", "ls"];
+
+/// The built-in tools as offered to a model.
+pub fn tool_specs() -> Vec<ToolSpec> {
+    args::specs()
+}
+
+/// Runs one tool call. Unknown tools, bad arguments, refused paths, failures and cancellation
+/// all come back as an error output the model can act on.
+pub async fn run_tool(name: &str, arguments: &Value, ctx: &ToolContext) -> ToolOutput {
+    if ctx.cancel.is_cancelled() {
+        return ToolError::Cancelled.into();
+    }
+    tracing::debug!(tool = name, "running tool");
+    let result = if name == "bash" {
+        // bash watches the token itself: it has a process group to kill first.
+        dispatch(name, arguments, ctx).await
+    } else {
+        tokio::select! {
+            biased;
+            () = ctx.cancel.cancelled() => Err(ToolError::Cancelled),
+            r = dispatch(name, arguments, ctx) => r,
+        }
+    };
+    result.unwrap_or_else(ToolOutput::from)
+}
+
+async fn dispatch(
+    name: &str,
+    arguments: &Value,
+    ctx: &ToolContext,
+) -> Result<ToolOutput, ToolError> {
+    match name {
+        "read" => read::run(args::parse(name, arguments)?, ctx).await,
+        "write" => write::run(args::parse(name, arguments)?, ctx).await,
+        "edit" => edit::run(args::parse(name, arguments)?, ctx).await,
+        "bash" => bash::run(args::parse(name, arguments)?, ctx).await,
+        "grep" => grep::run(args::parse(name, arguments)?, ctx).await,
+        "find" => find::run(args::parse(name, arguments)?, ctx).await,
+        "ls" => ls::run(args::parse(name, arguments)?, ctx).await,
+        other => Err(ToolError::Invalid(format!(
+            "Unknown tool `{other}`. The available tools are: {}.",
+            TOOL_NAMES.join(", ")
+        ))),
+    }
+}
+
+impl From<ToolError> for ToolOutput {
+    fn from(e: ToolError) -> Self {
+        ToolOutput::error(e.to_string())
+    }
+}
