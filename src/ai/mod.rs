@@ -1,5 +1,6 @@
 //! Provider-agnostic messages and stream events, and the OpenAI, Anthropic and Google adapters.
 
+mod anthropic;
 mod builder;
 mod catalog;
 mod convert;
