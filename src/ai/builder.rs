@@ -56,19 +56,17 @@ impl MessageBuilder {
                     signature: None,
                 }),
             },
-            StreamEvent::ThinkingSignature { signature: sig } => {
-                let last_thinking = content.iter_mut().rev().find_map(|b| match b {
-                    ContentBlock::Thinking { signature, .. } => Some(signature),
-                    _ => None,
-                });
-                match last_thinking {
-                    Some(signature) => signature.get_or_insert_default().push_str(sig),
-                    None => content.push(ContentBlock::Thinking {
-                        thinking: String::new(),
-                        signature: Some(sig.clone()),
-                    }),
+            // A signature belongs to the thinking block just streamed; without one (Gemini
+            // signs answer parts) it starts an empty thinking block before the next part.
+            StreamEvent::ThinkingSignature { signature: sig } => match content.last_mut() {
+                Some(ContentBlock::Thinking { signature, .. }) => {
+                    signature.get_or_insert_default().push_str(sig)
                 }
-            }
+                _ => content.push(ContentBlock::Thinking {
+                    thinking: String::new(),
+                    signature: Some(sig.clone()),
+                }),
+            },
             StreamEvent::ToolCallStart { index, id, name } => {
                 content.push(ContentBlock::ToolCall {
                     id: id.clone(),

@@ -6,6 +6,7 @@ mod catalog;
 mod convert;
 mod error;
 mod event;
+mod google;
 mod model_ref;
 mod openai;
 mod retry;
