@@ -1,1 +1,25 @@
-//! session layer.
+//! The session store: an append-only JSONL tree in pi's session format (version 3), see
+//! docs/session-format.md. Opening a file scans it once into a compact index (id, parent,
+//! where each line is); message bodies are read back only for the entries an operation needs.
+
+mod context;
+mod convert;
+mod entry;
+mod error;
+mod id;
+mod index;
+mod kinds;
+mod lenient;
+mod load;
+mod lock;
+mod scan;
+mod store;
+
+pub use context::SessionContext;
+pub use entry::EntryData;
+pub use error::{LoadWarning, SessionError};
+pub use id::{new_entry_id, new_session_id, now_iso};
+pub use kinds::{ALIAS_CUSTOM_TYPE, EntryKind, HEAD_CUSTOM_TYPE, Role};
+pub use lock::{LockHolder, LockOptions, lock_holder, lock_path};
+pub use scan::{SessionFormat, SessionHeader};
+pub use store::SessionStore;

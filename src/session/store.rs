@@ -1,0 +1,448 @@
+//! `SessionStore`: an open session file (or an in-memory one for `--no-session`). It keeps only
+//! the index in memory; each append is one locked `write` of one line at the end of the file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::entry::{EntryData, render_line};
+use super::error::{LoadWarning, SessionError};
+use super::id;
+use super::index::{Index, LinePlace};
+use super::load::{self, Tail};
+use super::lock::{self, LockOptions};
+use super::scan::{self, SessionFormat, SessionHeader};
+use crate::ai::types::{Message, ThinkingLevel};
+
+/// An open session.
+pub struct SessionStore {
+    pub(super) backend: Backend,
+    /// The path shown in messages (`<in-memory session>` without a file).
+    pub(super) label: PathBuf,
+    pub(super) header: SessionHeader,
+    pub(super) index: Index,
+    pub(super) head: Option<u32>,
+    pub(super) tail: Tail,
+    pub(super) lock: LockOptions,
+}
+
+pub(super) enum Backend {
+    File(FileBackend),
+    /// The lines of an in-memory session, header included, exactly as a file would hold them.
+    Memory(Vec<u8>),
+}
+
+pub(super) struct FileBackend {
+    pub path: PathBuf,
+    pub file: File,
+    pub writable: bool,
+    /// (device, inode) of the open file, to notice a file replaced by another process.
+    pub identity: Option<(u64, u64)>,
+}
+
+#[derive(Serialize)]
+struct HeaderLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    version: u32,
+    id: &'a str,
+    timestamp: &'a str,
+    cwd: &'a str,
+}
+
+/// The header line of a new session, `\n` included.
+pub(crate) fn header_line(session_id: &str, cwd: &Path) -> Vec<u8> {
+    let cwd = cwd.to_string_lossy();
+    let mut line = serde_json::to_vec(&HeaderLine {
+        kind: "session",
+        version: 3,
+        id: session_id,
+        timestamp: &id::now_iso(),
+        cwd: &cwd,
+    })
+    .unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
+fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Opens `path` for reading and appending, read-only if we may not write it.
+fn open_file(path: &Path) -> Result<(File, bool), SessionError> {
+    match OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+    {
+        Ok(f) => Ok((f, true)),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.exists() => {
+            let f =
+                File::open(path).map_err(|e| SessionError::io(path, "open the session file", e))?;
+            Ok((f, false))
+        }
+        Err(e) => Err(SessionError::io(path, "open the session file", e)),
+    }
+}
+
+impl SessionStore {
+    /// Opens (or creates, with its parent directories and a v3 header) the session at `path`.
+    /// Problems that do not stop loading (a torn last line, a malformed line, ...) come back
+    /// as warnings.
+    pub fn open(
+        path: &Path,
+        cwd: &Path,
+        lock: LockOptions,
+    ) -> Result<(SessionStore, Vec<LoadWarning>), SessionError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)
+                .map_err(|e| SessionError::io(parent, "create the session directory", e))?;
+        }
+        let (file, writable) = open_file(path)?;
+        let meta = file
+            .metadata()
+            .map_err(|e| SessionError::io(path, "read the session file", e))?;
+        if meta.len() == 0 && writable {
+            let _guard = lock::acquire(path, lock)?;
+            let len = file
+                .metadata()
+                .map_err(|e| SessionError::io(path, "read the session file", e))?
+                .len();
+            if len == 0 {
+                (&file)
+                    .write_all(&header_line(&id::new_session_id(), cwd))
+                    .map_err(|e| SessionError::io(path, "write the session header", e))?;
+            }
+        }
+        let loaded = load::load(&file, path)?;
+        let store = SessionStore {
+            backend: Backend::File(FileBackend {
+                path: path.to_path_buf(),
+                identity: identity(&meta),
+                file,
+                writable,
+            }),
+            label: path.to_path_buf(),
+            header: loaded.header,
+            head: loaded.index.default_head(),
+            index: loaded.index,
+            tail: loaded.tail,
+            lock,
+        };
+        Ok((store, loaded.warnings))
+    }
+
+    /// A session kept in memory only (`--no-session`).
+    pub fn in_memory(cwd: &Path) -> SessionStore {
+        let header = header_line(&id::new_session_id(), cwd);
+        let line = &header[..header.len() - 1];
+        let parsed = scan::parse_header(line).unwrap_or(SessionHeader {
+            format: SessionFormat::PiV3,
+            id: String::new(),
+            version: 3,
+            timestamp: String::new(),
+            cwd: cwd.to_string_lossy().into_owned(),
+            parent_session: None,
+            first_line_is_entry: false,
+        });
+        let tail = Tail {
+            len: header.len() as u64,
+            scanned: header.len() as u64,
+            lines: 1,
+            ends_with_newline: true,
+        };
+        SessionStore {
+            backend: Backend::Memory(header),
+            label: PathBuf::from("<in-memory session>"),
+            header: parsed,
+            index: Index::default(),
+            head: None,
+            tail,
+            lock: LockOptions::default(),
+        }
+    }
+
+    /// The session file, `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::File(f) => Some(&f.path),
+            Backend::Memory(_) => None,
+        }
+    }
+
+    /// The header (line 1) of the session.
+    pub fn header(&self) -> &SessionHeader {
+        &self.header
+    }
+
+    /// The id of the active head; `None` for an empty session.
+    pub fn head(&self) -> Option<&str> {
+        self.head.map(|h| &*self.index.node(h).id)
+    }
+
+    /// Entries in the session (every entry line except the header).
+    pub fn entry_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the session holds an entry with this id.
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.get(id).is_some()
+    }
+
+    pub fn append_message(&mut self, msg: &Message) -> Result<String, SessionError> {
+        self.append(EntryData::Message {
+            message: msg.clone(),
+        })
+    }
+
+    pub fn append_model_change(
+        &mut self,
+        provider: &str,
+        model_id: &str,
+    ) -> Result<String, SessionError> {
+        self.append(EntryData::ModelChange {
+            provider: provider.to_string(),
+            model_id: model_id.to_string(),
+        })
+    }
+
+    pub fn append_thinking_level(&mut self, level: ThinkingLevel) -> Result<String, SessionError> {
+        self.append(EntryData::ThinkingLevelChange {
+            thinking_level: level,
+        })
+    }
+
+    /// Records a compaction: later contexts send `summary`, then the messages from
+    /// `first_kept_entry_id` on.
+    pub fn append_compaction(
+        &mut self,
+        summary: &str,
+        first_kept_entry_id: &str,
+        tokens_before: u64,
+    ) -> Result<String, SessionError> {
+        if !self.contains(first_kept_entry_id) {
+            return Err(self.unknown(first_kept_entry_id));
+        }
+        self.append(EntryData::Compaction {
+            summary: summary.to_string(),
+            first_kept_entry_id: first_kept_entry_id.to_string(),
+            tokens_before,
+            details: None,
+        })
+    }
+
+    /// Appends any entry as a child of the head and moves the head to it.
+    pub fn append(&mut self, data: EntryData) -> Result<String, SessionError> {
+        let parent = self.head().map(str::to_string);
+        let id = self.append_line(&data, parent.as_deref())?;
+        self.head = self.index.get(&id);
+        Ok(id)
+    }
+
+    pub(super) fn unknown(&self, id: &str) -> SessionError {
+        SessionError::UnknownEntry {
+            path: self.label.clone(),
+            id: id.to_string(),
+        }
+    }
+
+    /// Writes one entry line with parent `parent_id` (which must exist) and indexes it; the
+    /// head is left to the caller. Returns the new id.
+    pub(super) fn append_line(
+        &mut self,
+        data: &EntryData,
+        parent_id: Option<&str>,
+    ) -> Result<String, SessionError> {
+        if self.header.format == SessionFormat::LegacyV1 {
+            return Err(SessionError::LegacyReadOnly {
+                path: self.label.clone(),
+            });
+        }
+        let head_id = self.head().map(str::to_string);
+        let file = match &self.backend {
+            Backend::File(f) => Some((f.path.clone(), f.writable)),
+            Backend::Memory(_) => None,
+        };
+        let _guard = match file {
+            Some((path, writable)) => {
+                if !writable {
+                    return Err(SessionError::io(
+                        &path,
+                        "append to the session file",
+                        std::io::ErrorKind::PermissionDenied.into(),
+                    ));
+                }
+                let guard = lock::acquire(&path, self.lock)?;
+                self.refresh(head_id.as_deref())?;
+                Some(guard)
+            }
+            None => None,
+        };
+        if let Some(p) = parent_id
+            && self.index.get(p).is_none()
+        {
+            return Err(self.unknown(p));
+        }
+        let id = id::new_entry_id(|c| self.index.by_id.contains_key(c));
+        let rendered = render_line(data, &id, parent_id, &id::now_iso()).map_err(|e| {
+            SessionError::Invalid {
+                path: self.label.clone(),
+                detail: format!("cannot serialize the entry: {e}"),
+            }
+        })?;
+        let scanned = scan::scan_line(SessionFormat::PiV3, &rendered[..rendered.len() - 1])
+            .map_err(|e| SessionError::Invalid {
+                path: self.label.clone(),
+                detail: format!("the new entry does not read back: {e}"),
+            })?;
+        // Never glue onto a torn last line: finish it with a newline first (still an append).
+        let prefix = usize::from(!self.tail.ends_with_newline);
+        let mut buf = Vec::with_capacity(prefix + rendered.len());
+        if prefix == 1 {
+            buf.push(b'\n');
+        }
+        buf.extend_from_slice(&rendered);
+        match &mut self.backend {
+            Backend::File(f) => (&f.file)
+                .write_all(&buf)
+                .map_err(|e| SessionError::io(&f.path, "append to the session file", e))?,
+            Backend::Memory(m) => m.extend_from_slice(&buf),
+        }
+        let offset = self.tail.len + prefix as u64;
+        if self.tail.scanned < self.tail.len {
+            // The torn fragment became a (malformed) line of its own.
+            self.tail.lines += 1;
+        }
+        let line = self.tail.lines + 1;
+        let mut warnings = Vec::new();
+        let at = LinePlace {
+            offset,
+            len: rendered.len() - 1,
+            line,
+        };
+        self.index
+            .add(scanned, at, false, &self.label, &mut warnings);
+        self.tail = Tail {
+            len: offset + rendered.len() as u64,
+            scanned: offset + rendered.len() as u64,
+            lines: line,
+            ends_with_newline: true,
+        };
+        Ok(id)
+    }
+
+    /// Catches up with the file under the lock: reads entries other processes appended, or
+    /// reloads if the file was replaced or shrank. Keeps our head.
+    fn refresh(&mut self, head_id: Option<&str>) -> Result<(), SessionError> {
+        let Backend::File(f) = &self.backend else {
+            return Ok(());
+        };
+        let meta = fs::metadata(&f.path).map_err(|e| SessionError::Invalid {
+            path: f.path.clone(),
+            detail: format!(
+                "the session file went away while open ({e}); restart to start a new one"
+            ),
+        })?;
+        if identity(&meta) != f.identity || meta.len() < self.tail.len {
+            return self.reload(head_id);
+        }
+        if meta.len() > self.tail.len {
+            let mut warnings = Vec::new();
+            load::scan_from(
+                &f.file,
+                &f.path,
+                self.header.format,
+                &mut self.tail,
+                &mut self.index,
+                false,
+                &mut warnings,
+            )
+            .map_err(|e| SessionError::io(&f.path, "read the session file", e))?;
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+        }
+        Ok(())
+    }
+
+    fn reload(&mut self, head_id: Option<&str>) -> Result<(), SessionError> {
+        let Backend::File(f) = &self.backend else {
+            return Ok(());
+        };
+        let path = f.path.clone();
+        tracing::info!(path = %path.display(), "session file replaced or truncated; reloading");
+        let (file, writable) = open_file(&path)?;
+        let meta = file
+            .metadata()
+            .map_err(|e| SessionError::io(&path, "read the session file", e))?;
+        let loaded = load::load(&file, &path)?;
+        for w in &loaded.warnings {
+            tracing::warn!("{w}");
+        }
+        self.backend = Backend::File(FileBackend {
+            path,
+            file,
+            writable,
+            identity: identity(&meta),
+        });
+        self.header = loaded.header;
+        self.index = loaded.index;
+        self.tail = loaded.tail;
+        self.head = head_id
+            .and_then(|id| self.index.get(id))
+            .or_else(|| self.index.default_head());
+        Ok(())
+    }
+
+    /// The bytes of entry `i`'s line (without `\n`).
+    pub(super) fn entry_bytes(&self, i: u32) -> Result<Vec<u8>, SessionError> {
+        let node = self.index.node(i);
+        self.read_range(node.offset, node.len as usize, u64::from(node.line))
+    }
+
+    /// `len` bytes at `offset` of the backing file or buffer.
+    pub(super) fn read_range(
+        &self,
+        offset: u64,
+        len: usize,
+        line: u64,
+    ) -> Result<Vec<u8>, SessionError> {
+        match &self.backend {
+            Backend::File(f) => {
+                let mut buf = vec![0u8; len];
+                load::read_exact_at(&f.file, &mut buf, offset).map_err(|e| {
+                    SessionError::CorruptEntry {
+                        path: f.path.clone(),
+                        line,
+                        detail: format!("cannot read it back: {e}"),
+                    }
+                })?;
+                Ok(buf)
+            }
+            Backend::Memory(m) => {
+                let start = usize::try_from(offset).unwrap_or(usize::MAX);
+                m.get(start..start.saturating_add(len))
+                    .map(<[u8]>::to_vec)
+                    .ok_or_else(|| SessionError::CorruptEntry {
+                        path: self.label.clone(),
+                        line,
+                        detail: "out of range".into(),
+                    })
+            }
+        }
+    }
+}
