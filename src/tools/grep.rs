@@ -63,7 +63,8 @@ struct Found {
 
 impl Found {
     fn full(&self, q: &Query) -> bool {
-        self.matches >= q.limit || self.bytes > q.max_bytes
+        // `bytes` counts a newline per line, so past `max_bytes + 1` the joined text is over.
+        self.matches >= q.limit || self.bytes > q.max_bytes.saturating_add(1)
     }
 }
 
@@ -187,7 +188,7 @@ impl Sink for Collector<'_> {
 
     fn context(&mut self, _: &Searcher, c: &SinkContext<'_>) -> Result<bool, io::Error> {
         self.push('-', c.line_number(), c.bytes());
-        Ok(!self.cancel.is_cancelled() && self.found.bytes <= self.q.max_bytes)
+        Ok(!self.cancel.is_cancelled() && self.found.bytes <= self.q.max_bytes.saturating_add(1))
     }
 
     fn context_break(&mut self, _: &Searcher) -> Result<bool, io::Error> {
