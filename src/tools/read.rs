@@ -232,7 +232,7 @@ fn count_rest(
 impl TextRead {
     fn into_output(self, window: &Window, shown: &str, max_bytes: usize) -> ToolOutput {
         let total = self.total_lines;
-        if total == 0 && window.start <= 1 {
+        if total == 0 {
             return ToolOutput::text("(empty file)");
         }
         if self.shown_lines == 0 {
