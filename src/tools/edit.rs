@@ -20,6 +20,11 @@ pub(crate) async fn run(args: EditArgs, ctx: &ToolContext) -> Result<ToolOutput,
             "{shown} is a directory; edit works on files."
         )));
     }
+    if !meta.is_file() {
+        return Err(ToolError::Invalid(format!(
+            "{shown} is not a regular file; edit works on files."
+        )));
+    }
     let max = ctx.policy.max_file_write_bytes;
     if meta.len() > max {
         return Err(ToolError::Invalid(format!(

@@ -70,7 +70,8 @@ fn collect(
 ) -> Result<(Vec<String>, bool), ToolError> {
     let mut found = Vec::new();
     let mut limit_hit = false;
-    for entry in walk::walker(&root.path, None)?.build() {
+    let include_hidden = walk::names_hidden(glob.glob().glob());
+    for entry in walk::walker(&root.path, None, include_hidden)?.build() {
         if cancel.is_cancelled() {
             return Err(ToolError::Cancelled);
         }

@@ -95,7 +95,8 @@ fn search(
         );
         return Ok(found);
     }
-    for entry in walk::walker(&root.path, glob)?.build() {
+    let include_hidden = glob.is_some_and(walk::names_hidden);
+    for entry in walk::walker(&root.path, glob, include_hidden)?.build() {
         if cancel.is_cancelled() {
             return Err(ToolError::Cancelled);
         }

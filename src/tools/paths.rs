@@ -23,7 +23,7 @@ pub(crate) fn resolve(policy: &ToolPolicy, raw: &str) -> Result<PathBuf, ToolErr
                 .into(),
         ));
     }
-    let cwd = normalize(&absolute(&policy.cwd, &policy.cwd));
+    let cwd = normalize(&std::path::absolute(&policy.cwd).unwrap_or_else(|_| policy.cwd.clone()));
     let lexical = normalize(&absolute(&cwd, &expand_home(raw)));
     let real = real_path(&lexical);
     let roots = roots(policy, &cwd);

@@ -60,6 +60,11 @@ fn read_file(
             "{shown} is a directory, not a file. Use ls to list it."
         )));
     }
+    if !meta.is_file() {
+        return Err(ToolError::Invalid(format!(
+            "{shown} is not a regular file (a device, socket or pipe); read only reads files."
+        )));
+    }
     let mut reader = BufReader::with_capacity(64 * 1024, File::open(path).map_err(io)?);
     let first = reader.fill_buf().map_err(io)?;
     if let Some(mime) = image_mime(first) {

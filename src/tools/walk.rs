@@ -35,11 +35,25 @@ pub(crate) async fn search_root(
     })
 }
 
-/// A walker over `root`; `glob` (rg's `-g`) keeps only the files it matches.
-pub(crate) fn walker(root: &Path, glob: Option<&str>) -> Result<WalkBuilder, ToolError> {
+/// True when a glob names hidden entries itself (`.env`, `.github/**`): then the walk must
+/// not skip them.
+pub(crate) fn names_hidden(pattern: &str) -> bool {
+    pattern
+        .split('/')
+        .any(|seg| seg.starts_with('.') && seg != "." && seg != "..")
+}
+
+/// A walker over `root`; `glob` (rg's `-g`) keeps only the files it matches. Hidden entries are
+/// skipped unless `include_hidden`; `.git` always is.
+pub(crate) fn walker(
+    root: &Path,
+    glob: Option<&str>,
+    include_hidden: bool,
+) -> Result<WalkBuilder, ToolError> {
     let mut builder = WalkBuilder::new(root);
     builder
-        .hidden(true)
+        .hidden(!include_hidden)
+        .filter_entry(|e| e.file_name() != ".git")
         .ignore(true)
         .git_ignore(true)
         .git_global(true)
@@ -101,6 +115,15 @@ pub(crate) fn finish_listing(lines: &[String], max_bytes: usize, mut notes: Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_names_in_globs() {
+        assert!(names_hidden(".env"));
+        assert!(names_hidden("**/.github/*.yml"));
+        assert!(!names_hidden("./src/*.rs"));
+        assert!(!names_hidden("../*.rs"));
+        assert!(!names_hidden("*.rs"));
+    }
 
     #[test]
     fn relative_paths_use_slashes() {

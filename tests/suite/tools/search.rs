@@ -106,6 +106,13 @@ async fn find_globs_respect_gitignore_and_hidden() {
     );
     let text = fx.ok("find", json!({"pattern": "src"})).await;
     assert_eq!(text, "src/");
+    // A pattern that names hidden entries finds them.
+    let text = fx.ok("find", json!({"pattern": ".hidden/*.rs"})).await;
+    assert_eq!(text, ".hidden/secret.rs");
+    let text = fx
+        .ok("grep", json!({"pattern": "hello", "glob": ".hidden/**"}))
+        .await;
+    assert_eq!(text, ".hidden/secret.rs:1: hello hidden");
 }
 
 #[tokio::test]
