@@ -175,11 +175,7 @@ pub fn parse_partial_json(text: &str) -> Option<Value> {
             '"' => in_string = true,
             '{' => stack.push('}'),
             '[' => stack.push(']'),
-            '}' | ']' => {
-                if stack.pop() != Some(c) {
-                    return None;
-                }
-            }
+            '}' | ']' if stack.pop() != Some(c) => return None,
             _ => {}
         }
     }

@@ -19,11 +19,6 @@ pub fn same_origin(message: &AssistantMessage, model: &ModelRef) -> bool {
         && message.provider == model.provider.as_str()
 }
 
-/// Whether an assistant message carries anything worth sending back.
-pub fn is_empty_assistant(message: &AssistantMessage) -> bool {
-    message.content.is_empty()
-}
-
 /// A JSON number field as `u64` (missing, negative or non-numeric is 0).
 pub fn u64_at(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)

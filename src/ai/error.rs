@@ -15,6 +15,9 @@ pub enum AiError {
     #[error("{var} is not set: export it or pick another --model")]
     MissingApiKey { var: &'static str },
 
+    #[error("{var} contains characters not allowed in an HTTP header: check its value")]
+    InvalidApiKey { var: &'static str },
+
     #[error(
         "azure needs its deployment URL: pass --api-base https://RESOURCE.openai.azure.com/openai/deployments/DEPLOYMENT"
     )]

@@ -101,8 +101,6 @@ pub struct ClientOptions {
     pub retry_jitter: bool,
     /// `--fallback-model a,b`: tried in order when retries are exhausted.
     pub fallback_models: Vec<ModelRef>,
-    /// First backoff delay (doubles each retry, capped at 30 s). Not a CLI flag; tests lower it.
-    pub retry_initial_delay_ms: u64,
 }
 
 /// The Azure OpenAI `api-version` used when none is given.
@@ -118,7 +116,6 @@ impl Default for ClientOptions {
             retry_budget_ms: 60_000,
             retry_jitter: true,
             fallback_models: Vec::new(),
-            retry_initial_delay_ms: 1_000,
         }
     }
 }

@@ -23,7 +23,7 @@ pub struct Decoder {
 
 /// Merges a usage object (message_start has all counts, message_delta the updated ones).
 fn merge_usage(into: &mut Usage, u: &Value) {
-    let mut set = |field: &mut u64, key: &str| {
+    let set = |field: &mut u64, key: &str| {
         if let Some(n) = u.get(key).and_then(Value::as_u64) {
             *field = n;
         }
@@ -136,10 +136,8 @@ impl Decoder {
                     _ => {}
                 }
             }
-            "content_block_stop" => {
-                if self.open_tools.remove(&index) {
-                    out.push(StreamEvent::ToolCallEnd { index });
-                }
+            "content_block_stop" if self.open_tools.remove(&index) => {
+                out.push(StreamEvent::ToolCallEnd { index });
             }
             "message_delta" => {
                 if let Some(r) = v.get("delta").and_then(|d| str_at(d, "stop_reason")) {

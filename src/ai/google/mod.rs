@@ -6,4 +6,3 @@ mod schema;
 
 pub use decode::{Decoder, decode_response};
 pub use request::body;
-pub use schema::reduce as reduce_schema;

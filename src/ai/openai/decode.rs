@@ -145,7 +145,7 @@ impl Decoder {
                 },
             };
             let function = call.get("function");
-            if !self.open_calls.contains_key(&index) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.open_calls.entry(index) {
                 let id = id
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("call_{}", uuid::Uuid::now_v7().simple()));
@@ -153,7 +153,7 @@ impl Decoder {
                     .and_then(|f| str_at(f, "name"))
                     .unwrap_or_default()
                     .to_string();
-                self.open_calls.insert(index, id.clone());
+                slot.insert(id.clone());
                 self.seen_calls = self.seen_calls.max(index + 1);
                 out.push(StreamEvent::ToolCallStart { index, id, name });
             }

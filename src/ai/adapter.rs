@@ -1,0 +1,74 @@
+//! Dispatch over the three wire formats: request bodies, stream decoders, whole responses.
+
+use serde_json::Value;
+
+use super::catalog::ModelInfo;
+use super::error::AiError;
+use super::event::{CompletionRequest, StreamEvent};
+use super::model_ref::{ModelRef, WireFormat};
+use super::{anthropic, google, openai};
+
+/// The request body for `model` in its provider's format.
+pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>) -> Value {
+    match model.provider.wire_format() {
+        WireFormat::OpenAiCompletions => openai::body(model, req, info),
+        WireFormat::AnthropicMessages => anthropic::body(model, req, info),
+        WireFormat::GoogleGenerativeAi => google::body(model, req, info),
+    }
+}
+
+/// A stream decoder of one of the formats.
+#[derive(Debug)]
+pub enum Decoder {
+    OpenAi(openai::Decoder),
+    Anthropic(anthropic::Decoder),
+    Google(google::Decoder),
+}
+
+impl Decoder {
+    pub fn new(model: &ModelRef) -> Self {
+        let p = model.provider.as_str();
+        match model.provider.wire_format() {
+            WireFormat::OpenAiCompletions => Decoder::OpenAi(openai::Decoder::new(p)),
+            WireFormat::AnthropicMessages => Decoder::Anthropic(anthropic::Decoder::new(p)),
+            WireFormat::GoogleGenerativeAi => Decoder::Google(google::Decoder::new(p)),
+        }
+    }
+
+    /// Decodes the `data` of one SSE event.
+    pub fn on_data(&mut self, data: &str, out: &mut Vec<StreamEvent>) -> Result<(), AiError> {
+        match self {
+            Decoder::OpenAi(d) => d.on_data(data, out),
+            Decoder::Anthropic(d) => d.on_data(data, out),
+            Decoder::Google(d) => d.on_data(data, out),
+        }
+    }
+
+    /// The byte stream ended: emits `Done`, or says the response was cut short.
+    pub fn on_eof(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), AiError> {
+        match self {
+            Decoder::OpenAi(d) => d.on_eof(out),
+            Decoder::Anthropic(d) => d.on_eof(out),
+            Decoder::Google(d) => d.on_eof(out),
+        }
+    }
+
+    /// Whether the response is complete (the rest of the stream can be ignored).
+    pub fn is_done(&self) -> bool {
+        match self {
+            Decoder::OpenAi(d) => d.is_done(),
+            Decoder::Anthropic(d) => d.is_done(),
+            Decoder::Google(d) => d.is_done(),
+        }
+    }
+}
+
+/// The events of a whole, non-streamed response body.
+pub fn decode_response(model: &ModelRef, body: &str) -> Result<Vec<StreamEvent>, AiError> {
+    let p = model.provider.as_str();
+    match model.provider.wire_format() {
+        WireFormat::OpenAiCompletions => openai::decode_response(p, body),
+        WireFormat::AnthropicMessages => anthropic::decode_response(p, body),
+        WireFormat::GoogleGenerativeAi => google::decode_response(p, body),
+    }
+}

@@ -1,0 +1,377 @@
+//! One request as a stream of events: sends it, decodes the response, retries retryable
+//! failures before any output, then moves on to the fallback models.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use tokio_util::sync::CancellationToken;
+
+use super::adapter::{self, Decoder};
+use super::catalog::Catalog;
+use super::convert::error_message_from_body;
+use super::error::AiError;
+use super::event::{ClientOptions, CompletionRequest, StreamEvent};
+use super::http::describe;
+use super::model_ref::{ModelRef, Provider};
+use super::retry::{RetryState, parse_retry_after, random_unit};
+use super::route;
+use super::sse::SseParser;
+use super::types::now_ms;
+
+type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// The events of one response, with retries and fallbacks inside.
+pub type AssistantStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, AiError>> + Send>>;
+
+/// Everything a request needs, owned, so the stream outlives the borrow of the client.
+pub struct Driver {
+    pub http: reqwest::Client,
+    pub opts: ClientOptions,
+    pub catalog: Arc<Catalog>,
+    pub req: CompletionRequest,
+    pub cancel: CancellationToken,
+    /// The primary model, then the fallbacks.
+    pub models: Vec<ModelRef>,
+    pub retry_initial_delay_ms: u64,
+    current: usize,
+    retry: RetryState,
+    phase: Phase,
+    pending: VecDeque<Result<StreamEvent, AiError>>,
+    content_seen: bool,
+}
+
+enum Phase {
+    Connect { delay_ms: u64 },
+    Streaming(Box<Active>),
+    Finished,
+}
+
+/// Cancellation and the request timeout around one await.
+struct Guard {
+    cancel: CancellationToken,
+    timeout: Option<Duration>,
+    timeout_error: AiError,
+}
+
+impl Guard {
+    /// Awaits `fut` unless the request is cancelled or the timeout passes first.
+    async fn run<T>(&self, fut: impl Future<Output = T>) -> Result<T, AiError> {
+        let limited = async {
+            match self.timeout {
+                Some(t) => tokio::time::timeout(t, fut)
+                    .await
+                    .map_err(|_| self.timeout_error.clone()),
+                None => Ok(fut.await),
+            }
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => Err(AiError::Cancelled),
+            r = limited => r,
+        }
+    }
+}
+
+struct Active {
+    body: ByteStream,
+    sse: SseParser,
+    decoder: Decoder,
+}
+
+enum Opened {
+    Stream(Box<Active>),
+    Whole(Vec<StreamEvent>),
+}
+
+impl Driver {
+    pub fn new(
+        http: reqwest::Client,
+        opts: ClientOptions,
+        catalog: Arc<Catalog>,
+        req: CompletionRequest,
+        cancel: CancellationToken,
+        models: Vec<ModelRef>,
+        retry_initial_delay_ms: u64,
+    ) -> Self {
+        let retry = RetryState::new(
+            opts.max_retries,
+            opts.retry_budget_ms,
+            retry_initial_delay_ms,
+            opts.retry_jitter,
+        );
+        Driver {
+            http,
+            opts,
+            catalog,
+            req,
+            cancel,
+            models,
+            retry_initial_delay_ms,
+            current: 0,
+            retry,
+            phase: Phase::Connect { delay_ms: 0 },
+            pending: VecDeque::new(),
+            content_seen: false,
+        }
+    }
+
+    pub fn into_stream(self) -> AssistantStream {
+        Box::pin(futures::stream::unfold(self, |mut d| async move {
+            d.next_item().await.map(|item| (item, d))
+        }))
+    }
+
+    fn model(&self) -> &ModelRef {
+        &self.models[self.current.min(self.models.len() - 1)]
+    }
+
+    /// `--api-base` belongs to the provider of the primary model.
+    fn api_base_for(&self, model: &ModelRef) -> Option<&str> {
+        let primary: Option<Provider> = self.models.first().map(|m| m.provider);
+        self.opts
+            .api_base
+            .as_deref()
+            .filter(|_| primary == Some(model.provider))
+    }
+
+    async fn next_item(&mut self) -> Option<Result<StreamEvent, AiError>> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            match std::mem::replace(&mut self.phase, Phase::Finished) {
+                Phase::Finished => return None,
+                Phase::Connect { delay_ms } => {
+                    if delay_ms > 0 {
+                        let sleep = tokio::time::sleep(Duration::from_millis(delay_ms));
+                        tokio::select! {
+                            _ = self.cancel.cancelled() => {
+                                self.fail(AiError::Cancelled);
+                                continue;
+                            }
+                            _ = sleep => {}
+                        }
+                    }
+                    if self.cancel.is_cancelled() {
+                        self.fail(AiError::Cancelled);
+                        continue;
+                    }
+                    match self.open().await {
+                        Ok(Opened::Stream(active)) => self.phase = Phase::Streaming(active),
+                        Ok(Opened::Whole(events)) => {
+                            for e in events {
+                                self.emit(e);
+                            }
+                        }
+                        Err(e) => self.on_failure(e),
+                    }
+                }
+                Phase::Streaming(mut active) => match self.read(&mut active).await {
+                    Ok(()) if active.decoder.is_done() => {}
+                    Ok(()) => self.phase = Phase::Streaming(active),
+                    Err(e) => self.on_failure(e),
+                },
+            }
+        }
+    }
+
+    /// Queues an event; usage gets its price from the catalog.
+    fn emit(&mut self, mut event: StreamEvent) {
+        if event.is_content() {
+            self.content_seen = true;
+        }
+        if let StreamEvent::Usage { usage } = &mut event {
+            usage.cost = self.catalog.cost_of(self.model(), usage);
+        }
+        self.pending.push_back(Ok(event));
+    }
+
+    fn fail(&mut self, e: AiError) {
+        self.pending.push_back(Err(e));
+        self.phase = Phase::Finished;
+    }
+
+    /// Retry, fall back, or give up.
+    fn on_failure(&mut self, e: AiError) {
+        if self.content_seen || !e.is_retryable() || self.cancel.is_cancelled() {
+            let e = if self.cancel.is_cancelled() {
+                AiError::Cancelled
+            } else {
+                e
+            };
+            return self.fail(e);
+        }
+        let unit = if self.opts.retry_jitter {
+            random_unit()
+        } else {
+            0.0
+        };
+        if let Some(delay_ms) = self.retry.next_delay(e.retry_after_ms(), unit) {
+            tracing::warn!(model = %self.model(), delay_ms, "retrying: {e}");
+            self.pending.push_back(Ok(StreamEvent::Retry {
+                attempt: self.retry.attempts,
+                max_retries: self.retry.max_retries,
+                delay_ms,
+                reason: e.short_reason(),
+                model: self.model().to_string(),
+            }));
+            self.phase = Phase::Connect { delay_ms };
+            return;
+        }
+        let last = if self.retry.attempts > 0 {
+            AiError::RetriesExhausted {
+                retries: self.retry.attempts,
+                last: Box::new(e),
+            }
+        } else {
+            e
+        };
+        let from = self.model().clone();
+        while self.current + 1 < self.models.len() {
+            self.current += 1;
+            let next = self.model().clone();
+            if let Err(why) = route::api_key(next.provider) {
+                tracing::warn!(model = %next, "skipping fallback model: {why}");
+                continue;
+            }
+            tracing::warn!(from = %from, to = %next, "falling back: {last}");
+            self.pending.push_back(Ok(StreamEvent::Fallback {
+                from: from.to_string(),
+                to: next.to_string(),
+                reason: last.short_reason(),
+            }));
+            self.retry = RetryState::new(
+                self.opts.max_retries,
+                self.opts.retry_budget_ms,
+                self.retry_initial_delay_ms,
+                self.opts.retry_jitter,
+            );
+            self.phase = Phase::Connect { delay_ms: 0 };
+            return;
+        }
+        self.fail(last);
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        (self.opts.request_timeout_ms > 0)
+            .then(|| Duration::from_millis(self.opts.request_timeout_ms))
+    }
+
+    fn timeout_error(&self) -> AiError {
+        AiError::Timeout {
+            provider: self.model().provider.to_string(),
+            timeout_ms: self.opts.request_timeout_ms,
+        }
+    }
+
+    fn connection_error(&self, e: &reqwest::Error) -> AiError {
+        if e.is_timeout() {
+            return self.timeout_error();
+        }
+        AiError::Connection {
+            provider: self.model().provider.to_string(),
+            message: describe(e),
+        }
+    }
+
+    fn guard(&self) -> Guard {
+        Guard {
+            cancel: self.cancel.clone(),
+            timeout: self.timeout(),
+            timeout_error: self.timeout_error(),
+        }
+    }
+
+    async fn open(&mut self) -> Result<Opened, AiError> {
+        let model = self.model().clone();
+        let guard = self.guard();
+        let key = route::api_key(model.provider)?;
+        let base = route::base_url(model.provider, self.api_base_for(&model))?;
+        let ep = route::endpoint(
+            &model,
+            &base,
+            self.opts.azure_api_version.as_deref(),
+            self.req.stream,
+            &key,
+        );
+        let body = adapter::body(&model, &self.req, self.catalog.find(&model));
+        tracing::debug!(url = %ep.url, model = %model, "sending request");
+        let mut rb = self.http.post(&ep.url).json(&body);
+        for (name, value) in &ep.headers {
+            rb = rb.header(*name, value);
+        }
+        let resp = guard
+            .run(rb.send())
+            .await?
+            .map_err(|e| self.connection_error(&e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let retry_after_ms = parse_retry_after(
+                header("retry-after").as_deref(),
+                header("retry-after-ms").as_deref(),
+                now_ms(),
+            );
+            let text = guard.run(resp.text()).await.ok().and_then(Result::ok);
+            let mut message = error_message_from_body(text.as_deref().unwrap_or_default());
+            if message.is_empty() {
+                message = status
+                    .canonical_reason()
+                    .unwrap_or("no details")
+                    .to_string();
+            }
+            return Err(AiError::Http {
+                provider: model.provider.to_string(),
+                status: status.as_u16(),
+                message,
+                retry_after_ms,
+            });
+        }
+        if !self.req.stream {
+            let text = guard
+                .run(resp.text())
+                .await?
+                .map_err(|e| self.connection_error(&e))?;
+            return adapter::decode_response(&model, &text).map(Opened::Whole);
+        }
+        Ok(Opened::Stream(Box::new(Active {
+            body: Box::pin(resp.bytes_stream()),
+            sse: SseParser::new(),
+            decoder: Decoder::new(&model),
+        })))
+    }
+
+    /// Reads one chunk and queues its events.
+    async fn read(&mut self, active: &mut Active) -> Result<(), AiError> {
+        let guard = self.guard();
+        let chunk = guard.run(active.body.next()).await?;
+        let mut out = Vec::new();
+        let result = match chunk {
+            Some(Ok(bytes)) => active
+                .sse
+                .push(&bytes)
+                .iter()
+                .try_for_each(|ev| active.decoder.on_data(&ev.data, &mut out)),
+            Some(Err(e)) => Err(self.connection_error(&e)),
+            None => {
+                let last = active.sse.finish();
+                last.iter()
+                    .try_for_each(|ev| active.decoder.on_data(&ev.data, &mut out))
+                    .and_then(|()| active.decoder.on_eof(&mut out))
+            }
+        };
+        for e in out {
+            self.emit(e);
+        }
+        result
+    }
+}

@@ -1,0 +1,68 @@
+//! The process-wide HTTP client: rustls with ring and the webpki roots, built on first use.
+
+use std::sync::{Arc, OnceLock};
+
+use super::error::AiError;
+
+/// Installs ring as the process's rustls crypto provider. Idempotent; call it before any TLS.
+pub fn install_crypto_provider() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // An error means a provider is already installed, which is all we need.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+fn build() -> Result<reqwest::Client, String> {
+    install_crypto_provider();
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .user_agent(concat!("rust-pi/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The shared client (cheap to clone: it is a handle to one connection pool).
+pub fn client() -> Result<reqwest::Client, AiError> {
+    static CLIENT: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    CLIENT
+        .get_or_init(build)
+        .clone()
+        .map_err(AiError::HttpClient)
+}
+
+/// A reqwest error with its chain of causes, on one line.
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    super::convert::one_line(&text, 300)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_builds_twice() {
+        super::install_crypto_provider();
+        super::install_crypto_provider();
+        assert!(super::client().is_ok());
+        assert!(super::client().is_ok());
+    }
+}

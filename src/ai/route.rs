@@ -1,0 +1,268 @@
+//! Where a request goes: base URL resolution, endpoint paths and authentication headers.
+
+use super::error::AiError;
+use super::event::DEFAULT_AZURE_API_VERSION;
+use super::model_ref::{ModelRef, Provider, WireFormat};
+
+/// A resolved request target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The API key of `provider` from its environment variable.
+pub fn api_key(provider: Provider) -> Result<String, AiError> {
+    let var = provider.api_key_var();
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => {
+            let v = v.trim().to_string();
+            if v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                Ok(v)
+            } else {
+                Err(AiError::InvalidApiKey { var })
+            }
+        }
+        _ => Err(AiError::MissingApiKey { var }),
+    }
+}
+
+/// The base URL for `provider`: `api_base` (the `--api-base` flag) first, then the provider's
+/// base-URL variable, then its default. Trailing slashes are removed.
+pub fn base_url(provider: Provider, api_base: Option<&str>) -> Result<String, AiError> {
+    base_url_with(provider, api_base, |var| std::env::var(var).ok())
+}
+
+/// [`base_url`] with the environment given as a lookup function.
+pub fn base_url_with(
+    provider: Provider,
+    api_base: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<String, AiError> {
+    let from_env = provider
+        .base_url_var()
+        .and_then(env)
+        .filter(|v| !v.trim().is_empty());
+    let base = match (api_base.filter(|b| !b.trim().is_empty()), from_env) {
+        (Some(b), _) => b.trim().to_string(),
+        (None, Some(env)) => env.trim().to_string(),
+        (None, None) => match provider.default_base() {
+            Some(d) => d.to_string(),
+            None => return Err(AiError::MissingAzureBase),
+        },
+    };
+    validate_base(&base)?;
+    Ok(base.trim_end_matches('/').to_string())
+}
+
+/// Checks that `base` is an absolute http(s) URL.
+pub fn validate_base(base: &str) -> Result<(), AiError> {
+    let invalid = |reason: &str| AiError::InvalidApiBase {
+        url: base.to_string(),
+        reason: reason.to_string(),
+    };
+    let rest = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"))
+        .ok_or_else(|| invalid("it must start with http:// or https://"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(invalid("it has no host"));
+    }
+    if base.chars().any(char::is_whitespace) {
+        return Err(invalid("it contains spaces"));
+    }
+    Ok(())
+}
+
+/// The URL and headers of a request for `model` on `base`.
+pub fn endpoint(
+    model: &ModelRef,
+    base: &str,
+    azure_api_version: Option<&str>,
+    stream: bool,
+    key: &str,
+) -> Endpoint {
+    let mut headers = Vec::new();
+    if stream {
+        headers.push(("accept", "text/event-stream".to_string()));
+    }
+    let url = match model.provider.wire_format() {
+        WireFormat::OpenAiCompletions => {
+            let mut url = if base.ends_with("/chat/completions") {
+                base.to_string()
+            } else {
+                format!("{base}/chat/completions")
+            };
+            if model.provider == Provider::Azure {
+                let version = azure_api_version
+                    .filter(|v| !v.trim().is_empty())
+                    .unwrap_or(DEFAULT_AZURE_API_VERSION);
+                if !url.contains("api-version=") {
+                    let sep = if url.contains('?') { '&' } else { '?' };
+                    url = format!("{url}{sep}api-version={}", version.trim());
+                }
+                headers.push(("api-key", key.to_string()));
+            } else {
+                headers.push(("authorization", format!("Bearer {key}")));
+            }
+            url
+        }
+        WireFormat::AnthropicMessages => {
+            headers.push(("x-api-key", key.to_string()));
+            headers.push(("anthropic-version", "2023-06-01".to_string()));
+            if base.ends_with("/v1/messages") {
+                base.to_string()
+            } else if base.ends_with("/v1") {
+                format!("{base}/messages")
+            } else {
+                format!("{base}/v1/messages")
+            }
+        }
+        WireFormat::GoogleGenerativeAi => {
+            headers.push(("x-goog-api-key", key.to_string()));
+            let id = model.id.strip_prefix("models/").unwrap_or(&model.id);
+            let root = if base.ends_with("/v1beta") || base.ends_with("/v1") {
+                base.to_string()
+            } else {
+                format!("{base}/v1beta")
+            };
+            if stream {
+                format!("{root}/models/{id}:streamGenerateContent?alt=sse")
+            } else {
+                format!("{root}/models/{id}:generateContent")
+            }
+        }
+    };
+    Endpoint { url, headers }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> ModelRef {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn urls_per_format() {
+        let e = endpoint(
+            &m("openai/gpt-4o"),
+            "http://localhost:11434/v1",
+            None,
+            true,
+            "k",
+        );
+        assert_eq!(e.url, "http://localhost:11434/v1/chat/completions");
+        assert!(e.headers.contains(&("authorization", "Bearer k".into())));
+        assert!(e.headers.contains(&("accept", "text/event-stream".into())));
+
+        let e = endpoint(
+            &m("azure/gpt-4o"),
+            "https://r.openai.azure.com/openai/deployments/d",
+            Some("2025-01-01"),
+            false,
+            "k",
+        );
+        assert_eq!(
+            e.url,
+            "https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2025-01-01"
+        );
+        assert_eq!(e.headers, vec![("api-key", "k".to_string())]);
+        let e = endpoint(
+            &m("azure/gpt-4o"),
+            "https://r/openai/deployments/d",
+            None,
+            false,
+            "k",
+        );
+        assert!(
+            e.url
+                .ends_with(&format!("?api-version={DEFAULT_AZURE_API_VERSION}"))
+        );
+
+        let e = endpoint(
+            &m("anthropic/claude-x"),
+            "https://api.anthropic.com",
+            None,
+            true,
+            "k",
+        );
+        assert_eq!(e.url, "https://api.anthropic.com/v1/messages");
+        assert!(
+            e.headers
+                .contains(&("anthropic-version", "2023-06-01".into()))
+        );
+        assert_eq!(
+            endpoint(&m("anthropic/c"), "http://h/v1", None, true, "k").url,
+            "http://h/v1/messages"
+        );
+
+        let e = endpoint(
+            &m("google/gemini-2.5-pro"),
+            "https://generativelanguage.googleapis.com",
+            None,
+            true,
+            "k",
+        );
+        assert_eq!(
+            e.url,
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"
+        );
+        assert!(e.headers.contains(&("x-goog-api-key", "k".into())));
+        let e = endpoint(
+            &m("google/models/gemini-2.5-pro"),
+            "http://h",
+            None,
+            false,
+            "k",
+        );
+        assert_eq!(
+            e.url,
+            "http://h/v1beta/models/gemini-2.5-pro:generateContent"
+        );
+    }
+
+    #[test]
+    fn base_resolution() {
+        assert_eq!(
+            base_url(Provider::Groq, None).unwrap(),
+            "https://api.groq.com/openai/v1"
+        );
+        assert_eq!(
+            base_url(Provider::OpenRouter, Some("http://x:1/v1//")).unwrap(),
+            "http://x:1/v1"
+        );
+        assert_eq!(
+            base_url(Provider::Azure, None),
+            Err(AiError::MissingAzureBase)
+        );
+        assert!(matches!(
+            base_url(Provider::OpenAi, Some("localhost:11434")),
+            Err(AiError::InvalidApiBase { .. })
+        ));
+        assert!(validate_base("http://").is_err());
+        let env = |var: &str| match var {
+            "OPENAI_BASE_URL" => Some("http://proxy/v1/".to_string()),
+            "ANTHROPIC_BASE_URL" => Some("http://claude-proxy".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            base_url_with(Provider::OpenAi, None, env).unwrap(),
+            "http://proxy/v1"
+        );
+        assert_eq!(
+            base_url_with(Provider::OpenAi, Some("http://flag/v1"), env).unwrap(),
+            "http://flag/v1"
+        );
+        assert_eq!(
+            base_url_with(Provider::Anthropic, None, env).unwrap(),
+            "http://claude-proxy"
+        );
+        // OPENAI_BASE_URL is for openai/* only.
+        assert_eq!(
+            base_url_with(Provider::Xai, None, env).unwrap(),
+            "https://api.x.ai/v1"
+        );
+    }
+}
