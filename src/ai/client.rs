@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::builder::MessageBuilder;
 use super::catalog::Catalog;
-use super::driver::{AssistantStream, Driver};
+use super::driver::{AssistantStream, Context, Driver};
 use super::error::AiError;
 use super::event::{ClientOptions, CompletionRequest, StreamEvent};
 use super::http::{self, describe, install_crypto_provider};
@@ -26,6 +26,8 @@ pub struct AiClient {
     opts: ClientOptions,
     catalog: Option<Arc<Catalog>>,
     retry_initial_delay_ms: u64,
+    keys: Arc<route::ApiKeys>,
+    bases: Arc<route::ApiKeys>,
 }
 
 impl AiClient {
@@ -38,6 +40,8 @@ impl AiClient {
             opts,
             catalog: None,
             retry_initial_delay_ms: DEFAULT_RETRY_INITIAL_DELAY_MS,
+            keys: Arc::default(),
+            bases: Arc::default(),
         })
     }
 
@@ -48,6 +52,17 @@ impl AiClient {
     /// Sets the first backoff delay (tests use a few milliseconds).
     pub fn set_retry_initial_delay_ms(&mut self, ms: u64) {
         self.retry_initial_delay_ms = ms;
+    }
+
+    /// Uses `key` for `provider` instead of its environment variable.
+    pub fn set_api_key(&mut self, provider: Provider, key: impl Into<String>) {
+        Arc::make_mut(&mut self.keys).insert(provider, key.into());
+    }
+
+    /// Sends requests for `provider` to `base` (below `--api-base` for the primary model's
+    /// provider, above the base-URL variables).
+    pub fn set_base_url(&mut self, provider: Provider, base: impl Into<String>) {
+        Arc::make_mut(&mut self.bases).insert(provider, base.into());
     }
 
     /// Uses `catalog` for model limits and prices instead of the embedded one.
@@ -84,8 +99,12 @@ impl AiClient {
 
     /// Checks that `model` can be used: its API key is set and, for Azure, a base URL is given.
     pub fn check_model(&self, model: &ModelRef) -> Result<(), AiError> {
-        route::api_key(model.provider)?;
-        let api_base = self.opts.api_base.as_deref();
+        route::api_key(model.provider, &self.keys)?;
+        let api_base = self
+            .opts
+            .api_base
+            .as_deref()
+            .or_else(|| self.bases.get(&model.provider).map(String::as_str));
         if model.provider == Provider::Azure && api_base.is_none_or(|b| b.trim().is_empty()) {
             return Err(AiError::MissingAzureBase);
         }
@@ -110,16 +129,15 @@ impl AiClient {
                 .filter(|m| *m != model)
                 .cloned(),
         );
-        Ok(Driver::new(
-            http::client()?,
-            self.opts.clone(),
-            self.catalog_arc(),
-            req.clone(),
-            cancel.clone(),
-            models,
-            self.retry_initial_delay_ms,
-        )
-        .into_stream())
+        let ctx = Context {
+            http: http::client()?,
+            opts: self.opts.clone(),
+            catalog: self.catalog_arc(),
+            keys: self.keys.clone(),
+            bases: self.bases.clone(),
+            retry_initial_delay_ms: self.retry_initial_delay_ms,
+        };
+        Ok(Driver::new(ctx, req.clone(), cancel.clone(), models).into_stream())
     }
 
     /// Runs a request to the end and returns the assistant message, calling `on_event` for

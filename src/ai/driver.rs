@@ -28,21 +28,38 @@ type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 /// The events of one response, with retries and fallbacks inside.
 pub type AssistantStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, AiError>> + Send>>;
 
-/// Everything a request needs, owned, so the stream outlives the borrow of the client.
-pub struct Driver {
+/// What a request takes from its client, owned, so the stream outlives the borrow.
+#[derive(Clone)]
+pub struct Context {
     pub http: reqwest::Client,
     pub opts: ClientOptions,
     pub catalog: Arc<Catalog>,
-    pub req: CompletionRequest,
-    pub cancel: CancellationToken,
-    /// The primary model, then the fallbacks.
-    pub models: Vec<ModelRef>,
+    pub keys: Arc<route::ApiKeys>,
+    /// Base URLs set in code, by provider (below `--api-base`, above the environment).
+    pub bases: Arc<route::ApiKeys>,
     pub retry_initial_delay_ms: u64,
+}
+
+pub struct Driver {
+    ctx: Context,
+    req: CompletionRequest,
+    cancel: CancellationToken,
+    /// The primary model, then the fallbacks.
+    models: Vec<ModelRef>,
     current: usize,
     retry: RetryState,
     phase: Phase,
     pending: VecDeque<Result<StreamEvent, AiError>>,
     content_seen: bool,
+}
+
+fn new_retry(ctx: &Context) -> RetryState {
+    RetryState::new(
+        ctx.opts.max_retries,
+        ctx.opts.retry_budget_ms,
+        ctx.retry_initial_delay_ms,
+        ctx.opts.retry_jitter,
+    )
 }
 
 enum Phase {
@@ -89,28 +106,17 @@ enum Opened {
 
 impl Driver {
     pub fn new(
-        http: reqwest::Client,
-        opts: ClientOptions,
-        catalog: Arc<Catalog>,
+        ctx: Context,
         req: CompletionRequest,
         cancel: CancellationToken,
         models: Vec<ModelRef>,
-        retry_initial_delay_ms: u64,
     ) -> Self {
-        let retry = RetryState::new(
-            opts.max_retries,
-            opts.retry_budget_ms,
-            retry_initial_delay_ms,
-            opts.retry_jitter,
-        );
+        let retry = new_retry(&ctx);
         Driver {
-            http,
-            opts,
-            catalog,
+            ctx,
             req,
             cancel,
             models,
-            retry_initial_delay_ms,
             current: 0,
             retry,
             phase: Phase::Connect { delay_ms: 0 },
@@ -132,10 +138,12 @@ impl Driver {
     /// `--api-base` belongs to the provider of the primary model.
     fn api_base_for(&self, model: &ModelRef) -> Option<&str> {
         let primary: Option<Provider> = self.models.first().map(|m| m.provider);
-        self.opts
+        self.ctx
+            .opts
             .api_base
             .as_deref()
             .filter(|_| primary == Some(model.provider))
+            .or_else(|| self.ctx.bases.get(&model.provider).map(String::as_str))
     }
 
     async fn next_item(&mut self) -> Option<Result<StreamEvent, AiError>> {
@@ -185,7 +193,7 @@ impl Driver {
             self.content_seen = true;
         }
         if let StreamEvent::Usage { usage } = &mut event {
-            usage.cost = self.catalog.cost_of(self.model(), usage);
+            usage.cost = self.ctx.catalog.cost_of(self.model(), usage);
         }
         self.pending.push_back(Ok(event));
     }
@@ -205,7 +213,7 @@ impl Driver {
             };
             return self.fail(e);
         }
-        let unit = if self.opts.retry_jitter {
+        let unit = if self.ctx.opts.retry_jitter {
             random_unit()
         } else {
             0.0
@@ -234,7 +242,7 @@ impl Driver {
         while self.current + 1 < self.models.len() {
             self.current += 1;
             let next = self.model().clone();
-            if let Err(why) = route::api_key(next.provider) {
+            if let Err(why) = route::api_key(next.provider, &self.ctx.keys) {
                 tracing::warn!(model = %next, "skipping fallback model: {why}");
                 continue;
             }
@@ -244,12 +252,7 @@ impl Driver {
                 to: next.to_string(),
                 reason: last.short_reason(),
             }));
-            self.retry = RetryState::new(
-                self.opts.max_retries,
-                self.opts.retry_budget_ms,
-                self.retry_initial_delay_ms,
-                self.opts.retry_jitter,
-            );
+            self.retry = new_retry(&self.ctx);
             self.phase = Phase::Connect { delay_ms: 0 };
             return;
         }
@@ -257,14 +260,14 @@ impl Driver {
     }
 
     fn timeout(&self) -> Option<Duration> {
-        (self.opts.request_timeout_ms > 0)
-            .then(|| Duration::from_millis(self.opts.request_timeout_ms))
+        (self.ctx.opts.request_timeout_ms > 0)
+            .then(|| Duration::from_millis(self.ctx.opts.request_timeout_ms))
     }
 
     fn timeout_error(&self) -> AiError {
         AiError::Timeout {
             provider: self.model().provider.to_string(),
-            timeout_ms: self.opts.request_timeout_ms,
+            timeout_ms: self.ctx.opts.request_timeout_ms,
         }
     }
 
@@ -289,18 +292,18 @@ impl Driver {
     async fn open(&mut self) -> Result<Opened, AiError> {
         let model = self.model().clone();
         let guard = self.guard();
-        let key = route::api_key(model.provider)?;
+        let key = route::api_key(model.provider, &self.ctx.keys)?;
         let base = route::base_url(model.provider, self.api_base_for(&model))?;
         let ep = route::endpoint(
             &model,
             &base,
-            self.opts.azure_api_version.as_deref(),
+            self.ctx.opts.azure_api_version.as_deref(),
             self.req.stream,
             &key,
         );
-        let body = adapter::body(&model, &self.req, self.catalog.find(&model));
+        let body = adapter::body(&model, &self.req, self.ctx.catalog.find(&model));
         tracing::debug!(url = %ep.url, model = %model, "sending request");
-        let mut rb = self.http.post(&ep.url).json(&body);
+        let mut rb = self.ctx.http.post(&ep.url).json(&body);
         for (name, value) in &ep.headers {
             rb = rb.header(*name, value);
         }

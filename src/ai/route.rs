@@ -11,10 +11,17 @@ pub struct Endpoint {
     pub headers: Vec<(&'static str, String)>,
 }
 
-/// The API key of `provider` from its environment variable.
-pub fn api_key(provider: Provider) -> Result<String, AiError> {
+/// API keys (or base URLs) given in code, by provider; they win over the environment.
+pub type ApiKeys = std::collections::HashMap<Provider, String>;
+
+/// The API key of `provider`: from `keys`, else from its environment variable.
+pub fn api_key(provider: Provider, keys: &ApiKeys) -> Result<String, AiError> {
     let var = provider.api_key_var();
-    match std::env::var(var) {
+    let value = match keys.get(&provider) {
+        Some(k) => Ok(k.clone()),
+        None => std::env::var(var),
+    };
+    match value {
         Ok(v) if !v.trim().is_empty() => {
             let v = v.trim().to_string();
             if v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
