@@ -35,9 +35,9 @@ pub(crate) struct LinePlace {
     pub line: u64,
 }
 
-/// A label, alias or head record: (entry index, target id, label/name).
+/// A label, alias or head record: the entry, its target id, and the label / alias name /
+/// previous head.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // `name` is read by the branch operations
 pub(crate) struct Marker {
     pub entry: u32,
     pub target: Option<Box<str>>,
@@ -73,7 +73,6 @@ impl Index {
         &self.nodes[i as usize]
     }
 
-    #[allow(dead_code)]
     pub fn parent(&self, i: u32) -> Option<u32> {
         let p = self.nodes[i as usize].parent;
         (p != NONE).then_some(p)
@@ -134,10 +133,10 @@ impl Index {
                 target,
                 name: Some(name),
             }),
-            Extra::Head { target } => self.heads.push(Marker {
+            Extra::Head { target, previous } => self.heads.push(Marker {
                 entry: idx,
                 target: Some(target),
-                name: None,
+                name: previous,
             }),
         }
         if let Some(u) = entry.usage {
@@ -224,18 +223,57 @@ impl Index {
     }
 
     /// Where a file opens: its last entry, except that a head entry of ours stands for its
-    /// target (pi, which ignores head entries, opens at the same branch: a head entry's
-    /// parent is its target).
+    /// target and a label or alias entry for its parent (pi, which opens at the last entry,
+    /// lands on the same branch: those entries' parents are their targets / the head then).
     pub fn default_head(&self) -> Option<u32> {
-        for i in (0..self.nodes.len()).rev() {
-            let i = i as u32;
-            if self.nodes[i as usize].kind != EntryKind::Head {
-                return Some(i);
-            }
-            if let Some(t) = self.head_target(i) {
-                return Some(t);
+        for i in (0..self.nodes.len() as u32).rev() {
+            let node = &self.nodes[i as usize];
+            let stand_in = match node.kind {
+                EntryKind::Head => self.head_target(i),
+                EntryKind::Label | EntryKind::BranchAlias => self.parent(i),
+                _ => return Some(i),
+            };
+            if stand_in.is_some() {
+                return stand_in;
             }
         }
         None
+    }
+
+    /// The last entry in file order that is not bookkeeping: where the latest work happened.
+    pub fn latest_entry(&self) -> Option<u32> {
+        (0..self.nodes.len() as u32)
+            .rev()
+            .find(|&i| !self.nodes[i as usize].kind.is_bookkeeping())
+    }
+
+    /// The nearest ancestor of `i` that is not bookkeeping.
+    pub fn real_parent(&self, i: u32) -> Option<u32> {
+        let mut cur = self.parent(i);
+        let mut steps = 0;
+        while let Some(p) = cur {
+            if !self.nodes[p as usize].kind.is_bookkeeping() || steps > self.nodes.len() {
+                return Some(p);
+            }
+            cur = self.parent(p);
+            steps += 1;
+        }
+        None
+    }
+
+    /// Branch tips: entries (not bookkeeping) without children other than bookkeeping, in
+    /// file order.
+    pub fn leaves(&self) -> Vec<u32> {
+        let mut has_child = vec![false; self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            if !n.kind.is_bookkeeping()
+                && let Some(p) = self.real_parent(i as u32)
+            {
+                has_child[p as usize] = true;
+            }
+        }
+        (0..self.nodes.len() as u32)
+            .filter(|&i| !has_child[i as usize] && !self.nodes[i as usize].kind.is_bookkeeping())
+            .collect()
     }
 }

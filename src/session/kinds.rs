@@ -64,9 +64,13 @@ impl EntryKind {
         }
     }
 
-    /// Bookkeeping entries of ours, never shown as conversation and never a branch tip.
+    /// Entries that mark other entries (head moves, aliases, labels): never a branch tip,
+    /// and never where a file opens (they stand for the entry they mark).
     pub fn is_bookkeeping(self) -> bool {
-        matches!(self, EntryKind::Head | EntryKind::BranchAlias)
+        matches!(
+            self,
+            EntryKind::Head | EntryKind::BranchAlias | EntryKind::Label
+        )
     }
 }
 

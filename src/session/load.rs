@@ -107,10 +107,14 @@ pub(crate) fn load(file: &File, path: &Path) -> Result<Loaded, SessionError> {
         return Err(not_session("the file is empty".into()));
     }
     let header = scan::parse_header(&line1).map_err(not_session)?;
-    let mut tail = Tail::default();
+    let mut tail = Tail {
+        ends_with_newline: true,
+        ..Tail::default()
+    };
     if !header.first_line_is_entry {
         tail.lines = 1;
         tail.scanned = line1.len() as u64 + u64::from(terminated);
+        tail.ends_with_newline = terminated;
     }
     let mut index = Index::default();
     let mut warnings = Vec::new();
@@ -147,9 +151,32 @@ pub(crate) fn scan_from(
         file,
         pos: tail.scanned,
     };
+    scan_reader(
+        &mut reader,
+        path,
+        format,
+        tail,
+        index,
+        defer_parents,
+        warnings,
+    )
+}
+
+/// Scans `reader`, whose first byte is at `tail.scanned`, into `index`, advancing `tail`.
+pub(crate) fn scan_reader(
+    reader: &mut impl Read,
+    path: &Path,
+    format: SessionFormat,
+    tail: &mut Tail,
+    index: &mut Index,
+    defer_parents: bool,
+    warnings: &mut Vec<LoadWarning>,
+) -> io::Result<()> {
     let mut scanned = tail.scanned;
     let mut lines = tail.lines;
-    let end = scan::for_each_line(&mut reader, tail.scanned, |offset, line, terminated| {
+    let mut last_terminated = None;
+    let end = scan::for_each_line(reader, tail.scanned, |offset, line, terminated| {
+        last_terminated = Some(terminated);
         let line_no = lines + 1;
         let consumed = offset + line.len() as u64 + u64::from(terminated);
         if scan::is_blank(line) {
@@ -183,12 +210,8 @@ pub(crate) fn scan_from(
     tail.len = end;
     tail.scanned = scanned;
     tail.lines = lines;
-    tail.ends_with_newline = if end == 0 {
-        true
-    } else {
-        let mut last = [0u8; 1];
-        read_exact_at(file, &mut last, end - 1)?;
-        last[0] == b'\n'
-    };
+    if let Some(t) = last_terminated {
+        tail.ends_with_newline = t;
+    }
     Ok(())
 }

@@ -91,6 +91,7 @@ pub(crate) enum Extra {
     },
     Head {
         target: Box<str>,
+        previous: Option<Box<str>>,
     },
     Alias {
         name: Box<str>,
@@ -133,7 +134,10 @@ fn scan_v3(line: &[u8]) -> Result<ScannedEntry, String> {
             None => Extra::None,
         },
         EntryKind::Head => match data.head_id.into_box() {
-            Some(target) => Extra::Head { target },
+            Some(target) => Extra::Head {
+                target,
+                previous: data.previous_head_id.into_box(),
+            },
             None => Extra::None,
         },
         EntryKind::BranchAlias => match data.name.into_box() {

@@ -47,7 +47,13 @@ fn labels_heads_and_aliases_carry_their_targets() {
     let head = r#"{"type":"custom","id":"h","parentId":"x","timestamp":"t","customType":"rust-pi.head","data":{"headId":"x","previousHeadId":"y"}}"#;
     let e = scan_line(SessionFormat::PiV3, head.as_bytes()).unwrap();
     assert_eq!(e.kind, EntryKind::Head);
-    assert_eq!(e.extra, Extra::Head { target: "x".into() });
+    assert_eq!(
+        e.extra,
+        Extra::Head {
+            target: "x".into(),
+            previous: Some("y".into())
+        }
+    );
     let alias = r#"{"type":"custom","id":"al","parentId":"x","timestamp":"t","customType":"rust-pi.branch-alias","data":{"name":"exp","targetId":"x"}}"#;
     let e = scan_line(SessionFormat::PiV3, alias.as_bytes()).unwrap();
     assert_eq!(

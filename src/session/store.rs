@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::entry::{EntryData, render_line};
 use super::error::{LoadWarning, SessionError};
 use super::id;
-use super::index::{Index, LinePlace};
+use super::index::Index;
 use super::load::{self, Tail};
 use super::lock::{self, LockOptions};
 use super::scan::{self, SessionFormat, SessionHeader};
@@ -24,6 +24,8 @@ pub struct SessionStore {
     pub(super) header: SessionHeader,
     pub(super) index: Index,
     pub(super) head: Option<u32>,
+    /// The head before the last `set_head` (for the default diff).
+    pub(super) previous_head: Option<Box<str>>,
     pub(super) tail: Tail,
     pub(super) lock: LockOptions,
 }
@@ -98,6 +100,14 @@ fn open_file(path: &Path) -> Result<(File, bool), SessionError> {
     }
 }
 
+/// The previous head recorded by the last head entry, if that entry set today's head.
+pub(super) fn recorded_previous_head(index: &Index, head: Option<u32>) -> Option<Box<str>> {
+    let last = index.heads.last()?;
+    (index.head_target(last.entry) == head && head.is_some())
+        .then(|| last.name.clone())
+        .flatten()
+}
+
 impl SessionStore {
     /// Opens (or creates, with its parent directories and a v3 header) the session at `path`.
     /// Problems that do not stop loading (a torn last line, a malformed line, ...) come back
@@ -128,6 +138,7 @@ impl SessionStore {
             }
         }
         let loaded = load::load(&file, path)?;
+        let head = loaded.index.default_head();
         let store = SessionStore {
             backend: Backend::File(FileBackend {
                 path: path.to_path_buf(),
@@ -137,7 +148,8 @@ impl SessionStore {
             }),
             label: path.to_path_buf(),
             header: loaded.header,
-            head: loaded.index.default_head(),
+            head,
+            previous_head: recorded_previous_head(&loaded.index, head),
             index: loaded.index,
             tail: loaded.tail,
             lock,
@@ -170,6 +182,7 @@ impl SessionStore {
             header: parsed,
             index: Index::default(),
             head: None,
+            previous_head: None,
             tail,
             lock: LockOptions::default(),
         }
@@ -267,31 +280,7 @@ impl SessionStore {
         data: &EntryData,
         parent_id: Option<&str>,
     ) -> Result<String, SessionError> {
-        if self.header.format == SessionFormat::LegacyV1 {
-            return Err(SessionError::LegacyReadOnly {
-                path: self.label.clone(),
-            });
-        }
-        let head_id = self.head().map(str::to_string);
-        let file = match &self.backend {
-            Backend::File(f) => Some((f.path.clone(), f.writable)),
-            Backend::Memory(_) => None,
-        };
-        let _guard = match file {
-            Some((path, writable)) => {
-                if !writable {
-                    return Err(SessionError::io(
-                        &path,
-                        "append to the session file",
-                        std::io::ErrorKind::PermissionDenied.into(),
-                    ));
-                }
-                let guard = lock::acquire(&path, self.lock)?;
-                self.refresh(head_id.as_deref())?;
-                Some(guard)
-            }
-            None => None,
-        };
+        let _guard = self.begin_write()?;
         if let Some(p) = parent_id
             && self.index.get(p).is_none()
         {
@@ -304,45 +293,79 @@ impl SessionStore {
                 detail: format!("cannot serialize the entry: {e}"),
             }
         })?;
-        let scanned = scan::scan_line(SessionFormat::PiV3, &rendered[..rendered.len() - 1])
-            .map_err(|e| SessionError::Invalid {
+        self.write_lines(&rendered)?;
+        if self.index.get(&id).is_none() {
+            return Err(SessionError::Invalid {
                 path: self.label.clone(),
-                detail: format!("the new entry does not read back: {e}"),
-            })?;
+                detail: "the new entry does not read back; please report this".into(),
+            });
+        }
+        Ok(id)
+    }
+
+    /// Takes the append lock (none in memory) and catches up with the file. Writes happen
+    /// while the returned guard lives.
+    pub(super) fn begin_write(&mut self) -> Result<Option<lock::LockGuard>, SessionError> {
+        if self.header.format == SessionFormat::LegacyV1 {
+            return Err(SessionError::LegacyReadOnly {
+                path: self.label.clone(),
+            });
+        }
+        let head_id = self.head().map(str::to_string);
+        let (path, writable) = match &self.backend {
+            Backend::File(f) => (f.path.clone(), f.writable),
+            Backend::Memory(_) => return Ok(None),
+        };
+        if !writable {
+            return Err(SessionError::io(
+                &path,
+                "append to the session file",
+                std::io::ErrorKind::PermissionDenied.into(),
+            ));
+        }
+        let guard = lock::acquire(&path, self.lock)?;
+        self.refresh(head_id.as_deref())?;
+        Ok(Some(guard))
+    }
+
+    /// Appends complete lines (each ending in `\n`) with ONE write and indexes them. Call
+    /// under `begin_write`.
+    pub(super) fn write_lines(&mut self, lines: &[u8]) -> Result<(), SessionError> {
         // Never glue onto a torn last line: finish it with a newline first (still an append).
         let prefix = usize::from(!self.tail.ends_with_newline);
-        let mut buf = Vec::with_capacity(prefix + rendered.len());
+        let mut buf = Vec::with_capacity(prefix + lines.len());
         if prefix == 1 {
             buf.push(b'\n');
         }
-        buf.extend_from_slice(&rendered);
+        buf.extend_from_slice(lines);
         match &mut self.backend {
             Backend::File(f) => (&f.file)
                 .write_all(&buf)
                 .map_err(|e| SessionError::io(&f.path, "append to the session file", e))?,
             Backend::Memory(m) => m.extend_from_slice(&buf),
         }
-        let offset = self.tail.len + prefix as u64;
         if self.tail.scanned < self.tail.len {
             // The torn fragment became a (malformed) line of its own.
             self.tail.lines += 1;
         }
-        let line = self.tail.lines + 1;
+        let start = self.tail.len + prefix as u64;
+        self.tail.scanned = start;
+        self.tail.len = start;
         let mut warnings = Vec::new();
-        let at = LinePlace {
-            offset,
-            len: rendered.len() - 1,
-            line,
-        };
-        self.index
-            .add(scanned, at, false, &self.label, &mut warnings);
-        self.tail = Tail {
-            len: offset + rendered.len() as u64,
-            scanned: offset + rendered.len() as u64,
-            lines: line,
-            ends_with_newline: true,
-        };
-        Ok(id)
+        load::scan_reader(
+            &mut std::io::Cursor::new(lines),
+            &self.label,
+            SessionFormat::PiV3,
+            &mut self.tail,
+            &mut self.index,
+            false,
+            &mut warnings,
+        )
+        .map_err(|e| SessionError::io(&self.label, "index the appended lines", e))?;
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        Ok(())
     }
 
     /// Catches up with the file under the lock: reads entries other processes appended, or
