@@ -3,7 +3,7 @@
 //! with an on-disk cache.
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -90,12 +90,17 @@ fn normalize(id: &str) -> String {
 impl Catalog {
     /// The catalog built into the binary, parsed on first use.
     pub fn embedded() -> &'static Catalog {
-        static EMBEDDED: OnceLock<Catalog> = OnceLock::new();
+        Catalog::embedded_shared()
+    }
+
+    /// The embedded catalog as a shared handle (no copy per request).
+    pub(crate) fn embedded_shared() -> &'static Arc<Catalog> {
+        static EMBEDDED: OnceLock<Arc<Catalog>> = OnceLock::new();
         EMBEDDED.get_or_init(|| match Catalog::parse(EMBEDDED_JSON) {
-            Ok(c) => c,
+            Ok(c) => Arc::new(c),
             Err(e) => {
                 tracing::error!("embedded model catalog is invalid: {e}");
-                Catalog::default()
+                Arc::new(Catalog::default())
             }
         })
     }

@@ -81,7 +81,7 @@ impl AiClient {
     fn catalog_arc(&self) -> Arc<Catalog> {
         match &self.catalog {
             Some(c) => c.clone(),
-            None => Arc::new(Catalog::embedded().clone()),
+            None => Catalog::embedded_shared().clone(),
         }
     }
 

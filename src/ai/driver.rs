@@ -242,7 +242,9 @@ impl Driver {
         while self.current + 1 < self.models.len() {
             self.current += 1;
             let next = self.model().clone();
-            if let Err(why) = route::api_key(next.provider, &self.ctx.keys) {
+            let usable = route::api_key(next.provider, &self.ctx.keys)
+                .and_then(|_| route::base_url(next.provider, self.api_base_for(&next)));
+            if let Err(why) = usable {
                 tracing::warn!(model = %next, "skipping fallback model: {why}");
                 continue;
             }

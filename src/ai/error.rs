@@ -63,7 +63,7 @@ pub enum AiError {
     )]
     Blocked { provider: String, reason: String },
 
-    #[error("still failing after {retries} retries: {last}")]
+    #[error("still failing after {retries} {}: {last}", if *.retries == 1 { "retry" } else { "retries" })]
     RetriesExhausted { retries: u32, last: Box<AiError> },
 
     #[error("request cancelled")]
