@@ -341,7 +341,13 @@ impl Driver {
                 retry_after_ms,
             });
         }
-        if !self.req.stream {
+        // Some compatible servers answer a streaming request with one JSON document.
+        let json_answer = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.contains("json"));
+        if !self.req.stream || json_answer {
             let text = guard
                 .run(resp.text())
                 .await?

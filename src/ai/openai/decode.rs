@@ -209,6 +209,13 @@ pub fn decode_response(provider: &str, body: &str) -> Result<Vec<StreamEvent>, A
     };
     let v: Value = serde_json::from_str(body)
         .map_err(|e| malformed(format!("invalid JSON response ({e})")))?;
+    if v.get("error").is_some_and(|e| !e.is_null()) {
+        return Err(AiError::Provider {
+            provider: provider.to_string(),
+            message: json_error_message(&v).unwrap_or_else(|| v.to_string()),
+            retryable: false,
+        });
+    }
     let choice = v
         .get("choices")
         .and_then(|c| c.get(0))
@@ -367,6 +374,11 @@ mod tests {
         assert_eq!(m.usage.total_tokens, 7);
         assert_eq!(m.response_id.as_deref(), Some("c1"));
         assert!(decode_response("openai", "{}").is_err());
+        let err = decode_response("openai", r#"{"error":{"message":"model not loaded"}}"#);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "openai reported an error: model not loaded"
+        );
         assert!(decode_response("openai", "nope").is_err());
     }
 }

@@ -301,3 +301,31 @@ fn model_checks_name_what_to_do() {
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_server_that_ignores_stream_true_still_works() {
+    use axum::Json;
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(|| async {
+            Json(
+                json!({"id": "x", "choices": [{"message": {"role": "assistant", "content": "whole"},
+                "finish_reason": "stop"}], "usage": {"prompt_tokens": 3, "completion_tokens": 1}}),
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut c = AiClient::new(ClientOptions {
+        api_base: Some(format!("http://{addr}/v1")),
+        ..options()
+    })
+    .unwrap();
+    c.set_api_key(pi_coding_agent::ai::Provider::OpenAi, "k");
+    let (result, _) = run(&c, "openai/local", &request("hi")).await;
+    let m = result.unwrap();
+    assert_eq!(m.text(), "whole");
+    assert_eq!(m.usage.total_tokens, 4);
+}
