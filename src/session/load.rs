@@ -75,7 +75,7 @@ pub(crate) struct Loaded {
 const MAX_HEADER: usize = 16 << 20;
 
 /// Reads line 1: its bytes (without `\n`) and whether it ended in `\n`.
-fn first_line(file: &File) -> io::Result<(Vec<u8>, bool)> {
+pub(crate) fn first_line(file: &File) -> io::Result<(Vec<u8>, bool)> {
     let mut out = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
     loop {

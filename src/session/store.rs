@@ -52,10 +52,21 @@ struct HeaderLine<'a> {
     id: &'a str,
     timestamp: &'a str,
     cwd: &'a str,
+    #[serde(rename = "parentSession", skip_serializing_if = "Option::is_none")]
+    parent_session: Option<&'a str>,
 }
 
 /// The header line of a new session, `\n` included.
 pub(crate) fn header_line(session_id: &str, cwd: &Path) -> Vec<u8> {
+    header_line_with(session_id, cwd, None)
+}
+
+/// The header line of a session forked from `parent_session`, `\n` included.
+pub(crate) fn header_line_with(
+    session_id: &str,
+    cwd: &Path,
+    parent_session: Option<&str>,
+) -> Vec<u8> {
     let cwd = cwd.to_string_lossy();
     let mut line = serde_json::to_vec(&HeaderLine {
         kind: "session",
@@ -63,6 +74,7 @@ pub(crate) fn header_line(session_id: &str, cwd: &Path) -> Vec<u8> {
         id: session_id,
         timestamp: &id::now_iso(),
         cwd: &cwd,
+        parent_session,
     })
     .unwrap_or_default();
     line.push(b'\n');
@@ -153,6 +165,40 @@ impl SessionStore {
             index: loaded.index,
             tail: loaded.tail,
             lock,
+        };
+        Ok((store, loaded.warnings))
+    }
+
+    /// Opens an existing session without creating or writing anything (appends fail).
+    pub fn open_read_only(path: &Path) -> Result<(SessionStore, Vec<LoadWarning>), SessionError> {
+        let file =
+            File::open(path).map_err(|e| SessionError::io(path, "open the session file", e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| SessionError::io(path, "read the session file", e))?;
+        if meta.is_dir() {
+            return Err(SessionError::io(
+                path,
+                "open the session file",
+                std::io::ErrorKind::IsADirectory.into(),
+            ));
+        }
+        let loaded = load::load(&file, path)?;
+        let head = loaded.index.default_head();
+        let store = SessionStore {
+            backend: Backend::File(FileBackend {
+                path: path.to_path_buf(),
+                identity: identity(&meta),
+                file,
+                writable: false,
+            }),
+            label: path.to_path_buf(),
+            header: loaded.header,
+            head,
+            previous_head: recorded_previous_head(&loaded.index, head),
+            index: loaded.index,
+            tail: loaded.tail,
+            lock: LockOptions::default(),
         };
         Ok((store, loaded.warnings))
     }
@@ -402,7 +448,7 @@ impl SessionStore {
         Ok(())
     }
 
-    fn reload(&mut self, head_id: Option<&str>) -> Result<(), SessionError> {
+    pub(super) fn reload(&mut self, head_id: Option<&str>) -> Result<(), SessionError> {
         let Backend::File(f) = &self.backend else {
             return Ok(());
         };
@@ -425,6 +471,44 @@ impl SessionStore {
         self.header = loaded.header;
         self.index = loaded.index;
         self.tail = loaded.tail;
+        self.head = head_id
+            .and_then(|id| self.index.get(id))
+            .or_else(|| self.index.default_head());
+        Ok(())
+    }
+
+    /// Replaces an in-memory session's lines with `bytes` (header included) and re-indexes.
+    pub(super) fn reload_memory(
+        &mut self,
+        bytes: Vec<u8>,
+        head_id: Option<&str>,
+    ) -> Result<(), SessionError> {
+        let header_len = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |n| n + 1);
+        let mut tail = Tail {
+            len: header_len as u64,
+            scanned: header_len as u64,
+            lines: 1,
+            ends_with_newline: true,
+        };
+        let mut index = Index::default();
+        let mut warnings = Vec::new();
+        load::scan_reader(
+            &mut std::io::Cursor::new(&bytes[header_len..]),
+            &self.label,
+            SessionFormat::PiV3,
+            &mut tail,
+            &mut index,
+            true,
+            &mut warnings,
+        )
+        .map_err(|e| SessionError::io(&self.label, "index the session", e))?;
+        index.finish(&self.label, &mut warnings);
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        self.backend = Backend::Memory(bytes);
+        self.index = index;
+        self.tail = tail;
         self.head = head_id
             .and_then(|id| self.index.get(id))
             .or_else(|| self.index.default_head());
