@@ -15,9 +15,13 @@ pub fn install_crypto_provider() {
 
 fn build() -> Result<reqwest::Client, String> {
     install_crypto_provider();
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    // Proxies that inspect TLS bring their own CA; the usual variable names its bundle.
+    if let Some(file) = std::env::var_os("SSL_CERT_FILE") {
+        add_pem_bundle(&mut roots, std::path::Path::new(&file));
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -30,6 +34,27 @@ fn build() -> Result<reqwest::Client, String> {
         .user_agent(concat!("rust-pi/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// Adds the certificates of a PEM bundle to `roots`; unreadable files and bad certificates are
+/// logged and skipped.
+fn add_pem_bundle(roots: &mut rustls::RootCertStore, file: &std::path::Path) {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs = match CertificateDer::pem_file_iter(file) {
+        Ok(iter) => iter.filter_map(Result::ok),
+        Err(e) => {
+            tracing::warn!("cannot read SSL_CERT_FILE {}: {e}", file.display());
+            return;
+        }
+    };
+    let (added, skipped) = roots.add_parsable_certificates(certs);
+    tracing::debug!(
+        added,
+        skipped,
+        "extra root certificates from {}",
+        file.display()
+    );
 }
 
 /// The shared client (cheap to clone: it is a handle to one connection pool).
