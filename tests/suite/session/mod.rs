@@ -2,6 +2,8 @@
 //! and several processes appending at once.
 
 mod locking;
+mod maintain;
+mod navigate;
 mod store;
 mod stress;
 
