@@ -1,1 +1,100 @@
-fn main() {}
+//! One-shot benchmark: the release `pi` binary runs the 4-turn scripted task (write; bash and
+//! read in parallel; edit; answer) against the fake provider, as a user would run it.
+//!
+//! Budget (docs/benchmarks.md): median wall time ≤ 30 ms for the whole process, peak RSS
+//! ≤ 16 MiB, release binary ≤ 20 MB. Run with `cargo bench --bench oneshot`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+#[path = "../tests/support/fake_provider/mod.rs"]
+mod fake_provider;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_provider::{FakeProvider, Reply};
+use nix::sys::resource::{UsageWho, getrusage};
+use serde_json::json;
+
+const RUNS: usize = 40;
+
+fn script() -> FakeProvider {
+    FakeProvider::builder()
+        .reply(Reply::turn().text("I'll create it.").tool_call(
+            "write",
+            json!({"path": "hello.txt", "content": "hello world\n"}),
+        ))
+        .reply(
+            Reply::turn()
+                .tool_call("bash", json!({"command": "cat hello.txt && echo BASH_OK"}))
+                .tool_call("read", json!({"path": "hello.txt"})),
+        )
+        .reply(Reply::turn().tool_call(
+            "edit",
+            json!({"path": "hello.txt", "oldText": "world", "newText": "rust"}),
+        ))
+        .reply(Reply::text("All done: hello.txt now says hello rust."))
+        .start_blocking()
+}
+
+fn run_once(bin: &str) -> Duration {
+    let fake = script();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir.path())
+        .env("ANTHROPIC_API_KEY", "test-key")
+        .env("ANTHROPIC_BASE_URL", fake.base_url())
+        .env("PI_LOG_FILE", dir.path().join("pi.log"))
+        .args([
+            "--model",
+            "anthropic/claude-sonnet-4-5",
+            "--prompt",
+            "make the hello file",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let started = Instant::now();
+    let status = cmd.status().unwrap();
+    let elapsed = started.elapsed();
+    assert!(status.success(), "pi failed: {status}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("hello.txt")).unwrap(),
+        "hello rust\n"
+    );
+    assert_eq!(fake.remaining(), 0);
+    elapsed
+}
+
+fn main() {
+    let bin = env!("CARGO_BIN_EXE_pi");
+    // Warm the page cache and the fake provider's code paths.
+    for _ in 0..3 {
+        run_once(bin);
+    }
+    let mut times: Vec<Duration> = (0..RUNS).map(|_| run_once(bin)).collect();
+    times.sort();
+    let median = times[RUNS / 2];
+    let p90 = times[RUNS * 9 / 10];
+    let rss_kib = getrusage(UsageWho::RUSAGE_CHILDREN).unwrap().max_rss();
+    let size = std::fs::metadata(bin).unwrap().len();
+    println!("oneshot 4-turn task over {RUNS} runs");
+    println!(
+        "  median wall   {:>8.1} ms   (budget 30 ms)",
+        median.as_secs_f64() * 1e3
+    );
+    println!("  p90 wall      {:>8.1} ms", p90.as_secs_f64() * 1e3);
+    println!("  min wall      {:>8.1} ms", times[0].as_secs_f64() * 1e3);
+    println!(
+        "  peak RSS      {:>8.1} MiB  (budget 16 MiB; max over pi and its bash children)",
+        rss_kib as f64 / 1024.0
+    );
+    println!(
+        "  binary size   {:>8.1} MB   (budget 20 MB)",
+        size as f64 / 1e6
+    );
+}

@@ -1,7 +1,7 @@
 //! rust-pi: a terminal coding agent.
 //!
 //! Layers, each importing only the ones below it (see docs/architecture.md):
-//! `cli` > `modes` > `commands` > `session` > `agent` > `tools` > `ai`.
+//! `cli` > `modes` > `session` > `agent` > `tools` > `ai`.
 
 pub mod agent;
 pub mod ai;

@@ -167,6 +167,8 @@ fn read_text(
     };
     let mut line_no = 0usize;
     let mut buf = Vec::new();
+    // The file's own final newline is kept, so a whole small file reads back byte-identical.
+    let mut last_had_newline = false;
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf).map_err(io)? == 0 {
@@ -207,6 +209,10 @@ fn read_text(
         }
         r.text.push_str(&line);
         r.shown_lines += 1;
+        last_had_newline = buf.ends_with(b"\n");
+    }
+    if r.stop.is_none() && last_had_newline {
+        r.text.push('\n');
     }
     r.total_lines = line_no + count_rest(&mut reader, path, cancel)?;
     Ok(r)
@@ -325,7 +331,7 @@ mod tests {
     #[test]
     fn whole_small_file() {
         let out = read(b"a\r\nb\r\n", None, None, 1000);
-        assert_eq!(out.text_content(), "a\nb");
+        assert_eq!(out.text_content(), "a\nb\n");
         assert!(!out.is_error);
         assert_eq!(read(b"", None, None, 10).text_content(), "(empty file)");
     }
@@ -344,7 +350,7 @@ mod tests {
         );
         let out = read(numbered(2500).as_bytes(), Some(2001), None, 1 << 20);
         let text = out.text_content();
-        assert!(text.starts_with("line 2001\n") && text.ends_with("line 2500"));
+        assert!(text.starts_with("line 2001\n") && text.ends_with("line 2500\n"));
     }
 
     #[test]
@@ -364,7 +370,7 @@ mod tests {
             "line 2\nline 3\nline 4\n\n[6 more lines in file. Use offset=5 to continue.]"
         );
         let out = read(numbered(10).as_bytes(), Some(8), Some(3), 1000);
-        assert_eq!(out.text_content(), "line 8\nline 9\nline 10");
+        assert_eq!(out.text_content(), "line 8\nline 9\nline 10\n");
         let out = read(numbered(10).as_bytes(), Some(11), None, 1000);
         assert!(out.is_error);
         assert!(

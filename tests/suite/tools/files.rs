@@ -44,7 +44,7 @@ async fn read_text_with_offset_limit_and_hints() {
     let text = fx
         .ok("read", json!({"path": "big.txt", "offset": 2999}))
         .await;
-    assert_eq!(text, "row 2999\nrow 3000");
+    assert_eq!(text, "row 2999\nrow 3000\n");
     let text = fx
         .ok("read", json!({"path": "big.txt", "offset": 10, "limit": 2}))
         .await;

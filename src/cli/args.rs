@@ -1,0 +1,148 @@
+//! Command-line flags. Every flag is documented in README.md.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+use crate::ai::types::ThinkingLevel;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThinkingArg {
+    Off,
+    Minimal,
+    Low,
+    Medium,
+    High,
+    Xhigh,
+}
+
+impl From<ThinkingArg> for ThinkingLevel {
+    fn from(t: ThinkingArg) -> Self {
+        match t {
+            ThinkingArg::Off => ThinkingLevel::Off,
+            ThinkingArg::Minimal => ThinkingLevel::Minimal,
+            ThinkingArg::Low => ThinkingLevel::Low,
+            ThinkingArg::Medium => ThinkingLevel::Medium,
+            ThinkingArg::High => ThinkingLevel::High,
+            ThinkingArg::Xhigh => ThinkingLevel::Xhigh,
+        }
+    }
+}
+
+/// rust-pi: a fast terminal coding agent.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "pi", version, about, max_term_width = 100)]
+pub struct Args {
+    // --- model and provider ---
+    /// Model as provider/model-id, e.g. anthropic/claude-sonnet-4-5, openai/gpt-4.1,
+    /// google/gemini-2.5-flash, openrouter/openai/gpt-4o-mini.
+    #[arg(long, short = 'm', env = "PI_MODEL")]
+    pub model: Option<String>,
+    /// Base URL for the routed provider (OpenAI-style bases include /v1; Anthropic and
+    /// Gemini bases are the host; Azure: the deployment URL).
+    #[arg(long)]
+    pub api_base: Option<String>,
+    /// Azure OpenAI `api-version` query parameter.
+    #[arg(long)]
+    pub azure_openai_api_version: Option<String>,
+    /// Fallback models tried in order when retries of a retryable failure are exhausted.
+    #[arg(long, value_delimiter = ',')]
+    pub fallback_model: Vec<String>,
+    /// Thinking level for models that reason.
+    #[arg(long, value_enum)]
+    pub thinking: Option<ThinkingArg>,
+    /// Most output tokens per model response (default: the catalog's limit).
+    #[arg(long)]
+    pub max_output_tokens: Option<u32>,
+    /// Per-request timeout: connect, first byte and the longest gap in a stream (0 disables).
+    #[arg(long, default_value_t = 120_000)]
+    pub request_timeout_ms: u64,
+    /// Limit for a whole user turn, tools included (0 disables).
+    #[arg(long, default_value_t = 0)]
+    pub turn_timeout_ms: u64,
+    /// Retries of a retryable provider failure (408, 409, 429, 5xx, 529, connection).
+    #[arg(long, default_value_t = 3)]
+    pub provider_max_retries: u32,
+    /// Cumulative backoff budget across retries (0 disables the budget).
+    #[arg(long, default_value_t = 60_000)]
+    pub provider_retry_budget_ms: u64,
+    /// Randomize backoff delays.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub provider_retry_jitter: bool,
+    /// URL of a JSON model catalog to refresh the embedded one from.
+    #[arg(long)]
+    pub model_catalog_url: Option<String>,
+    /// Cache file for the fetched catalog (used when offline).
+    #[arg(long)]
+    pub model_catalog_cache: Option<PathBuf>,
+    /// Use the providers' streaming endpoints (SSE).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub stream: bool,
+    /// Most model requests in one user turn.
+    #[arg(long, default_value_t = 64)]
+    pub max_turns: u32,
+
+    // --- prompt and context ---
+    /// Run one prompt to completion and exit.
+    #[arg(long, short = 'p')]
+    pub prompt: Option<String>,
+    /// Read the prompt from a file (`-` reads standard input).
+    #[arg(long, conflicts_with = "prompt")]
+    pub prompt_file: Option<PathBuf>,
+    /// Replace the built-in system prompt with this file's text.
+    #[arg(long)]
+    pub system_prompt_file: Option<PathBuf>,
+
+    // --- one-shot output ---
+    /// Print assistant text as it streams (true) or only the final answer (false).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub stream_output: bool,
+    /// Pause between streamed output chunks, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub stream_delay_ms: u64,
+    /// `text`: the answer on stdout; `json`: the agent's events, one JSON object a line.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output_format: OutputFormat,
+
+    // --- tools ---
+    /// Most bytes the read tool returns from one file.
+    #[arg(long, default_value_t = 50 * 1024)]
+    pub max_file_read_bytes: u64,
+    /// Largest file the write tool writes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_file_write_bytes: u64,
+    /// Most bytes of tool output sent to the model (bash keeps the tail).
+    #[arg(long, default_value_t = 50 * 1024)]
+    pub max_tool_output_bytes: usize,
+    /// Default bash command timeout.
+    #[arg(long, default_value_t = 120_000)]
+    pub bash_timeout_ms: u64,
+    /// A directory outside the working directory that tools may touch (repeatable).
+    #[arg(long)]
+    pub allow_path: Vec<PathBuf>,
+
+    // --- session ---
+    /// Session file (default: .pi/sessions/default.jsonl).
+    #[arg(long, conflicts_with = "no_session")]
+    pub session: Option<PathBuf>,
+    /// Keep the conversation in memory only.
+    #[arg(long)]
+    pub no_session: bool,
+    /// How long to wait for another process's session lock.
+    #[arg(long, default_value_t = 5_000)]
+    pub session_lock_wait_ms: u64,
+    /// Age after which a lock whose holder is gone is reclaimed.
+    #[arg(long, default_value_t = 30_000)]
+    pub session_lock_stale_ms: u64,
+
+    // --- diagnostics ---
+    /// Log file (default: pi.log in the user's cache directory); level from PI_LOG.
+    #[arg(long, env = "PI_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
+}

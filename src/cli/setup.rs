@@ -1,0 +1,231 @@
+//! Resolves flags, environment and session into what a mode needs.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::args::Args;
+use super::exit;
+use crate::agent::AgentConfig;
+use crate::agent::prompt::{DEFAULT_SYSTEM_PROMPT, build_system_prompt};
+use crate::ai::{AiClient, ClientOptions, ModelRef};
+use crate::session::{LockOptions, SessionStore};
+use crate::tools::ToolPolicy;
+
+/// A configuration problem, reported as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Wrong flags, a bad model name, a missing key: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Something failed that the flags could not prevent: exit 1.
+    #[error("{0}")]
+    Failure(String),
+}
+
+impl SetupError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SetupError::Usage(_) => exit::USAGE,
+            SetupError::Failure(_) => exit::FAILURE,
+        }
+    }
+}
+
+/// What a mode runs with.
+pub struct Setup {
+    pub agent: AgentConfig,
+    pub session: SessionStore,
+    /// Problems found while loading (torn lines, a corrupt catalog cache) to show the user.
+    pub warnings: Vec<String>,
+}
+
+/// The prompt of a one-shot run: `--prompt`, `--prompt-file` (`-` = stdin), or piped stdin.
+/// `None` means no prompt was given (the interactive mode).
+pub fn read_prompt(args: &Args) -> Result<Option<String>, SetupError> {
+    if let Some(p) = &args.prompt {
+        return Ok(Some(p.clone()));
+    }
+    if let Some(file) = &args.prompt_file {
+        let text = if file.as_os_str() == "-" {
+            read_stdin()?
+        } else {
+            std::fs::read_to_string(file).map_err(|e| {
+                SetupError::Usage(format!("cannot read prompt file {}: {e}", file.display()))
+            })?
+        };
+        return non_empty(text).map(Some);
+    }
+    if !std::io::stdin().is_terminal() {
+        let text = read_stdin()?;
+        if !text.trim().is_empty() {
+            return Ok(Some(text));
+        }
+    }
+    Ok(None)
+}
+
+fn read_stdin() -> Result<String, SetupError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| SetupError::Usage(format!("cannot read the prompt from stdin: {e}")))?;
+    Ok(text)
+}
+
+fn non_empty(text: String) -> Result<String, SetupError> {
+    if text.trim().is_empty() {
+        Err(SetupError::Usage("the prompt is empty".to_string()))
+    } else {
+        Ok(text)
+    }
+}
+
+/// The model used when neither `--model` nor the session names one: the first provider
+/// whose key is set, else Anthropic's.
+pub fn default_model() -> &'static str {
+    let has = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    if has("ANTHROPIC_API_KEY") {
+        "anthropic/claude-sonnet-4-5"
+    } else if has("OPENAI_API_KEY") {
+        "openai/gpt-4.1"
+    } else if has("GEMINI_API_KEY") {
+        "google/gemini-2.5-flash"
+    } else if has("OPENROUTER_API_KEY") {
+        "openrouter/anthropic/claude-sonnet-4.5"
+    } else {
+        "anthropic/claude-sonnet-4-5"
+    }
+}
+
+fn default_session_path(cwd: &Path) -> PathBuf {
+    cwd.join(".pi").join("sessions").join("default.jsonl")
+}
+
+/// Parses `name` and checks its provider's key is set.
+fn resolve_model(client: &AiClient, name: &str) -> Result<ModelRef, SetupError> {
+    let model: ModelRef = name
+        .parse()
+        .map_err(|e: crate::ai::AiError| SetupError::Usage(e.to_string()))?;
+    client
+        .check_model(&model)
+        .map_err(|e| SetupError::Usage(e.to_string()))?;
+    Ok(model)
+}
+
+/// Opens the session, resolves the model and builds the agent's configuration.
+pub async fn build_setup(args: &Args) -> Result<Setup, SetupError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| SetupError::Failure(format!("cannot read the working directory: {e}")))?;
+    let mut warnings = Vec::new();
+
+    let mut fallback_models = Vec::new();
+    for f in args.fallback_model.iter().filter(|f| !f.trim().is_empty()) {
+        let m: ModelRef = f
+            .trim()
+            .parse()
+            .map_err(|e: crate::ai::AiError| SetupError::Usage(format!("--fallback-model: {e}")))?;
+        fallback_models.push(m);
+    }
+    let options = ClientOptions {
+        api_base: args.api_base.clone(),
+        azure_api_version: args.azure_openai_api_version.clone(),
+        request_timeout_ms: args.request_timeout_ms,
+        max_retries: args.provider_max_retries,
+        retry_budget_ms: args.provider_retry_budget_ms,
+        retry_jitter: args.provider_retry_jitter,
+        fallback_models,
+    };
+    let mut client = AiClient::new(options).map_err(|e| SetupError::Failure(e.to_string()))?;
+    // A model named on the command line is checked before the session is touched.
+    let flag_model = match &args.model {
+        Some(m) => Some(resolve_model(&client, m)?),
+        None => None,
+    };
+
+    let session = if args.no_session {
+        SessionStore::in_memory(&cwd)
+    } else {
+        let path = args
+            .session
+            .clone()
+            .unwrap_or_else(|| default_session_path(&cwd));
+        let lock = LockOptions {
+            wait_ms: args.session_lock_wait_ms,
+            stale_ms: args.session_lock_stale_ms,
+        };
+        let (store, load_warnings) = SessionStore::open(&path, &cwd, lock)
+            .map_err(|e| SetupError::Failure(e.to_string()))?;
+        warnings.extend(load_warnings.iter().map(ToString::to_string));
+        store
+    };
+
+    let model = match flag_model {
+        Some(m) => m,
+        None => {
+            let from_session = session
+                .context()
+                .ok()
+                .and_then(|c| c.model)
+                .map(|(p, id)| format!("{p}/{id}"));
+            match from_session {
+                Some(name) if name.parse::<ModelRef>().is_ok() => resolve_model(&client, &name)?,
+                _ => resolve_model(&client, default_model())?,
+            }
+        }
+    };
+    if args.model_catalog_url.is_some() || args.model_catalog_cache.is_some() {
+        let catalog_warnings = client
+            .refresh_catalog(
+                args.model_catalog_url.as_deref(),
+                args.model_catalog_cache.as_deref(),
+            )
+            .await;
+        warnings.extend(catalog_warnings);
+    }
+
+    let base_prompt = match &args.system_prompt_file {
+        Some(f) => std::fs::read_to_string(f).map_err(|e| {
+            SetupError::Usage(format!(
+                "cannot read system prompt file {}: {e}",
+                f.display()
+            ))
+        })?,
+        None => DEFAULT_SYSTEM_PROMPT.to_string(),
+    };
+    let system_prompt = build_system_prompt(&base_prompt, &cwd, &[]);
+
+    let mut policy = ToolPolicy::new(cwd.clone());
+    policy.allowed_roots = args
+        .allow_path
+        .iter()
+        .map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            }
+        })
+        .collect();
+    policy.max_file_read_bytes = args.max_file_read_bytes;
+    policy.max_file_write_bytes = args.max_file_write_bytes;
+    policy.max_tool_output_bytes = args.max_tool_output_bytes;
+    policy.bash_timeout_ms = args.bash_timeout_ms;
+
+    let agent = AgentConfig {
+        model,
+        client: Arc::new(client),
+        policy: Arc::new(policy),
+        system_prompt,
+        max_turns: args.max_turns,
+        turn_timeout_ms: args.turn_timeout_ms,
+        max_output_tokens: args.max_output_tokens,
+        thinking: args.thinking.map(Into::into).unwrap_or_default(),
+        stream: args.stream,
+    };
+    Ok(Setup {
+        agent,
+        session,
+        warnings,
+    })
+}

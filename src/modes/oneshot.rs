@@ -1,0 +1,206 @@
+//! One prompt to completion: the answer (or the agent's events as JSON lines) on stdout,
+//! progress on stderr, and an exit status that tells how it went.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::agent::{AgentConfig, Event, EventMsg, Op, Submission, spawn_agent};
+use crate::session::SessionStore;
+
+/// Exit statuses (the same numbers as `cli::exit`, which sits above this layer).
+const EXIT_OK: u8 = 0;
+const EXIT_FAILURE: u8 = 1;
+const EXIT_CANCELLED: u8 = 130;
+
+#[derive(Debug, Clone, Copy)]
+pub struct OneshotOptions {
+    /// Print every agent event as one JSON object a line.
+    pub json: bool,
+    /// Print assistant text as it streams instead of the final answer at the end.
+    pub stream_output: bool,
+    pub stream_delay_ms: u64,
+}
+
+/// Runs `prompt` as one user turn; returns the exit status.
+pub async fn run_oneshot(
+    config: AgentConfig,
+    session: SessionStore,
+    warnings: Vec<String>,
+    prompt: String,
+    options: OneshotOptions,
+) -> u8 {
+    for w in &warnings {
+        eprintln!("pi: warning: {w}");
+    }
+    let mut handle = spawn_agent(config, session);
+    let turn = Submission {
+        id: 1,
+        op: Op::UserTurn {
+            text: prompt,
+            images: Vec::new(),
+        },
+    };
+    if handle.submissions.send(turn).is_err() {
+        eprintln!("pi: the agent task stopped before the prompt was sent");
+        return EXIT_FAILURE;
+    }
+    let mut printer = Printer::new(options);
+    let mut interrupts = 0u32;
+    let code = loop {
+        tokio::select! {
+            ev = handle.events.recv() => {
+                let Some(ev) = ev else { break EXIT_FAILURE };
+                if let Some(code) = printer.event(&ev).await {
+                    break code;
+                }
+            }
+            res = tokio::signal::ctrl_c() => {
+                if res.is_err() { continue; }
+                interrupts += 1;
+                if interrupts > 1 {
+                    eprintln!("pi: interrupted twice, exiting");
+                    return EXIT_CANCELLED;
+                }
+                eprintln!("pi: cancelling (Ctrl+C again to exit at once)");
+                let _ = handle.submissions.send(Submission { id: 2, op: Op::Interrupt });
+            }
+        }
+    };
+    let _ = handle.submissions.send(Submission {
+        id: 3,
+        op: Op::Shutdown,
+    });
+    // Let the task finish its last session append before the process ends.
+    let _ = handle.join.await;
+    code
+}
+
+/// Turns agent events into stdout / stderr output.
+struct Printer {
+    options: OneshotOptions,
+    /// Whether streamed text has been printed since the last newline.
+    mid_line: bool,
+    streamed_any: bool,
+}
+
+impl Printer {
+    fn new(options: OneshotOptions) -> Self {
+        Printer {
+            options,
+            mid_line: false,
+            streamed_any: false,
+        }
+    }
+
+    /// Handles one event; `Some(code)` when the run is over.
+    async fn event(&mut self, ev: &Event) -> Option<u8> {
+        if self.options.json {
+            if let Ok(line) = serde_json::to_string(ev) {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
+        }
+        match &ev.msg {
+            EventMsg::TextDelta { delta } if self.options.stream_output && !self.options.json => {
+                self.stream_text(delta).await;
+            }
+            EventMsg::AssistantFinished { .. } if self.options.stream_output => {
+                if self.mid_line && !self.options.json {
+                    println!();
+                    self.mid_line = false;
+                }
+            }
+            EventMsg::ToolCallStarted {
+                name, arguments, ..
+            } => progress(&format!("→ {name} {}", summarize_args(arguments))),
+            EventMsg::ToolCallFinished {
+                name,
+                is_error: true,
+                output,
+                ..
+            } => progress(&format!("✗ {name}: {}", first_line(output))),
+            EventMsg::Retry {
+                attempt,
+                max_retries,
+                delay_ms,
+                reason,
+                model,
+            } => progress(&format!(
+                "retry {attempt}/{max_retries} of {model} in {:.1}s: {reason}",
+                *delay_ms as f64 / 1000.0
+            )),
+            EventMsg::Fallback { from, to, reason } => {
+                progress(&format!("falling back from {from} to {to}: {reason}"));
+            }
+            EventMsg::Notice { message } => progress(&format!("warning: {message}")),
+            EventMsg::TurnFinished { text, .. } => {
+                if !self.options.json {
+                    if self.options.stream_output && self.streamed_any {
+                        if self.mid_line {
+                            println!();
+                        }
+                    } else {
+                        let mut out = std::io::stdout().lock();
+                        let _ = write!(out, "{text}");
+                        if !text.ends_with('\n') {
+                            let _ = writeln!(out);
+                        }
+                        let _ = out.flush();
+                    }
+                }
+                return Some(EXIT_OK);
+            }
+            EventMsg::TurnCancelled => {
+                progress("cancelled; the session is consistent");
+                return Some(EXIT_CANCELLED);
+            }
+            EventMsg::Error { message } => {
+                eprintln!("pi: {message}");
+                return Some(EXIT_FAILURE);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    async fn stream_text(&mut self, delta: &str) {
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{delta}");
+            let _ = out.flush();
+        }
+        self.streamed_any = true;
+        self.mid_line = !delta.ends_with('\n');
+        if self.options.stream_delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.options.stream_delay_ms)).await;
+        }
+    }
+}
+
+fn progress(line: &str) {
+    eprintln!("{line}");
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// A one-line summary of a tool call's arguments for progress output.
+fn summarize_args(args: &serde_json::Value) -> String {
+    let main = ["command", "path", "pattern"]
+        .iter()
+        .find_map(|k| args.get(*k).and_then(|v| v.as_str()));
+    let text = match main {
+        Some(s) => s.to_string(),
+        None => args.to_string(),
+    };
+    let line = first_line(&text);
+    if line.chars().count() > 100 {
+        let cut: String = line.chars().take(99).collect();
+        format!("{cut}…")
+    } else {
+        line.to_string()
+    }
+}

@@ -1,1 +1,0 @@
-//! oneshot tests.
