@@ -30,6 +30,8 @@ pub struct SessionContext {
 const READ_GAP: u64 = 64 << 10;
 /// Largest single read when batching lines.
 const READ_SPAN: u64 = 8 << 20;
+/// Below this many bytes of messages, one thread parses the context.
+const PARALLEL_MIN_BYTES: u64 = 4 << 20;
 
 #[derive(Deserialize)]
 struct Compaction {
@@ -109,14 +111,60 @@ impl SessionStore {
                 )
             })
             .collect();
+        for (i, m) in self.parse_messages_parallel(&wanted)? {
+            ctx.messages.push(m);
+            ctx.entry_ids.push(self.index.node(i).id.to_string());
+        }
+        Ok(ctx)
+    }
+
+    /// The messages of entries `idxs` (in order), parsed on several threads when there is
+    /// a lot to parse (a long lineage without compaction).
+    fn parse_messages_parallel(&self, idxs: &[u32]) -> Result<Vec<(u32, Message)>, SessionError> {
+        let bytes: u64 = idxs
+            .iter()
+            .map(|&i| u64::from(self.index.node(i).len))
+            .sum();
+        let threads = if bytes < PARALLEL_MIN_BYTES {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        };
+        if threads == 1 {
+            return self.parse_messages(idxs);
+        }
+        let chunk = idxs.len().div_ceil(threads).max(1);
+        let parts: Vec<Result<Vec<(u32, Message)>, SessionError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = idxs
+                .chunks(chunk)
+                .map(|part| s.spawn(move || self.parse_messages(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(SessionError::Invalid {
+                            path: self.label.clone(),
+                            detail: "a context worker thread failed; please report this".into(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(idxs.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
+    fn parse_messages(&self, idxs: &[u32]) -> Result<Vec<(u32, Message)>, SessionError> {
         let format = self.header.format;
-        self.read_lines(&wanted, |i, line| {
+        let mut out = Vec::with_capacity(idxs.len());
+        self.read_lines(idxs, |i, line| {
             let node = self.index.node(i);
             match entry_message(format, node.kind, line) {
-                Ok(Some(m)) => {
-                    ctx.messages.push(m);
-                    ctx.entry_ids.push(node.id.to_string());
-                }
+                Ok(Some(m)) => out.push((i, m)),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(
                     "{}:{}: message left out of the context: {e}",
@@ -126,7 +174,7 @@ impl SessionStore {
             }
             Ok(())
         })?;
-        Ok(ctx)
+        Ok(out)
     }
 
     fn read_thinking(&self, i: u32) -> Result<Option<ThinkingLevel>, SessionError> {

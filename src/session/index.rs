@@ -216,6 +216,21 @@ impl Index {
         out
     }
 
+    /// Entries from the root to each entry, inclusive.
+    pub fn depths(&self) -> Vec<u32> {
+        let mut depth = vec![0u32; self.nodes.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            depth[i] = if n.parent == NONE {
+                1
+            } else if (n.parent as usize) < i {
+                depth[n.parent as usize] + 1
+            } else {
+                self.lineage(i as u32).len() as u32
+            };
+        }
+        depth
+    }
+
     /// The target of head entry `entry`, if it names a known entry.
     pub fn head_target(&self, entry: u32) -> Option<u32> {
         let pos = self.heads.binary_search_by_key(&entry, |m| m.entry).ok()?;

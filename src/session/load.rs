@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::error::{LoadWarning, SessionError};
 use super::index::{Index, LinePlace};
-use super::scan::{self, SessionFormat, SessionHeader};
+use super::scan::{self, ScannedEntry, SessionFormat, SessionHeader};
 
 /// Reads `buf.len()` bytes or fewer at `pos` without moving any file cursor.
 pub(crate) fn read_at(file: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
@@ -175,36 +175,38 @@ pub(crate) fn scan_reader(
     let mut scanned = tail.scanned;
     let mut lines = tail.lines;
     let mut last_terminated = None;
-    let end = scan::for_each_line(reader, tail.scanned, |offset, line, terminated| {
-        last_terminated = Some(terminated);
-        let line_no = lines + 1;
-        let consumed = offset + line.len() as u64 + u64::from(terminated);
-        if scan::is_blank(line) {
-            (scanned, lines) = (consumed, line_no);
-            return;
-        }
-        match scan::scan_line(format, line) {
-            Ok(entry) => {
-                let at = LinePlace {
-                    offset,
-                    len: line.len(),
-                    line: line_no,
-                };
-                index.add(entry, at, defer_parents, path, warnings);
-                (scanned, lines) = (consumed, line_no);
-            }
-            Err(error) if terminated => {
-                warnings.push(LoadWarning::MalformedLine {
+    let end = scan::for_each_block(reader, tail.scanned, |base, block| {
+        let mut split = Vec::new();
+        scan::split_lines(base, block, &mut |o, l, t| split.push((o, l, t)));
+        let parsed = parse_lines(format, &split, block.len());
+        for ((offset, line, terminated), parsed) in split.into_iter().zip(parsed) {
+            last_terminated = Some(terminated);
+            let line_no = lines + 1;
+            let consumed = offset + line.len() as u64 + u64::from(terminated);
+            match parsed {
+                None => (scanned, lines) = (consumed, line_no),
+                Some(Ok(entry)) => {
+                    let at = LinePlace {
+                        offset,
+                        len: line.len(),
+                        line: line_no,
+                    };
+                    index.add(entry, at, defer_parents, path, warnings);
+                    (scanned, lines) = (consumed, line_no);
+                }
+                Some(Err(error)) if terminated => {
+                    warnings.push(LoadWarning::MalformedLine {
+                        path: path.to_path_buf(),
+                        line: line_no,
+                        error,
+                    });
+                    (scanned, lines) = (consumed, line_no);
+                }
+                Some(Err(_)) => warnings.push(LoadWarning::TornLastLine {
                     path: path.to_path_buf(),
                     line: line_no,
-                    error,
-                });
-                (scanned, lines) = (consumed, line_no);
+                }),
             }
-            Err(_) => warnings.push(LoadWarning::TornLastLine {
-                path: path.to_path_buf(),
-                line: line_no,
-            }),
         }
     })?;
     tail.len = end;
@@ -214,4 +216,40 @@ pub(crate) fn scan_reader(
         tail.ends_with_newline = t;
     }
     Ok(())
+}
+
+/// Below this many bytes, a block's lines are read on one thread.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
+type Parsed = Option<Result<ScannedEntry, String>>;
+
+/// Scans each line (`None` for a blank one), on several threads for a large block.
+fn parse_lines(format: SessionFormat, lines: &[(u64, &[u8], bool)], bytes: usize) -> Vec<Parsed> {
+    let one = |(_, line, _): &(u64, &[u8], bool)| -> Parsed {
+        (!scan::is_blank(line)).then(|| scan::scan_line(format, line))
+    };
+    let threads = if bytes < PARALLEL_MIN_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
+    if threads == 1 {
+        return lines.iter().map(one).collect();
+    }
+    let chunk = lines.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = lines
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(lines.chunks(chunk))
+            .flat_map(|(h, part)| {
+                // A worker that panicked: scan its lines here instead.
+                h.join()
+                    .unwrap_or_else(|_| part.iter().map(one).collect::<Vec<_>>())
+            })
+            .collect()
+    })
 }

@@ -122,13 +122,19 @@ impl SessionStore {
                 .or_default()
                 .push(n.name.clone());
         }
+        let depths = self.index.depths();
         let mut out = Vec::new();
         for leaf in self.index.leaves() {
-            let lineage = self.index.lineage(leaf);
-            let user = lineage
-                .iter()
-                .copied()
-                .find(|&i| self.index.node(i).role == Some(Role::User));
+            let mut user = Some(leaf);
+            let mut steps = 0;
+            while let Some(u) = user {
+                if self.index.node(u).role == Some(Role::User) || steps > self.index.len() {
+                    break;
+                }
+                user = self.index.parent(u);
+                steps += 1;
+            }
+            let user = user.filter(|&u| self.index.node(u).role == Some(Role::User));
             let text = match user {
                 Some(u) => self.message_text(u)?.map(|t| preview(&t, 100)),
                 None => None,
@@ -136,7 +142,7 @@ impl SessionStore {
             let id = &*self.index.node(leaf).id;
             out.push(BranchInfo {
                 leaf_id: id.to_string(),
-                depth: lineage.len(),
+                depth: depths[leaf as usize] as usize,
                 last_user_id: user.map(|u| self.index.node(u).id.to_string()),
                 last_user_message: text,
                 active: self.head == Some(leaf),

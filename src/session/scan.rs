@@ -193,6 +193,30 @@ pub(crate) fn for_each_line(
     start: u64,
     mut f: impl FnMut(u64, &[u8], bool),
 ) -> io::Result<u64> {
+    for_each_block(reader, start, |base, block| {
+        split_lines(base, block, &mut f)
+    })
+}
+
+/// Calls `f(offset, line, terminated)` for each line of `block`, which starts at `base`.
+pub(crate) fn split_lines<'a>(base: u64, block: &'a [u8], f: &mut impl FnMut(u64, &'a [u8], bool)) {
+    let mut line_start = 0usize;
+    for nl in memchr::memchr_iter(b'\n', block) {
+        f(base + line_start as u64, &block[line_start..nl], true);
+        line_start = nl + 1;
+    }
+    if line_start < block.len() {
+        f(base + line_start as u64, &block[line_start..], false);
+    }
+}
+
+/// Calls `f(offset, block)` with runs of whole lines of `reader` (each block ends with `\n`,
+/// except a last unterminated piece at the end of the data). Returns the end offset.
+pub(crate) fn for_each_block(
+    reader: &mut impl Read,
+    start: u64,
+    mut f: impl FnMut(u64, &[u8]),
+) -> io::Result<u64> {
     let mut buf = vec![0u8; CHUNK];
     let mut filled = 0usize;
     let mut base = start;
@@ -207,21 +231,19 @@ pub(crate) fn for_each_line(
         };
         if n == 0 {
             if filled > 0 {
-                f(base, &buf[..filled], false);
+                f(base, &buf[..filled]);
             }
             return Ok(base + filled as u64);
         }
         let scan_from = filled;
         filled += n;
-        let mut line_start = 0usize;
-        for nl in memchr::memchr_iter(b'\n', &buf[scan_from..filled]) {
-            let end = scan_from + nl;
-            f(base + line_start as u64, &buf[line_start..end], true);
-            line_start = end + 1;
+        if let Some(nl) = memchr::memrchr(b'\n', &buf[scan_from..filled]) {
+            let cut = scan_from + nl + 1;
+            f(base, &buf[..cut]);
+            buf.copy_within(cut..filled, 0);
+            filled -= cut;
+            base += cut as u64;
         }
-        buf.copy_within(line_start..filled, 0);
-        filled -= line_start;
-        base += line_start as u64;
     }
 }
 

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use super::error::SessionError;
-use super::index::NONE;
 use super::kinds::EntryKind;
 use super::nav::preview;
 use super::store::SessionStore;
@@ -55,19 +54,10 @@ pub struct LineageDiff {
 impl SessionStore {
     pub fn stats(&self) -> SessionStats {
         let nodes = &self.index.nodes;
-        let mut depth = vec![0u32; nodes.len()];
-        let mut max_depth = 0;
+        let max_depth = self.index.depths().into_iter().max().unwrap_or(0);
         let mut by_type: BTreeMap<String, u64> = BTreeMap::new();
         let mut by_role: BTreeMap<String, u64> = BTreeMap::new();
-        for (i, n) in nodes.iter().enumerate() {
-            depth[i] = if n.parent == NONE {
-                1
-            } else if (n.parent as usize) < i {
-                depth[n.parent as usize] + 1
-            } else {
-                self.index.lineage(i as u32).len() as u32
-            };
-            max_depth = max_depth.max(depth[i]);
+        for n in nodes {
             *by_type.entry(n.kind.as_str().to_string()).or_default() += 1;
             if let Some(role) = n.role {
                 *by_role.entry(role.as_str().to_string()).or_default() += 1;
