@@ -2,6 +2,7 @@
 //! docs/session-format.md. Opening a file scans it once into a compact index (id, parent,
 //! where each line is); message bodies are read back only for the entries an operation needs.
 
+mod agent_log;
 mod context;
 mod convert;
 mod entry;
