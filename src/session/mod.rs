@@ -22,6 +22,7 @@ mod scan;
 mod search;
 mod stats;
 mod store;
+mod sync;
 mod transfer;
 
 pub use context::SessionContext;

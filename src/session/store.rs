@@ -81,7 +81,7 @@ pub(crate) fn header_line_with(
     line
 }
 
-fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+pub(super) fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -95,7 +95,7 @@ fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
 }
 
 /// Opens `path` for reading and appending, read-only if we may not write it.
-fn open_file(path: &Path) -> Result<(File, bool), SessionError> {
+pub(super) fn open_file(path: &Path) -> Result<(File, bool), SessionError> {
     match OpenOptions::new()
         .read(true)
         .append(true)
@@ -411,107 +411,6 @@ impl SessionStore {
         for w in warnings {
             tracing::warn!("{w}");
         }
-        Ok(())
-    }
-
-    /// Catches up with the file under the lock: reads entries other processes appended, or
-    /// reloads if the file was replaced or shrank. Keeps our head.
-    fn refresh(&mut self, head_id: Option<&str>) -> Result<(), SessionError> {
-        let Backend::File(f) = &self.backend else {
-            return Ok(());
-        };
-        let meta = fs::metadata(&f.path).map_err(|e| SessionError::Invalid {
-            path: f.path.clone(),
-            detail: format!(
-                "the session file went away while open ({e}); restart to start a new one"
-            ),
-        })?;
-        if identity(&meta) != f.identity || meta.len() < self.tail.len {
-            return self.reload(head_id);
-        }
-        if meta.len() > self.tail.len {
-            let mut warnings = Vec::new();
-            load::scan_from(
-                &f.file,
-                &f.path,
-                self.header.format,
-                &mut self.tail,
-                &mut self.index,
-                false,
-                &mut warnings,
-            )
-            .map_err(|e| SessionError::io(&f.path, "read the session file", e))?;
-            for w in warnings {
-                tracing::warn!("{w}");
-            }
-        }
-        Ok(())
-    }
-
-    pub(super) fn reload(&mut self, head_id: Option<&str>) -> Result<(), SessionError> {
-        let Backend::File(f) = &self.backend else {
-            return Ok(());
-        };
-        let path = f.path.clone();
-        tracing::info!(path = %path.display(), "session file replaced or truncated; reloading");
-        let (file, writable) = open_file(&path)?;
-        let meta = file
-            .metadata()
-            .map_err(|e| SessionError::io(&path, "read the session file", e))?;
-        let loaded = load::load(&file, &path)?;
-        for w in &loaded.warnings {
-            tracing::warn!("{w}");
-        }
-        self.backend = Backend::File(FileBackend {
-            path,
-            file,
-            writable,
-            identity: identity(&meta),
-        });
-        self.header = loaded.header;
-        self.index = loaded.index;
-        self.tail = loaded.tail;
-        self.head = head_id
-            .and_then(|id| self.index.get(id))
-            .or_else(|| self.index.default_head());
-        Ok(())
-    }
-
-    /// Replaces an in-memory session's lines with `bytes` (header included) and re-indexes.
-    pub(super) fn reload_memory(
-        &mut self,
-        bytes: Vec<u8>,
-        head_id: Option<&str>,
-    ) -> Result<(), SessionError> {
-        let header_len = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |n| n + 1);
-        let mut tail = Tail {
-            len: header_len as u64,
-            scanned: header_len as u64,
-            lines: 1,
-            ends_with_newline: true,
-        };
-        let mut index = Index::default();
-        let mut warnings = Vec::new();
-        load::scan_reader(
-            &mut std::io::Cursor::new(&bytes[header_len..]),
-            &self.label,
-            SessionFormat::PiV3,
-            &mut tail,
-            &mut index,
-            true,
-            &mut warnings,
-        )
-        .map_err(|e| SessionError::io(&self.label, "index the session", e))?;
-        index.finish(&self.label, &mut warnings);
-        for w in warnings {
-            tracing::warn!("{w}");
-        }
-        self.backend = Backend::Memory(bytes);
-        self.index = index;
-        self.tail = tail;
-        self.head = head_id
-            .and_then(|id| self.index.get(id))
-            .or_else(|| self.index.default_head());
         Ok(())
     }
 
