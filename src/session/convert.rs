@@ -230,3 +230,60 @@ pub(crate) fn legacy_message(line: &[u8]) -> Result<Option<Message>, String> {
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v3(kind: EntryKind, line: &str) -> Option<Message> {
+        entry_message(SessionFormat::PiV3, kind, line.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn bash_execution_becomes_a_user_message_like_pi_sends_it() {
+        let line = r#"{"type":"message","id":"a","parentId":null,"message":{"role":"bashExecution","command":"ls","output":"a.txt","exitCode":2,"cancelled":false,"truncated":false,"timestamp":5}}"#;
+        let m = v3(EntryKind::Message, line).unwrap();
+        assert_eq!(m.role(), "user");
+        assert_eq!(
+            m.text(),
+            "Ran `ls`\n```\na.txt\n```\n\nCommand exited with code 2"
+        );
+        let excluded = line.replace(
+            "\"timestamp\":5",
+            "\"timestamp\":5,\"excludeFromContext\":true",
+        );
+        assert_eq!(v3(EntryKind::Message, &excluded), None);
+    }
+
+    #[test]
+    fn custom_messages_and_branch_summaries_reach_the_model() {
+        let cm = r#"{"type":"custom_message","id":"a","parentId":null,"timestamp":"2026-11-24T05:49:20.000Z","customType":"x","content":"note","display":true}"#;
+        let m = v3(EntryKind::CustomMessage, cm).unwrap();
+        assert_eq!((m.role(), m.text().as_str()), ("user", "note"));
+        let bs = r#"{"type":"branch_summary","id":"b","parentId":"a","timestamp":"2026-11-24T05:49:20.000Z","fromId":"a","summary":"tried X"}"#;
+        let m = v3(EntryKind::BranchSummary, bs).unwrap();
+        assert_eq!((m.role(), m.text().as_str()), ("branchSummary", "tried X"));
+        let role = r#"{"type":"message","id":"c","parentId":null,"message":{"role":"custom","customType":"x","content":[{"type":"text","text":"hook"}],"display":false,"timestamp":1}}"#;
+        assert_eq!(v3(EntryKind::Message, role).unwrap().text(), "hook");
+    }
+
+    #[test]
+    fn unknown_roles_are_left_out_and_broken_known_roles_are_errors() {
+        let other =
+            r#"{"type":"message","id":"a","parentId":null,"message":{"role":"future","x":1}}"#;
+        assert_eq!(v3(EntryKind::Message, other), None);
+        let broken = r#"{"type":"message","id":"a","parentId":null,"message":{"role":"user"}}"#;
+        assert!(entry_message(SessionFormat::PiV3, EntryKind::Message, broken.as_bytes()).is_err());
+        assert_eq!(
+            v3(EntryKind::ModelChange, r#"{"type":"model_change"}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn iso_timestamps_to_millis() {
+        assert_eq!(iso_to_ms(Some("1970-01-01T00:00:01.500Z")), 1500);
+        assert_eq!(iso_to_ms(Some("garbage")), 0);
+        assert_eq!(iso_to_ms(None), 0);
+    }
+}

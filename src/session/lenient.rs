@@ -267,3 +267,30 @@ lenient_object!(
         message: Option<MessageHead<'a>> = "message",
     }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_with_nulls_and_odd_types_reads_as_zero() {
+        let u: UsageHead = serde_json::from_str(
+            r#"{"input":5,"output":null,"totalTokens":"x","cost":{"total":null,"input":0.5},"extra":[1]}"#,
+        )
+        .unwrap();
+        let u = u.to_usage();
+        assert_eq!((u.input, u.output, u.total_tokens), (5, 0, 0));
+        assert_eq!((u.cost.input, u.cost.total), (0.5, 0.0));
+        let odd: UsageHead = serde_json::from_str("[1,2]").unwrap();
+        assert_eq!(odd.to_usage(), Usage::default());
+    }
+
+    #[test]
+    fn maybe_str_accepts_anything() {
+        let v: Vec<MaybeStr> = serde_json::from_str(r#"["a",1,null,{"k":[1]},[2],true]"#).unwrap();
+        assert_eq!(v[0].0.as_deref(), Some("a"));
+        assert!(v[1..].iter().all(|m| m.0.is_none()));
+        let n: MaybeStr<true> = serde_json::from_str("42").unwrap();
+        assert_eq!(n.0.as_deref(), Some("42"));
+    }
+}

@@ -4,6 +4,7 @@
 mod locking;
 mod maintain;
 mod navigate;
+mod props;
 mod store;
 mod stress;
 
