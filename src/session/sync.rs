@@ -25,7 +25,8 @@ impl SessionStore {
         if identity(&meta) != f.identity || meta.len() < self.tail.len {
             return self.reload(head_id);
         }
-        if meta.len() > self.tail.len {
+        // Also re-read an unterminated fragment: it may have been a write in progress.
+        if meta.len() > self.tail.len || self.tail.scanned < self.tail.len {
             let mut warnings = Vec::new();
             load::scan_from(
                 &f.file,

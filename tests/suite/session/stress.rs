@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use pi_coding_agent::ai::types::Message;
-use pi_coding_agent::session::{LockOptions, SessionStore};
+use pi_coding_agent::session::{LoadWarning, LockOptions, SessionStore};
 
 const ENV: &str = "PI_SESSION_STRESS_CHILD";
 const CHILDREN: usize = 4;
@@ -28,7 +28,13 @@ fn stress_child() {
         stale_ms: 60_000,
     };
     let (mut store, warnings) = SessionStore::open(path, Path::new("/"), lock).unwrap();
-    assert!(warnings.is_empty(), "{warnings:?}");
+    // Opening while others write may catch a line half-written; nothing else may be wrong.
+    assert!(
+        warnings
+            .iter()
+            .all(|w| matches!(w, LoadWarning::TornLastLine { .. })),
+        "{warnings:?}"
+    );
     for i in 0..n {
         store
             .append_message(&Message::user_text(format!("c{child}-{i}"), i as i64))
@@ -39,8 +45,8 @@ fn stress_child() {
 #[test]
 fn several_processes_appending_at_once_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
+    // The children race to create the file, too.
     let path = dir.path().join("shared.jsonl");
-    drop(SessionStore::open(&path, Path::new("/"), LockOptions::default()).unwrap());
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..CHILDREN)
         .map(|c| {
