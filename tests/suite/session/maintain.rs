@@ -301,3 +301,29 @@ fn graph_export_writes_mermaid_and_dot() {
     let err = b.store.export_graph(Path::new("g.png")).unwrap_err();
     assert!(err.to_string().contains(".mmd"), "{err}");
 }
+
+#[test]
+fn an_in_memory_session_compacts_exports_and_imports_too() {
+    let mut store = SessionStore::in_memory(Path::new("/w"));
+    let a = store.append_message(&Message::user_text("a", 1)).unwrap();
+    store.append_message(&Message::user_text("b", 2)).unwrap();
+    store.set_head(&a).unwrap();
+    store.append_message(&Message::user_text("c", 3)).unwrap();
+    assert_eq!(store.branch_count(), 2);
+    let report = store.compact_to_active().unwrap();
+    assert_eq!(report.backup, None);
+    assert_eq!(store.branch_count(), 1);
+    assert_eq!(texts(&store), ["a", "c"]);
+    store.append_message(&Message::user_text("d", 4)).unwrap();
+    assert_eq!(texts(&store), ["a", "c", "d"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    store.export_active(&out).unwrap();
+    let (exported, _) = open(&out);
+    assert_eq!(texts(&exported), ["a", "c", "d"]);
+
+    let mut other = SessionStore::in_memory(Path::new("/w"));
+    other.import(&out, ImportMode::Merge).unwrap();
+    assert_eq!(other.entry_count(), 3);
+}
