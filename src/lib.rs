@@ -1,11 +1,12 @@
 //! rust-pi: a terminal coding agent.
 //!
 //! Layers, each importing only the ones below it (see docs/architecture.md):
-//! `cli` > `modes` > `session` > `agent` > `tools` > `ai`.
+//! `cli` > `modes` > `tui` > `commands` > `session` > `agent` > `tools` > `ai`.
 
 pub mod agent;
 pub mod ai;
 pub mod cli;
+pub mod commands;
 pub mod modes;
 pub mod session;
 pub mod tools;

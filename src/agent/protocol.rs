@@ -35,8 +35,117 @@ pub enum Op {
     SetModel { model: String },
     /// Change the thinking level for the next turns; recorded in the session.
     SetThinking { level: ThinkingLevel },
+    /// Summarise the older part of the active branch with the current model and record a
+    /// compaction entry; later turns send the summary plus the recent messages.
+    Compact {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instructions: Option<String>,
+    },
+    /// Apply runtime settings (a `/profile load`); fields left out keep their value.
+    Configure { settings: RuntimeSettings },
     /// Stop the task after the running turn is cancelled.
     Shutdown,
+}
+
+/// Why a compaction ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompactionReason {
+    /// `/compact`.
+    Manual,
+    /// The next request would not fit the model's context window.
+    Threshold,
+    /// The provider refused the request as too long; it is retried once after compacting.
+    Overflow,
+}
+
+/// Runtime defaults a front end can change mid-session (`/profile load`). In a `Configure`
+/// op, `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeSettings {
+    /// `provider/id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_models: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<ThinkingLevel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_turns: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_timeout_ms: Option<u64>,
+    /// Overrides the catalog's context window (tokens) for compaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_read_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_write_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tool_output_bytes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bash_timeout_ms: Option<u64>,
+}
+
+impl RuntimeSettings {
+    /// `self` with every field `other` sets replaced.
+    pub fn merged(&self, other: &RuntimeSettings) -> RuntimeSettings {
+        fn pick<T: Clone>(new: &Option<T>, old: &Option<T>) -> Option<T> {
+            new.clone().or_else(|| old.clone())
+        }
+        RuntimeSettings {
+            model: pick(&other.model, &self.model),
+            fallback_models: pick(&other.fallback_models, &self.fallback_models),
+            thinking: pick(&other.thinking, &self.thinking),
+            max_turns: pick(&other.max_turns, &self.max_turns),
+            max_output_tokens: pick(&other.max_output_tokens, &self.max_output_tokens),
+            turn_timeout_ms: pick(&other.turn_timeout_ms, &self.turn_timeout_ms),
+            context_window: pick(&other.context_window, &self.context_window),
+            max_file_read_bytes: pick(&other.max_file_read_bytes, &self.max_file_read_bytes),
+            max_file_write_bytes: pick(&other.max_file_write_bytes, &self.max_file_write_bytes),
+            max_tool_output_bytes: pick(&other.max_tool_output_bytes, &self.max_tool_output_bytes),
+            bash_timeout_ms: pick(&other.bash_timeout_ms, &self.bash_timeout_ms),
+        }
+    }
+}
+
+impl Op {
+    /// Whether `msg` (with this submission's id) is the last event answering this op, so a
+    /// front end waiting for the op to finish can stop there. `Interrupt` has no answer.
+    pub fn is_answered_by(&self, msg: &EventMsg) -> bool {
+        match self {
+            Op::UserTurn { .. } => matches!(
+                msg,
+                EventMsg::TurnFinished { .. } | EventMsg::TurnCancelled | EventMsg::Error { .. }
+            ),
+            Op::Interrupt => false,
+            Op::SetModel { .. } => {
+                matches!(msg, EventMsg::ModelChanged { .. } | EventMsg::Error { .. })
+            }
+            Op::SetThinking { .. } => {
+                matches!(
+                    msg,
+                    EventMsg::ThinkingChanged { .. } | EventMsg::Error { .. }
+                )
+            }
+            Op::Compact { .. } => matches!(
+                msg,
+                EventMsg::Compacted { .. }
+                    | EventMsg::CompactionSkipped { .. }
+                    | EventMsg::TurnCancelled
+                    | EventMsg::Error { .. }
+            ),
+            Op::Configure { .. } => {
+                matches!(
+                    msg,
+                    EventMsg::SettingsApplied { .. } | EventMsg::Error { .. }
+                )
+            }
+            Op::Shutdown => matches!(msg, EventMsg::ShutdownComplete),
+        }
+    }
 }
 
 /// Something the agent task reports. `id` is the submission it answers (0 for none).
@@ -111,6 +220,33 @@ pub enum EventMsg {
     },
     ModelChanged {
         model: String,
+    },
+    ThinkingChanged {
+        level: ThinkingLevel,
+    },
+    /// Runtime settings were applied; `settings` holds every value now in force.
+    SettingsApplied {
+        settings: RuntimeSettings,
+    },
+    /// The agent starts summarising older messages.
+    CompactionStarted {
+        reason: CompactionReason,
+    },
+    /// A compaction entry was recorded.
+    Compacted {
+        reason: CompactionReason,
+        entry_id: String,
+        /// Messages the summary stands for.
+        summarized: usize,
+        /// Messages sent as they are after the summary.
+        kept: usize,
+        /// Estimated tokens of the context before and after.
+        tokens_before: u64,
+        tokens_after: u64,
+    },
+    /// `/compact` found nothing old enough to summarise.
+    CompactionSkipped {
+        reason: String,
     },
     /// A warning the user should see (torn session line, compaction, ...).
     Notice {

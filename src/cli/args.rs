@@ -12,6 +12,22 @@ pub enum OutputFormat {
     Json,
 }
 
+/// What a failing line of `--command-file` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommandFileErrorMode {
+    /// Stop at the first failing line.
+    FailFast,
+    /// Report the failure and run the remaining lines.
+    ContinueOnError,
+}
+
+/// `/session-import`'s mode when the command names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportModeArg {
+    Merge,
+    Replace,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ThinkingArg {
     Off,
@@ -87,6 +103,10 @@ pub struct Args {
     /// Most model requests in one user turn.
     #[arg(long, default_value_t = 64)]
     pub max_turns: u32,
+    /// The model's context window in tokens, for models the catalog does not know (or to
+    /// override it); older messages are compacted before a request would exceed it.
+    #[arg(long)]
+    pub context_window: Option<u64>,
 
     // --- prompt and context ---
     /// Run one prompt to completion and exit.
@@ -140,6 +160,22 @@ pub struct Args {
     /// Age after which a lock whose holder is gone is reclaimed.
     #[arg(long, default_value_t = 30_000)]
     pub session_lock_stale_ms: u64,
+
+    /// How /session-import combines the sessions when the command names no mode.
+    #[arg(long, value_enum, default_value_t = ImportModeArg::Merge)]
+    pub session_import_mode: ImportModeArg,
+    /// Validate the session file, print a report and exit (0 when valid, 1 when not).
+    #[arg(long, conflicts_with_all = ["prompt", "prompt_file", "command_file", "no_session"])]
+    pub session_validate: bool,
+
+    // --- command files ---
+    /// Run the slash commands of a file (`-` reads standard input), one a line, and exit.
+    /// Blank lines and `#` comments are skipped; other lines are prompts to the agent.
+    #[arg(long, conflicts_with_all = ["prompt", "prompt_file"])]
+    pub command_file: Option<PathBuf>,
+    /// What a failing line of --command-file does.
+    #[arg(long, value_enum, default_value_t = CommandFileErrorMode::FailFast)]
+    pub command_file_error_mode: CommandFileErrorMode,
 
     // --- diagnostics ---
     /// Log file (default: pi.log in the user's cache directory); level from PI_LOG.

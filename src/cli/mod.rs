@@ -3,8 +3,8 @@
 mod args;
 mod setup;
 
-pub use args::{Args, OutputFormat, ThinkingArg};
-pub use setup::{Setup, SetupError, build_setup, default_model};
+pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, ThinkingArg};
+pub use setup::{Setup, SetupError, build_setup, default_model, session_path};
 
 use std::process::ExitCode;
 
@@ -33,7 +33,7 @@ pub fn run() -> ExitCode {
         }
     };
     crate::ai::install_crypto_provider();
-    let _log_guard = init_logging(&args);
+    init_logging(&args);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -53,6 +53,12 @@ pub fn run() -> ExitCode {
 /// Picks the mode from the flags and runs it; returns the exit status.
 async fn dispatch(args: Args) -> u8 {
     use std::io::IsTerminal;
+    if args.session_validate {
+        return session_validate(&args);
+    }
+    if let Some(file) = &args.command_file {
+        return command_file(&args, file).await;
+    }
     let prompt = match setup::read_prompt(&args) {
         Ok(p) => p,
         Err(e) => {
@@ -70,7 +76,7 @@ async fn dispatch(args: Args) -> u8 {
         }
         return exit::USAGE;
     };
-    let setup = match build_setup(&args).await {
+    let setup = match build_setup(&args, true).await {
         Ok(s) => s,
         Err(e) => {
             report(&e.to_string());
@@ -85,6 +91,64 @@ async fn dispatch(args: Args) -> u8 {
     crate::modes::run_oneshot(setup.agent, setup.session, setup.warnings, prompt, options).await
 }
 
+/// `--session-validate`: the session file the flags name, validated.
+fn session_validate(args: &Args) -> u8 {
+    let cwd = match std::env::current_dir() {
+        Ok(c) => c,
+        Err(e) => {
+            report(&format!("cannot read the working directory: {e}"));
+            return exit::FAILURE;
+        }
+    };
+    match setup::session_path(args, &cwd) {
+        Some(path) => crate::modes::run_session_validate(&path),
+        None => {
+            report("--session-validate needs a session file: pass --session FILE");
+            exit::USAGE
+        }
+    }
+}
+
+/// `--command-file F` (`-` reads standard input).
+async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
+    use std::io::Read;
+    let (label, text) = if file.as_os_str() == "-" {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            report(&format!("cannot read the command file from stdin: {e}"));
+            return exit::USAGE;
+        }
+        ("<stdin>".to_string(), text)
+    } else {
+        match std::fs::read_to_string(file) {
+            Ok(t) => (file.display().to_string(), t),
+            Err(e) => {
+                report(&format!("cannot read command file {}: {e}", file.display()));
+                return exit::USAGE;
+            }
+        }
+    };
+    let setup = match build_setup(args, false).await {
+        Ok(s) => s,
+        Err(e) => {
+            report(&e.to_string());
+            return e.exit_code();
+        }
+    };
+    let cwd = setup.agent.policy.cwd.clone();
+    let options = crate::modes::CommandFileOptions {
+        label,
+        text,
+        continue_on_error: args.command_file_error_mode == CommandFileErrorMode::ContinueOnError,
+        import_mode: match args.session_import_mode {
+            ImportModeArg::Merge => crate::session::ImportMode::Merge,
+            ImportModeArg::Replace => crate::session::ImportMode::Replace,
+        },
+        cwd,
+    };
+    crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
+}
+
 /// Prints a one-line error for the user on stderr.
 #[allow(clippy::print_stderr)]
 pub fn report(message: &str) {
@@ -92,7 +156,7 @@ pub fn report(message: &str) {
 }
 
 /// Logs go to a file, never the terminal: `--log-file`, else `pi.log` in the cache directory.
-fn init_logging(args: &Args) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+fn init_logging(args: &Args) -> Option<()> {
     use etcetera::BaseStrategy;
     let path = match &args.log_file {
         Some(p) => p.clone(),
@@ -109,7 +173,9 @@ fn init_logging(args: &Args) -> Option<tracing_appender::non_blocking::WorkerGua
         .append(true)
         .open(&path)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // Synchronous writes: logs are rare, and a background writer's channel costs ~4 MiB of
+    // memory in a process whose whole budget is 16 MiB.
+    let writer = std::sync::Mutex::new(file);
     let level = match std::env::var("PI_LOG").ok().as_deref() {
         Some("trace") => tracing::Level::TRACE,
         Some("debug") => tracing::Level::DEBUG,
@@ -122,6 +188,5 @@ fn init_logging(args: &Args) -> Option<tracing_appender::non_blocking::WorkerGua
         .with_ansi(false)
         .with_max_level(level)
         .try_init()
-        .ok()?;
-    Some(guard)
+        .ok()
 }

@@ -102,19 +102,35 @@ fn default_session_path(cwd: &Path) -> PathBuf {
     cwd.join(".pi").join("sessions").join("default.jsonl")
 }
 
-/// Parses `name` and checks its provider's key is set.
-fn resolve_model(client: &AiClient, name: &str) -> Result<ModelRef, SetupError> {
+/// Parses `name` and, with `require_key`, checks its provider's key is set.
+fn resolve_model(client: &AiClient, name: &str, require_key: bool) -> Result<ModelRef, SetupError> {
     let model: ModelRef = name
         .parse()
         .map_err(|e: crate::ai::AiError| SetupError::Usage(e.to_string()))?;
-    client
-        .check_model(&model)
-        .map_err(|e| SetupError::Usage(e.to_string()))?;
+    if require_key {
+        client
+            .check_model(&model)
+            .map_err(|e| SetupError::Usage(e.to_string()))?;
+    }
     Ok(model)
 }
 
-/// Opens the session, resolves the model and builds the agent's configuration.
-pub async fn build_setup(args: &Args) -> Result<Setup, SetupError> {
+/// The session file the flags name (`None` with `--no-session`).
+pub fn session_path(args: &Args, cwd: &Path) -> Option<PathBuf> {
+    if args.no_session {
+        return None;
+    }
+    Some(
+        args.session
+            .clone()
+            .unwrap_or_else(|| default_session_path(cwd)),
+    )
+}
+
+/// Opens the session, resolves the model and builds the agent's configuration. With
+/// `require_key` false (command files), a missing API key is reported only when a command
+/// needs the model.
+pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupError> {
     let cwd = std::env::current_dir()
         .map_err(|e| SetupError::Failure(format!("cannot read the working directory: {e}")))?;
     let mut warnings = Vec::new();
@@ -139,25 +155,22 @@ pub async fn build_setup(args: &Args) -> Result<Setup, SetupError> {
     let mut client = AiClient::new(options).map_err(|e| SetupError::Failure(e.to_string()))?;
     // A model named on the command line is checked before the session is touched.
     let flag_model = match &args.model {
-        Some(m) => Some(resolve_model(&client, m)?),
+        Some(m) => Some(resolve_model(&client, m, require_key)?),
         None => None,
     };
 
-    let session = if args.no_session {
-        SessionStore::in_memory(&cwd)
-    } else {
-        let path = args
-            .session
-            .clone()
-            .unwrap_or_else(|| default_session_path(&cwd));
-        let lock = LockOptions {
-            wait_ms: args.session_lock_wait_ms,
-            stale_ms: args.session_lock_stale_ms,
-        };
-        let (store, load_warnings) = SessionStore::open(&path, &cwd, lock)
-            .map_err(|e| SetupError::Failure(e.to_string()))?;
-        warnings.extend(load_warnings.iter().map(ToString::to_string));
-        store
+    let session = match session_path(args, &cwd) {
+        None => SessionStore::in_memory(&cwd),
+        Some(path) => {
+            let lock = LockOptions {
+                wait_ms: args.session_lock_wait_ms,
+                stale_ms: args.session_lock_stale_ms,
+            };
+            let (store, load_warnings) = SessionStore::open(&path, &cwd, lock)
+                .map_err(|e| SetupError::Failure(e.to_string()))?;
+            warnings.extend(load_warnings.iter().map(ToString::to_string));
+            store
+        }
     };
 
     let model = match flag_model {
@@ -169,8 +182,10 @@ pub async fn build_setup(args: &Args) -> Result<Setup, SetupError> {
                 .and_then(|c| c.model)
                 .map(|(p, id)| format!("{p}/{id}"));
             match from_session {
-                Some(name) if name.parse::<ModelRef>().is_ok() => resolve_model(&client, &name)?,
-                _ => resolve_model(&client, default_model())?,
+                Some(name) if name.parse::<ModelRef>().is_ok() => {
+                    resolve_model(&client, &name, require_key)?
+                }
+                _ => resolve_model(&client, default_model(), require_key)?,
             }
         }
     };
@@ -222,6 +237,7 @@ pub async fn build_setup(args: &Args) -> Result<Setup, SetupError> {
         max_output_tokens: args.max_output_tokens,
         thinking: args.thinking.map(Into::into).unwrap_or_default(),
         stream: args.stream,
+        context_window: args.context_window,
     };
     Ok(Setup {
         agent,

@@ -1,6 +1,12 @@
-//! Front ends that drive the agent task: the one-shot run (`--prompt`), and later the
-//! interactive TUI, command files and bridges.
+//! Front ends that drive the agent task: the one-shot run (`--prompt`), command files
+//! (`--command-file`), session validation, and later the interactive TUI and bridges.
 
+mod command_file;
 mod oneshot;
+mod progress;
+mod validate;
 
+pub use command_file::{CommandFileOptions, run_command_file};
 pub use oneshot::{OneshotOptions, run_oneshot};
+pub use progress::progress_line;
+pub use validate::run_session_validate;

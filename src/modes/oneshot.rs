@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::time::Duration;
 
+use super::progress::progress_line;
 use crate::agent::{AgentConfig, Event, EventMsg, Op, Submission, spawn_agent};
+use crate::commands::share_session;
 use crate::session::SessionStore;
 
 /// Exit statuses (the same numbers as `cli::exit`, which sits above this layer).
@@ -33,7 +35,7 @@ pub async fn run_oneshot(
     for w in &warnings {
         eprintln!("pi: warning: {w}");
     }
-    let mut handle = spawn_agent(config, session);
+    let mut handle = spawn_agent(config, share_session(session));
     let turn = Submission {
         id: 1,
         op: Op::UserTurn {
@@ -95,46 +97,26 @@ impl Printer {
 
     /// Handles one event; `Some(code)` when the run is over.
     async fn event(&mut self, ev: &Event) -> Option<u8> {
-        if self.options.json {
-            if let Ok(line) = serde_json::to_string(ev) {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{line}");
-                let _ = out.flush();
-            }
+        if self.options.json
+            && let Ok(line) = serde_json::to_string(ev)
+        {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+        if let Some(line) = progress_line(&ev.msg) {
+            progress(&line);
         }
         match &ev.msg {
             EventMsg::TextDelta { delta } if self.options.stream_output && !self.options.json => {
                 self.stream_text(delta).await;
             }
-            EventMsg::AssistantFinished { .. } if self.options.stream_output => {
-                if self.mid_line && !self.options.json {
-                    println!();
-                    self.mid_line = false;
-                }
+            EventMsg::AssistantFinished { .. }
+                if self.options.stream_output && self.mid_line && !self.options.json =>
+            {
+                println!();
+                self.mid_line = false;
             }
-            EventMsg::ToolCallStarted {
-                name, arguments, ..
-            } => progress(&format!("→ {name} {}", summarize_args(arguments))),
-            EventMsg::ToolCallFinished {
-                name,
-                is_error: true,
-                output,
-                ..
-            } => progress(&format!("✗ {name}: {}", first_line(output))),
-            EventMsg::Retry {
-                attempt,
-                max_retries,
-                delay_ms,
-                reason,
-                model,
-            } => progress(&format!(
-                "retry {attempt}/{max_retries} of {model} in {:.1}s: {reason}",
-                *delay_ms as f64 / 1000.0
-            )),
-            EventMsg::Fallback { from, to, reason } => {
-                progress(&format!("falling back from {from} to {to}: {reason}"));
-            }
-            EventMsg::Notice { message } => progress(&format!("warning: {message}")),
             EventMsg::TurnFinished { text, .. } => {
                 if !self.options.json {
                     if self.options.stream_output && self.streamed_any {
@@ -181,26 +163,4 @@ impl Printer {
 
 fn progress(line: &str) {
     eprintln!("{line}");
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
-}
-
-/// A one-line summary of a tool call's arguments for progress output.
-fn summarize_args(args: &serde_json::Value) -> String {
-    let main = ["command", "path", "pattern"]
-        .iter()
-        .find_map(|k| args.get(*k).and_then(|v| v.as_str()));
-    let text = match main {
-        Some(s) => s.to_string(),
-        None => args.to_string(),
-    };
-    let line = first_line(&text);
-    if line.chars().count() > 100 {
-        let cut: String = line.chars().take(99).collect();
-        format!("{cut}…")
-    } else {
-        line.to_string()
-    }
 }

@@ -1,0 +1,333 @@
+//! One user turn: assistant → tools → assistant ... until the model stops, with automatic
+//! compaction when the next request would not fit the context window, and one retry after
+//! compacting when the provider reports an overflow anyway.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use super::compact::CompactError;
+use super::overflow::is_context_overflow;
+use super::protocol::{CompactionReason, Event, EventMsg, ImageInput};
+use super::task::Agent;
+use crate::ai::types::{
+    AssistantMessage, ContentBlock, Message, StopReason, ToolResultMessage, UserContent,
+    UserMessage, blocks_text, now_ms,
+};
+use crate::ai::{AiError, CompletionRequest, StreamEvent};
+use crate::tools::{ToolContext, ToolOutput, run_tool};
+
+/// How one user turn ended.
+enum TurnOutcome {
+    Done {
+        text: String,
+        stop_reason: StopReason,
+        turns: u32,
+    },
+    Cancelled,
+    Failed(String),
+}
+
+impl Agent {
+    pub(super) async fn user_turn(
+        &mut self,
+        id: u64,
+        text: String,
+        images: Vec<ImageInput>,
+        cancel: CancellationToken,
+    ) {
+        self.emit(id, EventMsg::TurnStarted);
+        let content = if images.is_empty() {
+            UserContent::Text(text)
+        } else {
+            let mut blocks = vec![ContentBlock::text(text)];
+            blocks.extend(images.into_iter().map(|i| ContentBlock::Image {
+                data: i.data,
+                mime_type: i.mime_type,
+            }));
+            UserContent::Blocks(blocks)
+        };
+        let user = Message::User(UserMessage {
+            content,
+            timestamp: now_ms(),
+        });
+        let started = self
+            .sync()
+            .and_then(|()| self.ensure_model_recorded())
+            .and_then(|()| self.push_message(user));
+        if let Err(e) = started {
+            self.emit_error(id, e);
+            return;
+        }
+
+        let timeout_ms = self.cfg.turn_timeout_ms;
+        let timer_cancel = cancel.clone();
+        let outcome = {
+            let turn = self.turn_loop(id, &cancel);
+            tokio::pin!(turn);
+            let mut timed_out = false;
+            let timer = async {
+                if timeout_ms == 0 {
+                    std::future::pending::<()>().await;
+                }
+                tokio::time::sleep(Duration::from_millis(timeout_ms)).await;
+            };
+            tokio::pin!(timer);
+            loop {
+                tokio::select! {
+                    o = &mut turn => break if timed_out {
+                        TurnOutcome::Failed(format!(
+                            "the turn took longer than --turn-timeout-ms {timeout_ms} and was stopped"
+                        ))
+                    } else { o },
+                    () = &mut timer, if !timed_out => {
+                        timed_out = true;
+                        timer_cancel.cancel();
+                    }
+                }
+            }
+        };
+        match outcome {
+            TurnOutcome::Done {
+                text,
+                stop_reason,
+                turns,
+            } => self.emit(
+                id,
+                EventMsg::TurnFinished {
+                    text,
+                    stop_reason,
+                    turns,
+                },
+            ),
+            TurnOutcome::Cancelled => self.emit(id, EventMsg::TurnCancelled),
+            TurnOutcome::Failed(message) => self.emit_error(id, message),
+        }
+    }
+
+    fn request(&self) -> CompletionRequest {
+        CompletionRequest {
+            system_prompt: self.cfg.system_prompt.clone(),
+            messages: self.messages.clone(),
+            tools: self.tools.clone(),
+            max_output_tokens: self.cfg.max_output_tokens,
+            thinking: self.cfg.thinking,
+            stream: self.cfg.stream,
+        }
+    }
+
+    /// One model request, compacting and retrying once if the provider says it is too long.
+    async fn request_assistant(
+        &mut self,
+        id: u64,
+        cancel: &CancellationToken,
+    ) -> Result<AssistantMessage, TurnOutcome> {
+        let mut compacted_for_overflow = false;
+        loop {
+            let request = self.request();
+            let events = self.events.clone();
+            let forward = move |ev: &StreamEvent| {
+                if let Some(msg) = stream_event_to_msg(ev) {
+                    let _ = events.send(Event { id, msg });
+                }
+            };
+            let result = self
+                .cfg
+                .client
+                .complete(&self.cfg.model, &request, cancel, forward)
+                .await;
+            match result {
+                Ok(a) => return Ok(a),
+                Err(AiError::Cancelled) => return Err(TurnOutcome::Cancelled),
+                Err(e) if !compacted_for_overflow && is_context_overflow(&e) => {
+                    compacted_for_overflow = true;
+                    match self
+                        .compact(id, CompactionReason::Overflow, None, cancel)
+                        .await
+                    {
+                        Ok(true) => {}
+                        Ok(false) => return Err(TurnOutcome::Failed(e.to_string())),
+                        Err(CompactError::Cancelled) => return Err(TurnOutcome::Cancelled),
+                        Err(CompactError::Failed(why)) => {
+                            return Err(TurnOutcome::Failed(format!(
+                                "{e}; compacting the conversation to make room failed: {why}"
+                            )));
+                        }
+                    }
+                }
+                Err(e) => return Err(TurnOutcome::Failed(e.to_string())),
+            }
+        }
+    }
+
+    /// Assistant → tools → assistant ... until the model stops, fails or is cancelled.
+    async fn turn_loop(&mut self, id: u64, cancel: &CancellationToken) -> TurnOutcome {
+        for turn in 1..=self.cfg.max_turns.max(1) {
+            if cancel.is_cancelled() {
+                return TurnOutcome::Cancelled;
+            }
+            if self.over_threshold() {
+                match self
+                    .compact(id, CompactionReason::Threshold, None, cancel)
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(CompactError::Cancelled) => return TurnOutcome::Cancelled,
+                    Err(CompactError::Failed(why)) => self.emit(
+                        id,
+                        EventMsg::Notice {
+                            message: format!("automatic compaction failed ({why}); continuing"),
+                        },
+                    ),
+                }
+            }
+            self.emit(
+                id,
+                EventMsg::AssistantStarted {
+                    model: self.cfg.model.to_string(),
+                },
+            );
+            let assistant = match self.request_assistant(id, cancel).await {
+                Ok(a) => a,
+                Err(outcome) => return outcome,
+            };
+            if cancel.is_cancelled() {
+                // Nothing half-written goes into the session.
+                return TurnOutcome::Cancelled;
+            }
+            let entry_id = match self.push_message(Message::Assistant(assistant.clone())) {
+                Ok(eid) => Some(eid),
+                Err(e) => return TurnOutcome::Failed(e),
+            };
+            self.session_usage.add(&assistant.usage);
+            self.emit(
+                id,
+                EventMsg::AssistantFinished {
+                    text: assistant.text(),
+                    stop_reason: assistant.stop_reason,
+                    entry_id,
+                },
+            );
+            self.emit(
+                id,
+                EventMsg::Usage {
+                    turn: assistant.usage,
+                    session: self.session_usage,
+                },
+            );
+            let calls = assistant.tool_calls();
+            if calls.is_empty() {
+                return TurnOutcome::Done {
+                    text: assistant.text(),
+                    stop_reason: assistant.stop_reason,
+                    turns: turn,
+                };
+            }
+            let outputs = self.run_tools(id, &calls, cancel).await;
+            for ((call_id, name, _), out) in calls.into_iter().zip(outputs) {
+                let result = Message::ToolResult(ToolResultMessage {
+                    tool_call_id: call_id,
+                    tool_name: name,
+                    content: out.content,
+                    is_error: out.is_error,
+                    timestamp: now_ms(),
+                    details: out.details,
+                });
+                if let Err(e) = self.push_message(result) {
+                    return TurnOutcome::Failed(e);
+                }
+            }
+            if cancel.is_cancelled() {
+                return TurnOutcome::Cancelled;
+            }
+        }
+        TurnOutcome::Failed(format!(
+            "stopped after {} model requests in one turn (--max-turns); ask again to continue",
+            self.cfg.max_turns
+        ))
+    }
+
+    /// Runs the tool calls of one assistant message concurrently; results in call order.
+    async fn run_tools(
+        &self,
+        id: u64,
+        calls: &[(String, String, serde_json::Value)],
+        cancel: &CancellationToken,
+    ) -> Vec<ToolOutput> {
+        let runs = calls.iter().map(|(call_id, name, args)| {
+            let events = self.events.clone();
+            let delta_events = self.events.clone();
+            let delta_id = call_id.clone();
+            let ctx = ToolContext {
+                policy: self.cfg.policy.clone(),
+                cancel: cancel.clone(),
+                on_output: Some(Arc::new(move |chunk: &str| {
+                    let _ = delta_events.send(Event {
+                        id,
+                        msg: EventMsg::ToolOutputDelta {
+                            call_id: delta_id.clone(),
+                            chunk: chunk.to_string(),
+                        },
+                    });
+                })),
+            };
+            let _ = events.send(Event {
+                id,
+                msg: EventMsg::ToolCallStarted {
+                    call_id: call_id.clone(),
+                    name: name.clone(),
+                    arguments: args.clone(),
+                },
+            });
+            async move {
+                let started = Instant::now();
+                let out = run_tool(name, args, &ctx).await;
+                let _ = events.send(Event {
+                    id,
+                    msg: EventMsg::ToolCallFinished {
+                        call_id: call_id.clone(),
+                        name: name.clone(),
+                        is_error: out.is_error,
+                        output: blocks_text(&out.content),
+                        duration_ms: u64::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u64::MAX),
+                    },
+                });
+                out
+            }
+        });
+        futures::future::join_all(runs).await
+    }
+}
+
+/// The protocol event a provider stream event shows to front ends, if any.
+pub(super) fn stream_event_to_msg(ev: &StreamEvent) -> Option<EventMsg> {
+    match ev {
+        StreamEvent::TextDelta { delta } => Some(EventMsg::TextDelta {
+            delta: delta.clone(),
+        }),
+        StreamEvent::ThinkingDelta { delta } => Some(EventMsg::ThinkingDelta {
+            delta: delta.clone(),
+        }),
+        StreamEvent::Retry {
+            attempt,
+            max_retries,
+            delay_ms,
+            reason,
+            model,
+        } => Some(EventMsg::Retry {
+            attempt: *attempt,
+            max_retries: *max_retries,
+            delay_ms: *delay_ms,
+            reason: reason.clone(),
+            model: model.clone(),
+        }),
+        StreamEvent::Fallback { from, to, reason } => Some(EventMsg::Fallback {
+            from: from.clone(),
+            to: to.clone(),
+            reason: reason.clone(),
+        }),
+        _ => None,
+    }
+}

@@ -1,0 +1,182 @@
+//! `/session`, `/branches`, `/branch`, `/resume`, `/branch-alias`, `/session-bookmark`.
+
+use serde_json::json;
+
+use super::engine::CommandEngine;
+use super::error::CommandError;
+use super::output::{CommandOutput, to_json};
+use super::parse::Invocation;
+use crate::session::NamedEntry;
+
+type Result = std::result::Result<CommandOutput, CommandError>;
+
+/// The first positional argument, which the parser guarantees for commands that require it.
+fn arg(inv: &Invocation, i: usize) -> std::result::Result<&str, CommandError> {
+    inv.arg(i)
+        .ok_or_else(|| inv.usage_error("missing argument"))
+}
+
+pub fn session(engine: &CommandEngine, inv: &Invocation) -> Result {
+    let summary = engine.store().summary();
+    let path = summary.path.as_ref().map_or_else(
+        || "<in-memory session>".to_string(),
+        |p| p.display().to_string(),
+    );
+    let mut lines = vec![
+        format!("session   {path}"),
+        format!("id        {}", summary.session_id),
+        format!("cwd       {}", summary.cwd),
+        format!("entries   {}", summary.entries),
+        format!(
+            "head      {}",
+            summary.head.as_deref().unwrap_or("(empty session)")
+        ),
+        format!("branches  {}", summary.branches),
+    ];
+    if summary.legacy_format {
+        lines.push(
+            "format    older rust-pi format (read-only; /session-import it into a new session)"
+                .to_string(),
+        );
+    }
+    Ok(CommandOutput::with_json(lines, inv.json, || {
+        to_json(&summary)
+    }))
+}
+
+pub fn branches(engine: &CommandEngine, inv: &Invocation) -> Result {
+    let list = engine.store().branches()?;
+    let mut lines = Vec::with_capacity(list.len());
+    for b in &list {
+        let mark = if b.active { '*' } else { ' ' };
+        let names = if b.names.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", b.names.join(", "))
+        };
+        let text = b
+            .last_user_message
+            .as_deref()
+            .unwrap_or("(no user message)");
+        lines.push(format!(
+            "{mark} {}  depth {}{names}  {text}",
+            b.leaf_id, b.depth
+        ));
+    }
+    if lines.is_empty() {
+        lines.push("no entries yet: the first prompt starts the first branch".to_string());
+    }
+    Ok(CommandOutput::with_json(lines, inv.json, || to_json(&list)))
+}
+
+pub fn branch(engine: &CommandEngine, inv: &Invocation) -> Result {
+    let mut store = engine.store();
+    let id = store.resolve_ref(arg(inv, 0)?)?;
+    store.set_head(&id)?;
+    Ok(CommandOutput::line(format!(
+        "head moved to {id}; the next prompt continues from there"
+    )))
+}
+
+pub fn resume(engine: &CommandEngine) -> Result {
+    let head = engine.store().resume()?;
+    Ok(CommandOutput::line(match head {
+        Some(h) => format!("head moved to {h}, the latest entry"),
+        None => "the session is empty; nothing to resume".to_string(),
+    }))
+}
+
+fn list_names(kind: &str, hint: &str, names: &[NamedEntry], json: bool) -> CommandOutput {
+    let mut lines: Vec<String> = names
+        .iter()
+        .map(|n| format!("{}  →  {}", n.name, n.target_id))
+        .collect();
+    if lines.is_empty() {
+        lines.push(format!("no {kind}s yet; {hint} creates one"));
+    }
+    CommandOutput::with_json(lines, json, || to_json(&names))
+}
+
+pub fn branch_alias(engine: &CommandEngine, inv: &Invocation) -> Result {
+    let sub = inv.sub.map_or("", |s| s.name);
+    let mut store = engine.store();
+    match sub {
+        "set" => {
+            let name = arg(inv, 0)?;
+            let id = store.resolve_ref(arg(inv, 1)?)?;
+            store.set_branch_alias(name, &id)?;
+            Ok(CommandOutput::with_json(
+                vec![format!("branch alias '{name}' → {id}")],
+                inv.json,
+                || json!({ "name": name, "target_id": id }),
+            ))
+        }
+        "list" => Ok(list_names(
+            "branch alias",
+            "/branch-alias set <name> <id>",
+            &store.branch_aliases(),
+            inv.json,
+        )),
+        "use" => {
+            let name = arg(inv, 0)?;
+            let id = store.use_branch_alias(name)?;
+            Ok(CommandOutput::with_json(
+                vec![format!("head moved to {id} (branch alias '{name}')")],
+                inv.json,
+                || json!({ "name": name, "head": id }),
+            ))
+        }
+        "delete" => {
+            let name = arg(inv, 0)?;
+            store.delete_branch_alias(name)?;
+            Ok(CommandOutput::with_json(
+                vec![format!("branch alias '{name}' deleted")],
+                inv.json,
+                || json!({ "deleted": name }),
+            ))
+        }
+        _ => Err(inv.usage_error("unknown subcommand")),
+    }
+}
+
+pub fn bookmark(engine: &CommandEngine, inv: &Invocation) -> Result {
+    let sub = inv.sub.map_or("", |s| s.name);
+    let mut store = engine.store();
+    match sub {
+        "set" => {
+            let name = arg(inv, 0)?;
+            let id = store.resolve_ref(arg(inv, 1)?)?;
+            store.set_bookmark(name, &id)?;
+            Ok(CommandOutput::with_json(
+                vec![format!("bookmark '{name}' → {id}")],
+                inv.json,
+                || json!({ "name": name, "target_id": id }),
+            ))
+        }
+        "list" => Ok(list_names(
+            "bookmark",
+            "/session-bookmark set <name> <id>",
+            &store.bookmarks(),
+            inv.json,
+        )),
+        "use" => {
+            let name = arg(inv, 0)?;
+            let id = store.use_bookmark(name)?;
+            Ok(CommandOutput::with_json(
+                vec![format!("head moved to {id} (bookmark '{name}')")],
+                inv.json,
+                || json!({ "name": name, "head": id }),
+            ))
+        }
+        "delete" => {
+            let name = arg(inv, 0)?;
+            store.delete_bookmark(name)?;
+            Ok(CommandOutput::with_json(
+                vec![format!("bookmark '{name}' deleted")],
+                inv.json,
+                || json!({ "deleted": name }),
+            ))
+        }
+        _ => Err(inv.usage_error("unknown subcommand")),
+    }
+}

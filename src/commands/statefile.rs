@@ -1,0 +1,105 @@
+//! The project's JSON state files (`.pi/macros.json`, `.pi/profiles.json`): read leniently
+//! (a missing file is empty), written atomically (temp file, fsync, rename), so a crash
+//! leaves the old file or the new one, never half of one.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::CommandError;
+
+fn state_error(path: &Path, detail: impl Into<String>) -> CommandError {
+    CommandError::StateFile {
+        path: path.display().to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// The file's contents, or the default when it does not exist.
+pub fn read_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T, CommandError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
+        Err(e) => return Err(state_error(path, format!("cannot read it: {e}"))),
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        state_error(
+            path,
+            format!("is not valid ({e}); fix it or move it away to start a new one"),
+        )
+    })
+}
+
+/// Replaces the file with `value` as pretty JSON: a temp file in the same directory is
+/// written, flushed to disk and renamed over the old file.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), CommandError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| state_error(path, format!("cannot create {}: {e}", dir.display())))?;
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| state_error(path, format!("cannot serialize it: {e}")))?;
+    bytes.push(b'\n');
+    let write_err = |e: std::io::Error| state_error(path, format!("cannot write it: {e}"));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    tmp.write_all(&bytes).map_err(write_err)?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    // The rename itself is durable once the directory is synced.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Whether `name` can name a macro or profile: letters, digits, `-`, `_`, `.`.
+pub fn check_name(kind: &str, name: &str) -> Result<(), CommandError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CommandError::failed(format!(
+            "'{name}' cannot name a {kind}: use letters, digits, '-', '_' and '.'"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn writes_atomically_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/state.json");
+        let empty: BTreeMap<String, u32> = read_json(&path).unwrap();
+        assert!(empty.is_empty());
+        let mut m = BTreeMap::new();
+        m.insert("a".to_string(), 1u32);
+        write_json_atomic(&path, &m).unwrap();
+        let back: BTreeMap<String, u32> = read_json(&path).unwrap();
+        assert_eq!(back, m);
+        // No temp file is left behind.
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+        std::fs::write(&path, "{oops").unwrap();
+        let err = read_json::<BTreeMap<String, u32>>(&path).unwrap_err();
+        assert!(err.to_string().contains("is not valid"), "{err}");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("macro", "nightly-1.x").is_ok());
+        assert!(check_name("macro", "two words").is_err());
+        assert!(check_name("macro", "").is_err());
+        assert!(check_name("macro", "../evil").is_err());
+    }
+}
