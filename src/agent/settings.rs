@@ -87,7 +87,9 @@ impl Agent {
             ),
             None => None,
         };
-        if let Some(fallbacks) = fallbacks {
+        if let Some(fallbacks) = fallbacks
+            && fallbacks != self.cfg.client.options().fallback_models
+        {
             let mut options = self.cfg.client.options().clone();
             options.fallback_models = fallbacks;
             let mut client = AiClient::new(options).map_err(|e| e.to_string())?;

@@ -52,8 +52,13 @@ impl Agent {
             content,
             timestamp: now_ms(),
         });
+        // A missing key fails the turn before anything is written.
         let started = self
-            .sync()
+            .cfg
+            .client
+            .check_model(&self.cfg.model)
+            .map_err(|e| e.to_string())
+            .and_then(|()| self.sync())
             .and_then(|()| self.ensure_model_recorded())
             .and_then(|()| self.push_message(user));
         if let Err(e) = started {

@@ -86,13 +86,13 @@ pub fn resume(engine: &CommandEngine) -> Result {
     }))
 }
 
-fn list_names(kind: &str, hint: &str, names: &[NamedEntry], json: bool) -> CommandOutput {
+fn list_names(kinds: &str, hint: &str, names: &[NamedEntry], json: bool) -> CommandOutput {
     let mut lines: Vec<String> = names
         .iter()
         .map(|n| format!("{}  →  {}", n.name, n.target_id))
         .collect();
     if lines.is_empty() {
-        lines.push(format!("no {kind}s yet; {hint} creates one"));
+        lines.push(format!("no {kinds} yet; {hint} creates one"));
     }
     CommandOutput::with_json(lines, json, || to_json(&names))
 }
@@ -112,7 +112,7 @@ pub fn branch_alias(engine: &CommandEngine, inv: &Invocation) -> Result {
             ))
         }
         "list" => Ok(list_names(
-            "branch alias",
+            "branch aliases",
             "/branch-alias set <name> <id>",
             &store.branch_aliases(),
             inv.json,
@@ -154,7 +154,7 @@ pub fn bookmark(engine: &CommandEngine, inv: &Invocation) -> Result {
             ))
         }
         "list" => Ok(list_names(
-            "bookmark",
+            "bookmarks",
             "/session-bookmark set <name> <id>",
             &store.bookmarks(),
             inv.json,

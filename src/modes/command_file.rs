@@ -248,9 +248,10 @@ pub async fn run_command_file(
                 eprintln!("pi: {}:{}: {message}", line.origin, line.number);
                 if !options.continue_on_error {
                     if !queue.is_empty() {
+                        let n = queue.len();
+                        let s = if n == 1 { "" } else { "s" };
                         eprintln!(
-                            "pi: stopped at the first failure; {} lines not run (--command-file-error-mode continue-on-error runs them)",
-                            queue.len()
+                            "pi: stopped at the first failure; {n} line{s} not run (--command-file-error-mode continue-on-error runs them)"
                         );
                     }
                     break;

@@ -2,11 +2,13 @@
 //! (`--command-file`), session validation, and later the interactive TUI and bridges.
 
 mod command_file;
+mod interactive;
 mod oneshot;
 mod progress;
 mod validate;
 
 pub use command_file::{CommandFileOptions, run_command_file};
+pub use interactive::{InteractiveOptions, InteractiveSetup, run_interactive};
 pub use oneshot::{OneshotOptions, run_oneshot};
 pub use progress::progress_line;
 pub use validate::run_session_validate;

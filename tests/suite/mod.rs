@@ -1,4 +1,5 @@
 mod ai;
+mod commands;
 mod oneshot;
 mod session;
 mod tools;

@@ -1,0 +1,286 @@
+//! The interactive mode: the full-screen UI of `src/tui` driving the agent task, with the
+//! slash-command engine on the shared session. On exit it prints one line: the session file
+//! and the command that resumes it.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+
+use crate::agent::{AgentConfig, EventMsg, spawn_agent};
+use crate::ai::types::Message;
+use crate::commands::{
+    COMMANDS, CommandEngine, EngineContext, Outcome, SharedSession, lock_session, share_session,
+};
+use crate::session::{ImportMode, SessionStore};
+use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
+use crate::tui::conversation::NoticeLevel;
+use crate::tui::keymap::Keymap;
+use crate::tui::skills::{load_skills, skills_prompt};
+use crate::tui::theme::Theme;
+use crate::tui::{CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
+
+/// The interactive mode's own flags.
+#[derive(Debug, Clone, Default)]
+pub struct InteractiveOptions {
+    /// `--theme NAME|PATH`.
+    pub theme: Option<String>,
+    /// `--keymap NAME|PATH`.
+    pub keymap: Option<String>,
+    /// `--skills-dir DIR`.
+    pub skills_dir: Option<PathBuf>,
+    /// `--skill a,b`: active from the start.
+    pub skills: Vec<String>,
+    /// Start with mouse capture off.
+    pub no_mouse: bool,
+    pub import_mode: ImportMode,
+}
+
+/// What set-up produced: the agent's configuration, the session and warnings, or why not.
+pub type InteractiveSetup = Result<(AgentConfig, SessionStore, Vec<String>), String>;
+
+/// Runs the UI until the user quits; returns the exit status.
+pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOptions) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut state = State::new(80, 24);
+    state.mouse_capture = !options.no_mouse;
+    let mut notices: Vec<(NoticeLevel, String)> = Vec::new();
+    let watched = load_look(&mut state, &options, &mut notices);
+
+    state.skills.dir = options.skills_dir.clone();
+    let mut skill_section = String::new();
+    if !options.skills.is_empty() {
+        match &options.skills_dir {
+            None => notices.push((
+                NoticeLevel::Error,
+                "--skill needs --skills-dir DIR to find the skills".into(),
+            )),
+            Some(dir) => match load_skills(dir) {
+                Ok(all) => {
+                    for name in &options.skills {
+                        if !all.iter().any(|s| &s.name == name) {
+                            notices.push((
+                                NoticeLevel::Error,
+                                format!("no skill '{name}' in {}", dir.display()),
+                            ));
+                        }
+                    }
+                    state.skills.active = options
+                        .skills
+                        .iter()
+                        .filter(|n| all.iter().any(|s| &s.name == *n))
+                        .cloned()
+                        .collect();
+                    state.skills.applied = state.skills.active.clone();
+                    state.skills.set_skills(all);
+                    let active = state.skills.active_skills();
+                    if !active.is_empty() {
+                        skill_section = skills_prompt(&active);
+                    }
+                }
+                Err(e) => notices.push((NoticeLevel::Error, e)),
+            },
+        }
+    }
+    state.editor.commands = COMMANDS
+        .iter()
+        .map(|c| (c.name.to_string(), format!("{}  {}", c.usage(), c.summary)))
+        .chain([
+            ("image".to_string(), "/image <path>  preview an image".to_string()),
+            ("keys".to_string(), "/keys  list every key".to_string()),
+            ("copy".to_string(), "/copy  copy the last answer (OSC 52)".to_string()),
+            (
+                "thinking".to_string(),
+                "/thinking <level>  off, minimal, low, medium, high, xhigh".to_string(),
+            ),
+        ])
+        .collect();
+
+    let (ctx, startup_messages) = match setup {
+        Ok((mut config, session, warnings)) => {
+            for w in warnings {
+                notices.push((NoticeLevel::Warning, w));
+            }
+            if let Err(e) = config.client.check_model(&config.model) {
+                notices.push((NoticeLevel::Error, e.to_string()));
+            }
+            config.system_prompt.push_str(&skill_section);
+            state.models = config
+                .client
+                .catalog()
+                .models
+                .iter()
+                .map(|m| ModelChoice {
+                    name: m.model_ref().to_string(),
+                    context_window: m.context_window,
+                    label: m.name.clone(),
+                })
+                .collect();
+            state.status.model = config.model.to_string();
+            state.status.thinking = config.thinking;
+            state.status.context_window = config.context_window.or_else(|| {
+                config.client.catalog().find(&config.model).map(|m| m.context_window)
+            });
+            state.has_session_file = session.path().is_some();
+            state.status.session = session.path().map(|p| p.display().to_string());
+            state.status.head = session.head().map(str::to_string);
+            let shared = share_session(session);
+            let engine = CommandEngine::new(
+                shared.clone(),
+                EngineContext {
+                    cwd: cwd.clone(),
+                    client: config.client.clone(),
+                    settings: config.settings(),
+                    import_mode: options.import_mode,
+                },
+            );
+            let agent = spawn_agent(config, shared.clone());
+            let host = EngineHost {
+                engine,
+                session: shared,
+            };
+            (
+                TuiContext {
+                    agent: Some(agent),
+                    host: Box::new(host),
+                    cwd: cwd.clone(),
+                    watched,
+                    query_images: true,
+                    startup: vec![crate::tui::Effect::LoadHistory { id: 1 }],
+                },
+                notices,
+            )
+        }
+        Err(e) => {
+            state.agent_ready = false;
+            notices.push((NoticeLevel::Error, e));
+            (
+                TuiContext {
+                    agent: None,
+                    host: Box::new(NoHost),
+                    cwd: cwd.clone(),
+                    watched,
+                    query_images: true,
+                    startup: Vec::new(),
+                },
+                notices,
+            )
+        }
+    };
+    if ctx.agent.is_some() {
+        // Shown below the history once it is loaded.
+        state.startup_notices = startup_messages;
+    } else {
+        for (level, text) in startup_messages {
+            state.conversation.notice(level, text);
+        }
+    }
+    match crate::tui::run(state, ctx).await {
+        Ok(exit) => {
+            if let Some(s) = exit.session {
+                let head = exit.head.map(|h| format!(" (head {h})")).unwrap_or_default();
+                println!("session {s}{head} · resume with: pi --session {s}");
+            }
+            0
+        }
+        Err(e) => {
+            crate::tui::terminal::restore();
+            eprintln!("pi: the terminal failed: {e}");
+            1
+        }
+    }
+}
+
+/// Theme and keymap from the flags (user files override the built-in ones); returns the files
+/// to watch.
+fn load_look(
+    state: &mut State,
+    options: &InteractiveOptions,
+    notices: &mut Vec<(NoticeLevel, String)>,
+) -> Vec<ConfigSource> {
+    let user_dir = user_config_dir();
+    let mut watched = Vec::new();
+    let theme_spec = options.theme.clone().unwrap_or_else(|| "dark".into());
+    match locate(ConfigKind::Theme, &theme_spec, user_dir.as_deref()) {
+        Ok(src) => {
+            match Theme::parse(&src.text) {
+                Ok(t) => state.set_theme(t),
+                Err(e) => notices.push((
+                    NoticeLevel::Error,
+                    format!("theme {}: {e}; using the built-in dark theme", where_(&src)),
+                )),
+            }
+            watched.push(src);
+        }
+        Err(e) => notices.push((NoticeLevel::Error, e)),
+    }
+    let keymap_spec = options.keymap.clone().unwrap_or_else(|| "default".into());
+    match locate(ConfigKind::Keymap, &keymap_spec, user_dir.as_deref()) {
+        Ok(src) => {
+            match Keymap::parse(&src.name, &src.text) {
+                Ok(k) => state.keymap = k,
+                Err(e) => notices.push((
+                    NoticeLevel::Error,
+                    format!("keymap {}: {e}; using the default keymap", where_(&src)),
+                )),
+            }
+            watched.push(src);
+        }
+        Err(e) => notices.push((NoticeLevel::Error, e)),
+    }
+    watched
+}
+
+fn where_(src: &ConfigSource) -> String {
+    match &src.path {
+        Some(p) => p.display().to_string(),
+        None => src.name.clone(),
+    }
+}
+
+/// The UI's access to the command engine and the shared session.
+struct EngineHost {
+    engine: CommandEngine,
+    session: SharedSession,
+}
+
+impl Host for EngineHost {
+    fn run_command(&mut self, line: &str) -> Result<CommandReply, String> {
+        let before = {
+            let s = lock_session(&self.session);
+            (s.head().map(str::to_string), s.entry_count())
+        };
+        let out = self.engine.execute(line).map_err(|e| e.to_string())?;
+        let after = {
+            let s = lock_session(&self.session);
+            (s.head().map(str::to_string), s.entry_count())
+        };
+        let mut reply = CommandReply {
+            lines: out.render(),
+            ok: out.ok,
+            submit: None,
+            quit: false,
+            run: Vec::new(),
+            session_changed: before != after,
+        };
+        match out.outcome {
+            Outcome::Done => {}
+            Outcome::Submit(op) => reply.submit = Some(op),
+            Outcome::Quit => reply.quit = true,
+            Outcome::Run { lines, .. } => reply.run = lines,
+        }
+        Ok(reply)
+    }
+
+    fn observe(&mut self, msg: &EventMsg) {
+        self.engine.observe(msg);
+    }
+
+    fn history(&mut self) -> Result<(Vec<Message>, Option<String>), String> {
+        let s = lock_session(&self.session);
+        let ctx = s.context().map_err(|e| e.to_string())?;
+        Ok((ctx.messages, s.head().map(str::to_string)))
+    }
+
+    fn session_path(&self) -> Option<PathBuf> {
+        lock_session(&self.session).path().map(PathBuf::from)
+    }
+}
