@@ -10,3 +10,4 @@ pub mod commands;
 pub mod modes;
 pub mod session;
 pub mod tools;
+pub mod tui;

@@ -177,6 +177,23 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = CommandFileErrorMode::FailFast)]
     pub command_file_error_mode: CommandFileErrorMode,
 
+    // --- interactive mode ---
+    /// Colour theme: a name (dark, light, or a file in <config>/pi/themes) or a .toml path.
+    #[arg(long, env = "PI_THEME")]
+    pub theme: Option<String>,
+    /// Key bindings: a name (default, vim, emacs, or a file in <config>/pi/keymaps) or a .toml path.
+    #[arg(long, env = "PI_KEYMAP")]
+    pub keymap: Option<String>,
+    /// Directory of skills (markdown files) for the skill browser.
+    #[arg(long)]
+    pub skills_dir: Option<std::path::PathBuf>,
+    /// Skills active from the start (comma-separated names from --skills-dir).
+    #[arg(long, value_delimiter = ',')]
+    pub skill: Vec<String>,
+    /// Start with mouse capture off (the terminal's own selection works; F2 switches).
+    #[arg(long)]
+    pub no_mouse: bool,
+
     // --- diagnostics ---
     /// Log file (default: pi.log in the user's cache directory); level from PI_LOG.
     #[arg(long, env = "PI_LOG_FILE")]

@@ -68,9 +68,20 @@ async fn dispatch(args: Args) -> u8 {
     };
     let Some(prompt) = prompt else {
         if std::io::stdin().is_terminal() {
-            report(
-                "interactive mode is not available yet: pass --prompt TEXT, --prompt-file F, or pipe a prompt on stdin",
-            );
+            let setup = build_setup(&args, false).await;
+            let setup = setup.map(|s| (s.agent, s.session, s.warnings));
+            let options = crate::modes::InteractiveOptions {
+                theme: args.theme.clone(),
+                keymap: args.keymap.clone(),
+                skills_dir: args.skills_dir.clone(),
+                skills: args.skill.clone(),
+                no_mouse: args.no_mouse,
+                import_mode: match args.session_import_mode {
+                    ImportModeArg::Merge => crate::session::ImportMode::Merge,
+                    ImportModeArg::Replace => crate::session::ImportMode::Replace,
+                },
+            };
+            return crate::modes::run_interactive(setup.map_err(|e| e.to_string()), options).await;
         } else {
             report("no prompt: pass --prompt TEXT, --prompt-file F, or pipe a prompt on stdin");
         }

@@ -84,9 +84,15 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
         .iter()
         .map(|c| (c.name.to_string(), format!("{}  {}", c.usage(), c.summary)))
         .chain([
-            ("image".to_string(), "/image <path>  preview an image".to_string()),
+            (
+                "image".to_string(),
+                "/image <path>  preview an image".to_string(),
+            ),
             ("keys".to_string(), "/keys  list every key".to_string()),
-            ("copy".to_string(), "/copy  copy the last answer (OSC 52)".to_string()),
+            (
+                "copy".to_string(),
+                "/copy  copy the last answer (OSC 52)".to_string(),
+            ),
             (
                 "thinking".to_string(),
                 "/thinking <level>  off, minimal, low, medium, high, xhigh".to_string(),
@@ -117,7 +123,11 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
             state.status.model = config.model.to_string();
             state.status.thinking = config.thinking;
             state.status.context_window = config.context_window.or_else(|| {
-                config.client.catalog().find(&config.model).map(|m| m.context_window)
+                config
+                    .client
+                    .catalog()
+                    .find(&config.model)
+                    .map(|m| m.context_window)
             });
             state.has_session_file = session.path().is_some();
             state.status.session = session.path().map(|p| p.display().to_string());
@@ -144,7 +154,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     cwd: cwd.clone(),
                     watched,
                     query_images: true,
-                    startup: vec![crate::tui::Effect::LoadHistory { id: 1 }],
+                    startup: startup_effects(&mut state),
                 },
                 notices,
             )
@@ -176,7 +186,10 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
     match crate::tui::run(state, ctx).await {
         Ok(exit) => {
             if let Some(s) = exit.session {
-                let head = exit.head.map(|h| format!(" (head {h})")).unwrap_or_default();
+                let head = exit
+                    .head
+                    .map(|h| format!(" (head {h})"))
+                    .unwrap_or_default();
                 println!("session {s}{head} · resume with: pi --session {s}");
             }
             0
@@ -187,6 +200,16 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
             1
         }
     }
+}
+
+/// Load the history, and the tree if the graph pane shows.
+fn startup_effects(state: &mut State) -> Vec<crate::tui::Effect> {
+    let mut fx = vec![crate::tui::Effect::LoadHistory { id: 1 }];
+    if state.has_session_file {
+        state.graph.request = 2;
+        fx.push(crate::tui::Effect::LoadGraph { id: 2 });
+    }
+    fx
 }
 
 /// Theme and keymap from the flags (user files override the built-in ones); returns the files

@@ -1,0 +1,340 @@
+//! History cells: what the conversation shows, one per user message, answer, thinking, tool
+//! call or notice. Each renders to blocks of lines; blocks and their wrapped heights are cached
+//! per cell and width, so a frame lays out only what it shows.
+
+use std::cell::RefCell;
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use serde_json::Value;
+
+use super::doc::{ChunkScan, chunk_text, scan_chunks};
+use super::tool_view::{output_lines, summarize_args};
+use crate::tui::markdown;
+use crate::tui::theme::Theme;
+
+/// Output lines of a tool call shown in the conversation (the trace pane shows all).
+const TOOL_PREVIEW_LINES: usize = 8;
+/// Lines per block of plain text (user messages, thinking), so a huge paste wraps in pieces.
+const PLAIN_BLOCK_LINES: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolStatus {
+    Running,
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCell {
+    pub call_id: String,
+    pub name: String,
+    pub args: Value,
+    pub output: String,
+    pub status: ToolStatus,
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellKind {
+    User {
+        text: String,
+    },
+    Assistant {
+        source: String,
+        streaming: bool,
+    },
+    Thinking {
+        text: String,
+        streaming: bool,
+    },
+    Tool(ToolCell),
+    Notice {
+        level: NoticeLevel,
+        text: String,
+    },
+    Image {
+        label: String,
+        width: u32,
+        height: u32,
+    },
+}
+
+/// Lines that wrap as one paragraph, with their wrapped height cached per width.
+#[derive(Debug)]
+pub struct Block {
+    pub lines: Vec<Line<'static>>,
+    height: std::cell::Cell<(u16, usize)>,
+}
+
+impl Block {
+    pub fn new(lines: Vec<Line<'static>>) -> Block {
+        Block {
+            lines,
+            height: std::cell::Cell::new((0, 0)),
+        }
+    }
+
+    /// Rows the block takes at `width`.
+    pub fn height(&self, width: u16) -> usize {
+        let (w, h) = self.height.get();
+        if w == width && width != 0 {
+            return h;
+        }
+        let h = if self.lines.is_empty() {
+            0
+        } else {
+            Paragraph::new(self.lines.clone())
+                .wrap(Wrap { trim: false })
+                .line_count(width.max(1))
+        };
+        self.height.set((width, h));
+        h
+    }
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    /// (cell revision, style generation) the blocks were made for.
+    key: Option<(u64, u64)>,
+    /// Stable markdown blocks of a streaming answer and where their scan stopped.
+    stable: Vec<Block>,
+    scan: ChunkScan,
+    /// The blocks as shown: stable ones are not repeated here, see `blocks`.
+    rest: Vec<Block>,
+}
+
+/// One history cell.
+#[derive(Debug)]
+pub struct Cell {
+    pub kind: CellKind,
+    /// Bumped on every change, so the cache knows to re-render.
+    pub rev: u64,
+    /// Whether the cell shows its full content (tool output, thinking).
+    pub expanded: bool,
+    cache: RefCell<Cache>,
+}
+
+impl Cell {
+    pub fn new(kind: CellKind) -> Cell {
+        Cell {
+            kind,
+            rev: 0,
+            expanded: false,
+            cache: RefCell::new(Cache::default()),
+        }
+    }
+
+    pub fn touch(&mut self) {
+        self.rev += 1;
+    }
+
+    /// Calls `f` with the cell's blocks, rendering them first if the cell changed.
+    pub fn with_blocks<R>(
+        &self,
+        theme: &Theme,
+        style_gen: u64,
+        f: impl FnOnce(&[&Block]) -> R,
+    ) -> R {
+        let mut cache = self.cache.borrow_mut();
+        let key = (self.rev, style_gen);
+        if cache.key != Some(key) {
+            if cache.key.map(|k| k.1) != Some(style_gen) {
+                cache.stable.clear();
+                cache.scan = ChunkScan::default();
+            }
+            self.render_into(&mut cache, theme);
+            cache.key = Some(key);
+        }
+        let all: Vec<&Block> = cache.stable.iter().chain(cache.rest.iter()).collect();
+        f(&all)
+    }
+
+    /// Rows the cell takes at `width` (its trailing blank line included).
+    pub fn height(&self, theme: &Theme, style_gen: u64, width: u16) -> usize {
+        self.with_blocks(theme, style_gen, |blocks| {
+            blocks.iter().map(|b| b.height(width)).sum()
+        })
+    }
+
+    fn render_into(&self, cache: &mut Cache, theme: &Theme) {
+        cache.rest.clear();
+        match &self.kind {
+            CellKind::Assistant { source, streaming } => {
+                // While streaming only whole lines are shown (no half-rendered markdown).
+                let end = if *streaming {
+                    source.rfind('\n').map_or(0, |i| i + 1)
+                } else {
+                    source.len()
+                };
+                if cache.scan.offset > end {
+                    cache.stable.clear();
+                    cache.scan = ChunkScan::default();
+                }
+                for chunk in scan_chunks(source, end, &mut cache.scan) {
+                    let mut lines = Vec::new();
+                    if chunk.gap_before && !cache.stable.is_empty() {
+                        lines.push(Line::default());
+                    }
+                    lines.extend(markdown::render(&chunk_text(source, &chunk), theme));
+                    cache.stable.push(Block::new(lines));
+                }
+                let tail = cache.scan.tail(end);
+                let mut lines = Vec::new();
+                if tail.end > tail.start {
+                    if tail.gap_before && !cache.stable.is_empty() {
+                        lines.push(Line::default());
+                    }
+                    lines.extend(markdown::render(&chunk_text(source, &tail), theme));
+                }
+                if *streaming && cache.stable.is_empty() && lines.is_empty() {
+                    lines.push(Line::styled("…", theme.dim()));
+                }
+                lines.push(Line::default());
+                cache.rest.push(Block::new(lines));
+            }
+            CellKind::User { text } => {
+                let style = Style::default().fg(theme.user);
+                let bar = Span::styled("▌ ", style.add_modifier(Modifier::BOLD));
+                plain_blocks(&mut cache.rest, text, |l| {
+                    Line::from(vec![bar.clone(), Span::styled(l.to_string(), style)])
+                });
+                cache.rest.push(Block::new(vec![Line::default()]));
+            }
+            CellKind::Thinking { text, streaming } => {
+                let style = Style::default()
+                    .fg(theme.thinking)
+                    .add_modifier(Modifier::ITALIC);
+                let n = text.lines().count();
+                if self.expanded {
+                    cache
+                        .rest
+                        .push(Block::new(vec![Line::styled("▾ thinking", style)]));
+                    plain_blocks(&mut cache.rest, text, |l| {
+                        Line::styled(format!("  {l}"), style)
+                    });
+                } else {
+                    let what = if *streaming {
+                        "thinking…"
+                    } else {
+                        "thinking"
+                    };
+                    cache.rest.push(Block::new(vec![Line::styled(
+                        format!("▸ {what} ({n} lines)"),
+                        style,
+                    )]));
+                }
+                cache.rest.push(Block::new(vec![Line::default()]));
+            }
+            CellKind::Tool(t) => {
+                let (dot, color) = match t.status {
+                    ToolStatus::Running => ("◌", theme.tool),
+                    ToolStatus::Ok => ("●", theme.tool_ok),
+                    ToolStatus::Error => ("●", theme.tool_error),
+                };
+                let mut head = vec![
+                    Span::styled(format!("{dot} "), Style::default().fg(color)),
+                    Span::styled(
+                        t.name.clone(),
+                        Style::default().fg(theme.tool).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(" "),
+                    Span::raw(summarize_args(&t.name, &t.args)),
+                ];
+                if let Some(ms) = t.duration_ms {
+                    head.push(Span::styled(format!("  {}", duration(ms)), theme.dim()));
+                }
+                let mut lines = vec![Line::from(head)];
+                let out = output_lines(&t.name, &t.output, t.status == ToolStatus::Error, theme);
+                let shown = if self.expanded {
+                    out.len()
+                } else {
+                    TOOL_PREVIEW_LINES
+                };
+                let hidden = out.len().saturating_sub(shown);
+                let gutter = Span::styled("  │ ", Style::default().fg(theme.border));
+                for l in out.into_iter().take(shown) {
+                    let mut spans = vec![gutter.clone()];
+                    spans.extend(l.spans);
+                    lines.push(Line::from(spans));
+                }
+                if hidden > 0 {
+                    lines.push(Line::styled(
+                        format!("  … {hidden} more lines (tool trace: Enter shows all)"),
+                        theme.dim(),
+                    ));
+                }
+                lines.push(Line::default());
+                cache.rest.push(Block::new(lines));
+            }
+            CellKind::Notice { level, text } => {
+                let (mark, color) = match level {
+                    NoticeLevel::Info => ("·", theme.dim),
+                    NoticeLevel::Warning => ("!", theme.notice),
+                    NoticeLevel::Error => ("✗", theme.error),
+                };
+                let style = Style::default().fg(color);
+                let mut lines: Vec<Line<'static>> = text
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let m = if i == 0 { mark } else { " " };
+                        Line::styled(format!("{m} {l}"), style)
+                    })
+                    .collect();
+                lines.push(Line::default());
+                cache.rest.push(Block::new(lines));
+            }
+            CellKind::Image {
+                label,
+                width,
+                height,
+            } => {
+                cache.rest.push(Block::new(vec![
+                    Line::styled(
+                        format!("▣ image {label} ({width}×{height})"),
+                        Style::default().fg(theme.accent),
+                    ),
+                    Line::default(),
+                ]));
+            }
+        }
+    }
+
+    /// The text to copy for this cell.
+    pub fn copy_text(&self) -> String {
+        match &self.kind {
+            CellKind::User { text } | CellKind::Thinking { text, .. } => text.clone(),
+            CellKind::Assistant { source, .. } => source.clone(),
+            CellKind::Tool(t) => t.output.clone(),
+            CellKind::Notice { text, .. } => text.clone(),
+            CellKind::Image { label, .. } => label.clone(),
+        }
+    }
+}
+
+fn plain_blocks(out: &mut Vec<Block>, text: &str, line: impl Fn(&str) -> Line<'static>) {
+    let lines: Vec<&str> = text.split('\n').collect();
+    for piece in lines.chunks(PLAIN_BLOCK_LINES) {
+        out.push(Block::new(piece.iter().map(|l| line(l)).collect()));
+    }
+}
+
+/// "850 ms", "2.4 s", "3 m 5 s".
+pub fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("{} m {} s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}

@@ -1,0 +1,101 @@
+use super::*;
+
+fn theme() -> Theme {
+    Theme::plain()
+}
+
+fn filled(n: usize) -> Conversation {
+    let mut c = Conversation::default();
+    for i in 0..n {
+        c.push(CellKind::User {
+            text: format!("message {i}"),
+        });
+    }
+    c
+}
+
+#[test]
+fn follow_shows_the_last_rows() {
+    // Each user cell is 2 rows (text + blank).
+    let c = filled(10);
+    let v = c.visible(&theme(), 40, 5);
+    assert_eq!(
+        v,
+        vec![
+            Slice {
+                cell: 7,
+                skip: 1,
+                rows: 1
+            },
+            Slice {
+                cell: 8,
+                skip: 0,
+                rows: 2
+            },
+            Slice {
+                cell: 9,
+                skip: 0,
+                rows: 2
+            },
+        ]
+    );
+}
+
+#[test]
+fn scrolling_up_anchors_and_appending_keeps_the_view() {
+    let mut c = filled(10);
+    let t = theme();
+    c.scroll_by(-3, &t, 40, 5);
+    assert_eq!(c.scroll, Scroll::At { cell: 6, row: 0 });
+    c.push(CellKind::User { text: "new".into() });
+    assert_eq!(c.visible(&t, 40, 5)[0].cell, 6);
+    c.scroll_by(100, &t, 40, 5);
+    assert_eq!(c.scroll, Scroll::Follow);
+}
+
+#[test]
+fn scrolling_stops_at_the_top() {
+    let mut c = filled(3);
+    let t = theme();
+    c.scroll_by(-100, &t, 40, 2);
+    assert_eq!(c.scroll, Scroll::At { cell: 0, row: 0 });
+}
+
+#[test]
+fn streaming_answer_commits_whole_lines() {
+    let mut c = Conversation::default();
+    let t = theme();
+    c.text_delta("Hello wor");
+    let text = |c: &Conversation| {
+        c.cells[0].with_blocks(&t, c.style_gen, |b| {
+            crate::tui::markdown::plain(&b.iter().flat_map(|b| b.lines.clone()).collect::<Vec<_>>())
+        })
+    };
+    assert_eq!(text(&c), "…\n");
+    c.text_delta("ld\nsecond li");
+    assert_eq!(text(&c), "Hello world\n");
+    c.answer_finished("Hello world\nsecond line");
+    assert_eq!(text(&c), "Hello world\nsecond line\n");
+}
+
+#[test]
+fn tool_calls_update_in_place() {
+    let mut c = Conversation::default();
+    c.text_delta("Let me look.\n");
+    c.tool_started("c1", "bash", serde_json::json!({"command": "ls"}));
+    c.tool_output("c1", "a\n");
+    c.tool_finished("c1", false, "a\nb\n", 12);
+    assert_eq!(c.cells.len(), 2);
+    let CellKind::Tool(tool) = &c.cells[1].kind else {
+        panic!("not a tool cell")
+    };
+    assert_eq!(tool.status, ToolStatus::Ok);
+    assert_eq!(tool.output, "a\nb\n");
+    assert!(matches!(
+        c.cells[0].kind,
+        CellKind::Assistant {
+            streaming: false,
+            ..
+        }
+    ));
+}

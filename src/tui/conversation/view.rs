@@ -1,0 +1,44 @@
+//! Drawing the conversation: only the visible slices of cells are wrapped and drawn.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::Conversation;
+use crate::tui::theme::Theme;
+
+/// Draws the conversation into `area`.
+pub fn render(conv: &Conversation, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let mut y = area.y;
+    for slice in conv.visible(theme, area.width, area.height as usize) {
+        let Some(cell) = conv.cells.get(slice.cell) else {
+            continue;
+        };
+        cell.with_blocks(theme, conv.style_gen, |blocks| {
+            let mut skip = slice.skip;
+            let mut rows = slice.rows;
+            for b in blocks {
+                if rows == 0 {
+                    break;
+                }
+                let h = b.height(area.width);
+                if skip >= h {
+                    skip -= h;
+                    continue;
+                }
+                let take = (h - skip).min(rows);
+                let rect = Rect::new(area.x, y, area.width, take as u16);
+                Paragraph::new(b.lines.clone())
+                    .wrap(Wrap { trim: false })
+                    .scroll((skip.min(u16::MAX as usize) as u16, 0))
+                    .render(rect, buf);
+                y += take as u16;
+                rows -= take;
+                skip = 0;
+            }
+        });
+    }
+}

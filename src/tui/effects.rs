@@ -1,0 +1,262 @@
+//! Carrying out effects. Slow work (walking files, reading the session, decoding images) runs
+//! on blocking threads and answers through the message channel; the terminal is only touched
+//! here, in the loop.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use crossterm::event::EventStream;
+use image::DynamicImage;
+use ratatui_image::picker::Picker;
+use ratatui_image::protocol::StatefulProtocol;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::host::Host;
+use super::msg::{Effect, EffectResult, ImageInfo, Msg};
+use super::skills::load_skills;
+use super::terminal::TerminalGuard;
+use crate::agent::{AgentHandle, ImageInput, Op, Submission};
+
+/// Most files listed for `@` completion.
+const MAX_FILES: usize = 50_000;
+
+/// The runtime's side of effects.
+pub struct Effects {
+    pub tx: UnboundedSender<Msg>,
+    pub cwd: PathBuf,
+    pub skills_dir: Option<PathBuf>,
+    /// Images ready to draw, by key.
+    pub images: HashMap<u64, StatefulProtocol>,
+    pub decoded: HashMap<u64, DynamicImage>,
+    /// Chosen on the first image: the terminal query pauses input reading, so it never runs
+    /// before the first frame or for sessions without images.
+    pub picker: Option<Picker>,
+    pub query_images: bool,
+    pub next_image: u64,
+}
+
+fn done(tx: &UnboundedSender<Msg>, id: u64, result: EffectResult) {
+    let _ = tx.send(Msg::Done { id, result });
+}
+
+pub async fn run_effect(
+    effect: Effect,
+    fx: &mut Effects,
+    term: &mut TerminalGuard,
+    events: &mut Option<EventStream>,
+    agent: Option<&AgentHandle>,
+    host: &mut dyn Host,
+) -> std::io::Result<()> {
+    match effect {
+        Effect::Submit { id, op } => submit(agent, id, op),
+        Effect::SubmitPrompt {
+            id,
+            text,
+            attachments,
+        } => {
+            let tx = fx.tx.clone();
+            let cwd = fx.cwd.clone();
+            let sender = agent.map(|a| a.submissions.clone());
+            tokio::task::spawn_blocking(move || {
+                let images = match read_images(&cwd, &attachments) {
+                    Ok(i) => i,
+                    Err(e) => return done(&tx, id, EffectResult::SubmitFailed(e)),
+                };
+                let sub = Submission {
+                    id,
+                    op: Op::UserTurn { text, images },
+                };
+                if sender.is_none_or(|s| s.send(sub).is_err()) {
+                    done(
+                        &tx,
+                        id,
+                        EffectResult::SubmitFailed("the agent is not running".into()),
+                    );
+                }
+            });
+        }
+        Effect::Quit => {}
+        Effect::Suspend => {
+            *events = None;
+            term.suspend()?;
+            term.terminal.clear()?;
+            *events = Some(EventStream::new());
+        }
+        Effect::SetMouseCapture(on) => term.set_mouse(on)?,
+        Effect::Copy { id, text } => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            let r = term
+                .write_raw(format!("\x1b]52;c;{b64}\x07").as_bytes())
+                .map_err(|e| format!("cannot copy: {e}"));
+            done(&fx.tx, id, EffectResult::Copied(r));
+        }
+        Effect::ListFiles { id } => {
+            let tx = fx.tx.clone();
+            let cwd = fx.cwd.clone();
+            tokio::task::spawn_blocking(move || {
+                done(&tx, id, EffectResult::Files(list_files(&cwd)));
+            });
+        }
+        Effect::ExternalEditor { id, text } => {
+            *events = None;
+            term.release()?;
+            let r = edit_externally(&text).await;
+            term.resume()?;
+            *events = Some(EventStream::new());
+            done(&fx.tx, id, EffectResult::ExternalEditor(r));
+        }
+        Effect::LoadGraph { id } => done(&fx.tx, id, EffectResult::Graph(host.graph())),
+        Effect::LoadHistory { id } => done(&fx.tx, id, EffectResult::History(host.history())),
+        Effect::PreviewEntry { id, entry_id } => {
+            let text = host.entry_text(&entry_id);
+            done(&fx.tx, id, EffectResult::EntryPreview { entry_id, text });
+        }
+        Effect::RunCommand { id, line } => {
+            done(&fx.tx, id, EffectResult::Command(host.run_command(&line)));
+        }
+        Effect::LoadSkills { id } => {
+            let tx = fx.tx.clone();
+            let dir = fx.skills_dir.clone();
+            tokio::task::spawn_blocking(move || {
+                let r = match dir {
+                    Some(d) => load_skills(&d),
+                    None => Err("no --skills-dir".into()),
+                };
+                done(&tx, id, EffectResult::Skills(r));
+            });
+        }
+        Effect::LoadImage { id, path } => {
+            let path = if path.is_absolute() {
+                path
+            } else {
+                fx.cwd.join(path)
+            };
+            let key = fx.next_image;
+            fx.next_image += 1;
+            match image::open(&path) {
+                Ok(img) => {
+                    let (width, height) = (img.width(), img.height());
+                    let picker = match fx.picker.take() {
+                        Some(p) => p,
+                        None if fx.query_images => {
+                            *events = None;
+                            let p =
+                                Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
+                            *events = Some(EventStream::new());
+                            p
+                        }
+                        None => Picker::halfblocks(),
+                    };
+                    fx.images
+                        .insert(key, picker.new_resize_protocol(img.clone()));
+                    fx.picker = Some(picker);
+                    fx.decoded.insert(key, img);
+                    done(
+                        &fx.tx,
+                        id,
+                        EffectResult::Image(Ok(ImageInfo {
+                            path,
+                            width,
+                            height,
+                            key,
+                        })),
+                    );
+                }
+                Err(e) => done(
+                    &fx.tx,
+                    id,
+                    EffectResult::Image(Err(format!("cannot show {}: {e}", path.display()))),
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn submit(agent: Option<&AgentHandle>, id: u64, op: Op) {
+    if let Some(a) = agent {
+        let _ = a.submissions.send(Submission { id, op });
+    }
+}
+
+/// The images named by `@path` in a prompt, as base64 attachments.
+fn read_images(cwd: &Path, paths: &[PathBuf]) -> Result<Vec<ImageInput>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let full = if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        };
+        let bytes =
+            std::fs::read(&full).map_err(|e| format!("cannot attach {}: {e}", full.display()))?;
+        let mime = match image::guess_format(&bytes) {
+            Ok(image::ImageFormat::Png) => "image/png",
+            Ok(image::ImageFormat::Jpeg) => "image/jpeg",
+            Ok(image::ImageFormat::Gif) => "image/gif",
+            Ok(image::ImageFormat::WebP) => "image/webp",
+            _ => {
+                return Err(format!(
+                    "{} is not a PNG, JPEG, GIF or WebP image",
+                    full.display()
+                ));
+            }
+        };
+        out.push(ImageInput {
+            mime_type: mime.to_string(),
+            data: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        });
+    }
+    Ok(out)
+}
+
+/// The project's files, relative to `cwd`, .gitignore respected, sorted.
+pub fn list_files(cwd: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in ignore::WalkBuilder::new(cwd).hidden(true).build().flatten() {
+        if out.len() >= MAX_FILES {
+            break;
+        }
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && let Ok(rel) = entry.path().strip_prefix(cwd)
+        {
+            out.push(rel.to_string_lossy().into_owned());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Opens `$VISUAL` / `$EDITOR` (else vi) on `text`; returns the edited text.
+async fn edit_externally(text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_string());
+    let file = tempfile::Builder::new()
+        .prefix("pi-prompt-")
+        .suffix(".md")
+        .tempfile()
+        .map_err(|e| format!("cannot create a temporary file: {e}"))?;
+    std::fs::write(file.path(), text).map_err(|e| format!("cannot write the prompt: {e}"))?;
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("pi-editor")
+        .arg(file.path())
+        .status()
+        .await
+        .map_err(|e| format!("cannot run {editor}: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "{editor} exited with {status}; the prompt is unchanged"
+        ));
+    }
+    std::fs::read_to_string(file.path()).map_err(|e| format!("cannot read the prompt back: {e}"))
+}

@@ -1,0 +1,56 @@
+//! What the interactive mode gives the UI runtime besides the agent: the slash-command engine
+//! and reads of the session. A trait, so the UI does not depend on how the session is shared.
+
+use std::path::PathBuf;
+
+use super::graph::{GraphSnapshot, read_entry_text, read_snapshot};
+use super::msg::CommandReply;
+use crate::agent::EventMsg;
+use crate::ai::types::Message;
+
+pub trait Host: Send {
+    /// Runs one slash command line.
+    fn run_command(&mut self, line: &str) -> Result<CommandReply, String>;
+
+    /// Sees every agent event (to keep the command engine's settings in step).
+    fn observe(&mut self, _msg: &EventMsg) {}
+
+    /// The active branch's messages and the head.
+    fn history(&mut self) -> Result<(Vec<Message>, Option<String>), String>;
+
+    /// The session file, if there is one.
+    fn session_path(&self) -> Option<PathBuf>;
+
+    /// The session tree for the graph pane.
+    fn graph(&mut self) -> Result<GraphSnapshot, String> {
+        match self.session_path() {
+            Some(p) => read_snapshot(&p),
+            None => Err("no session file".into()),
+        }
+    }
+
+    /// The text of one entry.
+    fn entry_text(&mut self, id: &str) -> Result<String, String> {
+        match self.session_path() {
+            Some(p) => read_entry_text(&p, id),
+            None => Err("no session file".into()),
+        }
+    }
+}
+
+/// A host with no session and no command engine (set-up failed).
+pub struct NoHost;
+
+impl Host for NoHost {
+    fn run_command(&mut self, line: &str) -> Result<CommandReply, String> {
+        Err(format!("{line}: commands need a running agent"))
+    }
+
+    fn history(&mut self) -> Result<(Vec<Message>, Option<String>), String> {
+        Ok((Vec::new(), None))
+    }
+
+    fn session_path(&self) -> Option<PathBuf> {
+        None
+    }
+}

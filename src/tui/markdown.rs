@@ -1,0 +1,485 @@
+//! Markdown to ratatui lines: headings, emphasis, lists, tables, block quotes, links, rules and
+//! code blocks (highlighted by [`super::highlight`]). Wrapping is left to the paragraph that
+//! shows the lines, so the output does not depend on the width.
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
+
+use super::highlight;
+use super::theme::Theme;
+
+/// Renders `src` as lines.
+pub fn render(src: &str, theme: &Theme) -> Vec<Line<'static>> {
+    let mut r = Renderer::new(theme);
+    let opts = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES;
+    for ev in Parser::new_ext(src, opts) {
+        r.event(ev);
+    }
+    r.finish()
+}
+
+enum Container {
+    Quote,
+    Item { marker: String, first: bool },
+}
+
+struct Table {
+    rows: Vec<Vec<Vec<Span<'static>>>>,
+    header_rows: usize,
+    cell: Vec<Span<'static>>,
+    row: Vec<Vec<Span<'static>>>,
+}
+
+struct Renderer<'t> {
+    theme: &'t Theme,
+    lines: Vec<Line<'static>>,
+    cur: Vec<Span<'static>>,
+    styles: Vec<Style>,
+    containers: Vec<Container>,
+    lists: Vec<Option<u64>>,
+    code: Option<(String, String)>,
+    table: Option<Table>,
+    links: Vec<(String, usize)>,
+    needs_blank: bool,
+}
+
+impl<'t> Renderer<'t> {
+    fn new(theme: &'t Theme) -> Self {
+        Renderer {
+            theme,
+            lines: Vec::new(),
+            cur: Vec::new(),
+            styles: vec![Style::default()],
+            containers: Vec::new(),
+            lists: Vec::new(),
+            code: None,
+            table: None,
+            links: Vec::new(),
+            needs_blank: false,
+        }
+    }
+
+    fn style(&self) -> Style {
+        self.styles.last().copied().unwrap_or_default()
+    }
+
+    fn push_style(&mut self, f: impl FnOnce(Style) -> Style) {
+        let s = f(self.style());
+        self.styles.push(s);
+    }
+
+    fn pop_style(&mut self) {
+        if self.styles.len() > 1 {
+            self.styles.pop();
+        }
+    }
+
+    /// The spans that start a line inside the current containers.
+    fn prefix(&mut self) -> Vec<Span<'static>> {
+        let quote = Style::default().fg(self.theme.quote);
+        let mut out = Vec::new();
+        for c in &mut self.containers {
+            match c {
+                Container::Quote => out.push(Span::styled("│ ", quote)),
+                Container::Item { marker, first } => {
+                    if *first {
+                        out.push(Span::styled(
+                            marker.clone(),
+                            Style::default().fg(self.theme.accent),
+                        ));
+                        *first = false;
+                    } else {
+                        out.push(Span::raw(" ".repeat(marker.width())));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn flush(&mut self) {
+        if self.cur.is_empty() {
+            return;
+        }
+        let mut spans = self.prefix();
+        spans.append(&mut self.cur);
+        self.lines.push(Line::from(spans));
+    }
+
+    fn start_block(&mut self) {
+        self.flush();
+        if self.needs_blank && !self.lines.is_empty() {
+            let quotes = self
+                .containers
+                .iter()
+                .filter(|c| matches!(c, Container::Quote))
+                .count();
+            let quote = Style::default().fg(self.theme.quote);
+            let spans: Vec<Span<'static>> = (0..quotes).map(|_| Span::styled("│", quote)).collect();
+            self.lines.push(Line::from(spans));
+        }
+        self.needs_blank = false;
+    }
+
+    fn text(&mut self, text: &str) {
+        let style = self.style();
+        if let Some(t) = &mut self.table {
+            t.cell.push(Span::styled(text.to_string(), style));
+            return;
+        }
+        let mut first = true;
+        for part in text.split('\n') {
+            if !first {
+                self.flush();
+            }
+            first = false;
+            if !part.is_empty() {
+                self.cur.push(Span::styled(part.to_string(), style));
+            }
+        }
+    }
+
+    fn event(&mut self, ev: Event<'_>) {
+        if let Some((_, buf)) = &mut self.code {
+            match ev {
+                Event::Text(t) => buf.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => self.end_code(),
+                _ => {}
+            }
+            return;
+        }
+        match ev {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) => self.text(&t),
+            Event::Code(t) => {
+                let s = Style::default().fg(self.theme.code);
+                match &mut self.table {
+                    Some(tb) => tb.cell.push(Span::styled(t.to_string(), s)),
+                    None => self.cur.push(Span::styled(t.to_string(), s)),
+                }
+            }
+            Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
+            Event::Html(t) | Event::InlineHtml(t) => {
+                self.push_style(|s| s.fg(self.theme.dim));
+                self.text(t.trim_end_matches('\n'));
+                self.pop_style();
+            }
+            Event::FootnoteReference(name) => self.text(&format!("[^{name}]")),
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(t) = &mut self.table {
+                    t.cell.push(Span::raw(" "));
+                } else {
+                    self.flush();
+                }
+            }
+            Event::Rule => {
+                self.start_block();
+                self.cur
+                    .push(Span::styled("─".repeat(24), self.theme.dim()));
+                self.flush();
+                self.needs_blank = true;
+            }
+            Event::TaskListMarker(done) => {
+                let mark = if done { "[x] " } else { "[ ] " };
+                self.cur
+                    .push(Span::styled(mark, Style::default().fg(self.theme.accent)));
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>) {
+        match tag {
+            Tag::Paragraph => self.start_block(),
+            Tag::Heading { level, .. } => {
+                self.start_block();
+                let n = heading_level(level);
+                let mut s = Style::default()
+                    .fg(self.theme.heading)
+                    .add_modifier(Modifier::BOLD);
+                if n == 1 {
+                    s = s.add_modifier(Modifier::UNDERLINED);
+                }
+                self.cur.push(Span::styled(
+                    format!("{} ", "#".repeat(n)),
+                    self.theme.dim(),
+                ));
+                self.styles.push(s);
+            }
+            Tag::BlockQuote(_) => {
+                self.start_block();
+                self.containers.push(Container::Quote);
+                self.push_style(|s| s.add_modifier(Modifier::ITALIC));
+            }
+            Tag::CodeBlock(kind) => {
+                self.start_block();
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split([' ', ',', '{']).next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.code = Some((lang, String::new()));
+            }
+            Tag::List(start) => {
+                if self.lists.is_empty() {
+                    self.start_block();
+                } else {
+                    self.flush();
+                }
+                self.lists.push(start);
+            }
+            Tag::Item => {
+                self.flush();
+                let depth = self.lists.len().saturating_sub(1);
+                let marker = match self.lists.last_mut() {
+                    Some(Some(n)) => {
+                        let m = format!("{n}. ");
+                        *n += 1;
+                        m
+                    }
+                    _ => ["• ", "◦ ", "▪ "][depth % 3].to_string(),
+                };
+                self.containers.push(Container::Item {
+                    marker,
+                    first: true,
+                });
+            }
+            Tag::Table(_) => {
+                self.start_block();
+                self.table = Some(Table {
+                    rows: Vec::new(),
+                    header_rows: 0,
+                    cell: Vec::new(),
+                    row: Vec::new(),
+                });
+            }
+            Tag::TableHead => self.push_style(|s| s.add_modifier(Modifier::BOLD)),
+            Tag::TableRow | Tag::TableCell => {}
+            Tag::Emphasis => self.push_style(|s| s.add_modifier(Modifier::ITALIC)),
+            Tag::Strong => self.push_style(|s| s.add_modifier(Modifier::BOLD)),
+            Tag::Strikethrough => self.push_style(|s| s.add_modifier(Modifier::CROSSED_OUT)),
+            Tag::Link { dest_url, .. } => {
+                let at = self.cur.len();
+                self.links.push((dest_url.to_string(), at));
+                self.push_style(|s| s.fg(self.theme.link).add_modifier(Modifier::UNDERLINED));
+            }
+            Tag::Image { dest_url, .. } => {
+                self.links.push((dest_url.to_string(), self.cur.len()));
+                self.text("[image: ");
+            }
+            Tag::FootnoteDefinition(name) => {
+                self.start_block();
+                self.text(&format!("[^{name}]: "));
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph => {
+                self.flush();
+                self.needs_blank = true;
+            }
+            TagEnd::Heading(_) => {
+                self.pop_style();
+                self.flush();
+                self.needs_blank = true;
+            }
+            TagEnd::BlockQuote(_) => {
+                self.flush();
+                self.pop_style();
+                self.containers.pop();
+                self.needs_blank = true;
+            }
+            TagEnd::List(_) => {
+                self.flush();
+                self.lists.pop();
+                self.needs_blank = true;
+            }
+            TagEnd::Item => {
+                self.flush();
+                self.containers.pop();
+            }
+            TagEnd::Table => self.end_table(),
+            TagEnd::TableHead => {
+                self.pop_style();
+                if let Some(t) = &mut self.table {
+                    let row = std::mem::take(&mut t.row);
+                    t.rows.push(row);
+                    t.header_rows = t.rows.len();
+                }
+            }
+            TagEnd::TableRow => {
+                if let Some(t) = &mut self.table {
+                    let row = std::mem::take(&mut t.row);
+                    t.rows.push(row);
+                }
+            }
+            TagEnd::TableCell => {
+                if let Some(t) = &mut self.table {
+                    let cell = std::mem::take(&mut t.cell);
+                    t.row.push(cell);
+                }
+            }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => self.pop_style(),
+            TagEnd::Link => {
+                self.pop_style();
+                if let Some((url, at)) = self.links.pop() {
+                    let shown: String = self.cur[at.min(self.cur.len())..]
+                        .iter()
+                        .map(|s| s.content.as_ref())
+                        .collect();
+                    if !url.is_empty() && shown != url && !url.starts_with('#') {
+                        self.cur
+                            .push(Span::styled(format!(" ({url})"), self.theme.dim()));
+                    }
+                }
+            }
+            TagEnd::Image => {
+                self.links.pop();
+                self.text("]");
+            }
+            TagEnd::FootnoteDefinition => {
+                self.flush();
+                self.needs_blank = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn end_code(&mut self) {
+        let Some((lang, code)) = self.code.take() else {
+            return;
+        };
+        let gutter = Style::default().fg(self.theme.border);
+        for line in highlight::highlight(&code, &lang, &self.theme.code_theme) {
+            self.cur.push(Span::styled("▎ ", gutter));
+            self.cur.extend(line.spans);
+            if self.cur.len() == 1 {
+                // An empty code line still takes a row.
+                self.cur.push(Span::raw(""));
+            }
+            self.flush();
+        }
+        self.needs_blank = true;
+    }
+
+    fn end_table(&mut self) {
+        let Some(t) = self.table.take() else {
+            return;
+        };
+        let cols = t.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let width =
+            |cell: &Vec<Span<'static>>| -> usize { cell.iter().map(|s| s.content.width()).sum() };
+        let mut widths = vec![0usize; cols];
+        for row in &t.rows {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(width(cell));
+            }
+        }
+        let border = Style::default().fg(self.theme.border);
+        for (r, row) in t.rows.iter().enumerate() {
+            for i in 0..cols {
+                if i > 0 {
+                    self.cur.push(Span::styled(" │ ", border));
+                }
+                let cell = row.get(i).cloned().unwrap_or_default();
+                let pad = widths[i].saturating_sub(width(&cell));
+                self.cur.extend(cell);
+                self.cur.push(Span::raw(" ".repeat(pad)));
+            }
+            self.flush();
+            if r + 1 == t.header_rows {
+                let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
+                self.cur.push(Span::styled(rule.join("─┼─"), border));
+                self.flush();
+            }
+        }
+        self.needs_blank = true;
+    }
+
+    fn finish(mut self) -> Vec<Line<'static>> {
+        if self.code.is_some() {
+            self.end_code();
+        }
+        if self.table.is_some() {
+            self.end_table();
+        }
+        self.flush();
+        self.lines
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> usize {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// The plain text of lines (for tests and copying).
+pub fn plain(lines: &[Line<'_>]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(src: &str) -> String {
+        plain(&render(src, &Theme::plain()))
+    }
+
+    #[test]
+    fn headings_paragraphs_and_lists() {
+        let out = md("# Title\n\nSome *text* here.\n\n- one\n- two\n  - nested\n\n1. a\n2. b\n");
+        assert_eq!(
+            out,
+            "# Title\n\nSome text here.\n\n• one\n• two\n  ◦ nested\n\n1. a\n2. b"
+        );
+    }
+
+    #[test]
+    fn quotes_links_and_rules() {
+        let out = md("> quoted\n> more\n\nsee [docs](https://x.io) and <https://y.io>\n\n---\n");
+        assert_eq!(
+            out,
+            "│ quoted\n│ more\n\nsee docs (https://x.io) and https://y.io\n\n────────────────────────"
+        );
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let out = md("| a | long name |\n|---|---|\n| 1 | x |\n| 22 | yy |\n");
+        assert_eq!(
+            out,
+            "a  │ long name\n───┼──────────\n1  │ x        \n22 │ yy       "
+        );
+    }
+
+    #[test]
+    fn code_blocks_keep_lines() {
+        let out = md("```rust\nfn main() {\n\n}\n```\nafter\n");
+        assert_eq!(out, "▎ fn main() {\n▎ \n▎ }\n\nafter");
+    }
+}

@@ -1,0 +1,35 @@
+//! The interactive UI, built the Elm way (see docs/tui.md): one `Msg` enum, a synchronous
+//! `update(&mut State, Msg) -> Vec<Effect>`, a pure `view(&State, &mut Frame)`, and one
+//! `select!` loop in [`runtime`] that owns the terminal and carries out effects.
+
+pub mod config;
+pub mod conversation;
+pub mod editor;
+mod effects;
+pub mod fuzzy;
+pub mod graph;
+pub mod highlight;
+pub mod host;
+pub mod keymap;
+pub mod layout;
+pub mod markdown;
+pub mod msg;
+pub mod overlay;
+pub mod runtime;
+pub mod skills;
+pub mod state;
+pub mod status;
+pub mod terminal;
+pub mod theme;
+pub mod trace;
+pub mod update;
+pub mod view;
+mod watch;
+
+pub use effects::list_files;
+pub use host::{Host, NoHost};
+pub use msg::{CommandReply, Effect, EffectResult, Msg};
+pub use runtime::{ExitInfo, TuiContext, run};
+pub use state::{ModelChoice, Pane, State};
+pub use update::update;
+pub use view::{draw, view};

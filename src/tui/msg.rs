@@ -1,0 +1,155 @@
+//! Everything that can happen to the UI (`Msg`) and everything the UI asks the outside world
+//! to do (`Effect`). `update` turns one into the other; effect results come back as `Msg::Done`
+//! with the id of the request they answer.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::config::ConfigKind;
+use super::graph::GraphSnapshot;
+use super::skills::Skill;
+use crate::agent::{Event, Op};
+use crate::ai::types::Message;
+
+/// One thing that happened.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste: the pasted text in one piece.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Time passes: milliseconds since the UI started.
+    Tick {
+        now_ms: u64,
+    },
+    /// The agent task reported something.
+    Agent(Event),
+    /// The agent task is gone (its channel closed).
+    AgentGone,
+    /// An effect finished.
+    Done {
+        id: u64,
+        result: EffectResult,
+    },
+    /// A theme or keymap file in use changed on disk: its new text, or why it cannot be read.
+    ConfigChanged {
+        kind: ConfigKind,
+        text: Result<String, String>,
+    },
+}
+
+/// What an effect produced.
+#[derive(Debug, Clone)]
+pub enum EffectResult {
+    /// The project's files for `@` completion (relative paths, .gitignore respected).
+    Files(Vec<String>),
+    /// The text back from `$VISUAL` / `$EDITOR`.
+    ExternalEditor(Result<String, String>),
+    Graph(Result<GraphSnapshot, String>),
+    /// The messages of the active branch and the head.
+    History(Result<(Vec<Message>, Option<String>), String>),
+    /// The preview text of a graph entry.
+    EntryPreview {
+        entry_id: String,
+        text: Result<String, String>,
+    },
+    Skills(Result<Vec<Skill>, String>),
+    /// A slash command ran: lines to show; an error is shown as one.
+    Command(Result<CommandReply, String>),
+    Image(Result<ImageInfo, String>),
+    /// A prompt could not be sent (an attachment could not be read).
+    SubmitFailed(String),
+    Copied(Result<(), String>),
+}
+
+/// The output of a slash command as the UI needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandReply {
+    pub lines: Vec<String>,
+    pub ok: bool,
+    /// Something for the agent to do next.
+    pub submit: Option<Op>,
+    pub quit: bool,
+    /// Lines to run next as if typed (a macro).
+    pub run: Vec<String>,
+    /// The session changed (head, names): the conversation and graph reload.
+    pub session_changed: bool,
+}
+
+/// An image decoded by an effect, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageInfo {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    /// Key into the runtime's decoded images.
+    pub key: u64,
+}
+
+/// Which name to give an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Alias,
+    Bookmark,
+}
+
+/// Something for the runtime to do. Every variant that produces a result carries the id its
+/// `Msg::Done` will answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send an op to the agent as submission `id`.
+    Submit {
+        id: u64,
+        op: Op,
+    },
+    /// Send a prompt: `@file` images named in it are read and attached.
+    SubmitPrompt {
+        id: u64,
+        text: String,
+        attachments: Vec<PathBuf>,
+    },
+    Quit,
+    /// Ctrl+Z: give the terminal back until the shell resumes us.
+    Suspend,
+    SetMouseCapture(bool),
+    /// Copy to the system clipboard with OSC 52.
+    Copy {
+        id: u64,
+        text: String,
+    },
+    ListFiles {
+        id: u64,
+    },
+    ExternalEditor {
+        id: u64,
+        text: String,
+    },
+    LoadGraph {
+        id: u64,
+    },
+    /// Read the active branch again (after the head moved).
+    LoadHistory {
+        id: u64,
+    },
+    PreviewEntry {
+        id: u64,
+        entry_id: String,
+    },
+    /// Run a slash command line through the command engine.
+    RunCommand {
+        id: u64,
+        line: String,
+    },
+    LoadSkills {
+        id: u64,
+    },
+    LoadImage {
+        id: u64,
+        path: PathBuf,
+    },
+}

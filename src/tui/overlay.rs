@@ -1,0 +1,250 @@
+//! Overlays drawn above the panes: the help (every key of the keymap in use), the command
+//! palette, the model picker, a full tool output, an image preview.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
+
+use super::fuzzy;
+use super::keymap::{Action, Context, Keymap};
+use super::theme::Theme;
+
+/// A filterable list (palette, model picker).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPicker {
+    pub query: String,
+    /// (value, description).
+    pub items: Vec<(String, String)>,
+    pub matches: Vec<usize>,
+    pub cursor: usize,
+}
+
+impl ListPicker {
+    pub fn new(items: Vec<(String, String)>) -> ListPicker {
+        let mut p = ListPicker {
+            items,
+            ..ListPicker::default()
+        };
+        p.refilter();
+        p
+    }
+
+    pub fn refilter(&mut self) {
+        let hay: Vec<String> = self.items.iter().map(|(v, d)| format!("{v} {d}")).collect();
+        self.matches = fuzzy::filter(&hay, &self.query, false, usize::MAX);
+        self.cursor = 0;
+    }
+
+    pub fn move_cursor(&mut self, delta: isize) {
+        if !self.matches.is_empty() {
+            let n = self.matches.len() as isize;
+            self.cursor = (self.cursor as isize + delta).rem_euclid(n) as usize;
+        }
+    }
+
+    pub fn selected(&self) -> Option<&(String, String)> {
+        self.matches
+            .get(self.cursor)
+            .and_then(|&i| self.items.get(i))
+    }
+}
+
+/// What the palette runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaletteKind {
+    Palette,
+    Models,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    Picker {
+        kind: PaletteKind,
+        list: ListPicker,
+    },
+    /// A long text (a tool's full output, a command's answer).
+    Text {
+        title: String,
+        text: String,
+        scroll: usize,
+    },
+    Image {
+        title: String,
+        key: u64,
+        width: u32,
+        height: u32,
+    },
+}
+
+/// A centred rectangle of at most `w` × `h`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(1);
+    let h = h.min(area.height.saturating_sub(2)).max(1);
+    Rect::new(
+        area.x + (area.width.saturating_sub(w)) / 2,
+        area.y + (area.height.saturating_sub(h)) / 2,
+        w,
+        h,
+    )
+}
+
+fn frame(title: &str, theme: &Theme, area: Rect, buf: &mut Buffer) -> Rect {
+    Clear.render(area, buf);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" {title} "),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ))
+        .title_bottom(Span::styled(" Esc closes ", theme.dim()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+/// The help text: every context of the keymap with its actions and keys.
+pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = vec![Line::from(vec![
+        Span::styled("keymap ", theme.dim()),
+        Span::styled(keymap.name.clone(), Style::default().fg(theme.accent)),
+        Span::styled(
+            "  ·  slash commands: type / in the prompt  ·  @ completes files",
+            theme.dim(),
+        ),
+    ])];
+    for ctx in Context::ALL {
+        let Some(list) = keymap.listing().get(&ctx) else {
+            continue;
+        };
+        out.push(Line::default());
+        out.push(Line::styled(
+            format!("[{}]", ctx.name()),
+            Style::default()
+                .fg(theme.heading)
+                .add_modifier(Modifier::BOLD),
+        ));
+        for (action, keys) in list {
+            out.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<22}", keys.join(" / ")),
+                    Style::default().fg(theme.accent),
+                ),
+                Span::raw(action.help()),
+            ]));
+        }
+    }
+    out
+}
+
+/// Items of the command palette: every action of the global context, then slash commands.
+pub fn palette_items(keymap: &Keymap, commands: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Action::ALL
+        .iter()
+        .filter(|a| keymap.keys_for(Context::Global, **a).is_some() || matches!(a, Action::Quit))
+        .map(|a| {
+            let keys = keymap.keys_for(Context::Global, *a).unwrap_or_default();
+            (a.name().to_string(), format!("{}  {keys}", a.help()))
+        })
+        .collect();
+    out.extend(commands.iter().map(|(n, h)| (format!("/{n}"), h.clone())));
+    out
+}
+
+pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    match overlay {
+        Overlay::Help { scroll } => {
+            let r = centered(area, 90, area.height.saturating_sub(4));
+            let inner = frame("Keys", theme, r, buf);
+            Paragraph::new(help_lines(keymap, theme))
+                .scroll((*scroll as u16, 0))
+                .render(inner, buf);
+        }
+        Overlay::Picker { kind, list } => {
+            let title = match kind {
+                PaletteKind::Palette => "Command palette",
+                PaletteKind::Models => "Models",
+            };
+            let r = centered(area, 80, 20);
+            let inner = frame(title, theme, r, buf);
+            if inner.height == 0 {
+                return;
+            }
+            Line::from(vec![
+                Span::styled("› ", Style::default().fg(theme.accent)),
+                Span::raw(list.query.clone()),
+                Span::styled("▏", Style::default().fg(theme.accent)),
+            ])
+            .render(Rect::new(inner.x, inner.y, inner.width, 1), buf);
+            let h = inner.height.saturating_sub(1) as usize;
+            let offset = (list.cursor + 1).saturating_sub(h);
+            for (row, &i) in list.matches.iter().enumerate().skip(offset).take(h) {
+                let (v, d) = &list.items[i];
+                let mut line = Line::from(vec![
+                    Span::styled(
+                        format!("{v:<28} "),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(d.clone(), theme.dim()),
+                ]);
+                if row == list.cursor {
+                    line = line.style(theme.selected());
+                }
+                let y = inner.y + 1 + (row - offset) as u16;
+                line.render(Rect::new(inner.x, y, inner.width, 1), buf);
+            }
+        }
+        Overlay::Text {
+            title,
+            text,
+            scroll,
+        } => {
+            let r = centered(
+                area,
+                area.width.saturating_sub(6),
+                area.height.saturating_sub(4),
+            );
+            let inner = frame(title, theme, r, buf);
+            let lines = super::conversation::tool_view::ansi_lines(text);
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((*scroll as u16, 0))
+                .render(inner, buf);
+        }
+        Overlay::Image {
+            title,
+            width,
+            height,
+            ..
+        } => {
+            // The picture itself is drawn by the runtime (it owns the decoded image).
+            let r = image_area(area);
+            let inner = frame(title, theme, r, buf);
+            Line::styled(format!("{width}×{height}"), theme.dim()).render(
+                Rect::new(
+                    inner.x,
+                    inner.y + inner.height.saturating_sub(1),
+                    inner.width,
+                    1,
+                ),
+                buf,
+            );
+        }
+    }
+}
+
+/// Where an image overlay goes.
+pub fn image_area(area: Rect) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(8),
+        area.height.saturating_sub(4),
+    )
+}

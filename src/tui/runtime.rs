@@ -1,0 +1,220 @@
+//! The runtime: the one `select!` loop over terminal input, agent events, effect results, the
+//! config watcher and the frame timer. It redraws only when something changed, at most once a
+//! frame, and sends ticks only while something animates, so an idle UI costs no CPU.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use ratatui_image::StatefulImage;
+use ratatui_image::protocol::StatefulProtocol;
+use tokio::sync::mpsc;
+
+use super::config::ConfigSource;
+use super::effects::{Effects, run_effect};
+use super::host::Host;
+use super::layout::inner;
+use super::msg::{Effect, Msg};
+use super::overlay::{Overlay, image_area};
+use super::state::State;
+use super::terminal::TerminalGuard;
+use super::update::update;
+use super::view::view;
+use super::watch::watch_configs;
+use crate::agent::{AgentHandle, Op, Submission};
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+/// Tick period while something animates (the spinner) or expires (a notice).
+const TICK: Duration = Duration::from_millis(80);
+
+/// What the runtime runs with.
+pub struct TuiContext {
+    /// The agent; `None` when set-up failed (the UI still opens and says why).
+    pub agent: Option<AgentHandle>,
+    pub host: Box<dyn Host>,
+    pub cwd: PathBuf,
+    /// Theme and keymap files to watch for changes.
+    pub watched: Vec<ConfigSource>,
+    /// Ask the terminal which image protocol it has (else half-blocks).
+    pub query_images: bool,
+    /// Effects to run once the first frame is drawn (loading the history).
+    pub startup: Vec<Effect>,
+}
+
+/// How the UI ended.
+#[derive(Debug, Clone, Default)]
+pub struct ExitInfo {
+    pub session: Option<String>,
+    pub head: Option<String>,
+}
+
+/// Runs the UI until the user quits.
+pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitInfo> {
+    let mut term = TerminalGuard::enter(state.mouse_capture)?;
+    let size = term.terminal.size()?;
+    state.width = size.width;
+    state.height = size.height;
+    let started = Instant::now();
+    term.terminal.draw(|f| view(&state, f))?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let _watcher = watch_configs(&ctx.watched, tx.clone());
+    let mut fx = Effects {
+        tx: tx.clone(),
+        cwd: ctx.cwd.clone(),
+        skills_dir: state.skills.dir.clone(),
+        images: HashMap::new(),
+        decoded: HashMap::new(),
+        picker: None,
+        query_images: ctx.query_images,
+        next_image: 1,
+    };
+    let mut events = Some(EventStream::new());
+    for e in std::mem::take(&mut ctx.startup) {
+        run_effect(
+            e,
+            &mut fx,
+            &mut term,
+            &mut events,
+            ctx.agent.as_ref(),
+            ctx.host.as_mut(),
+        )
+        .await?;
+    }
+    let mut dirty = false;
+    let mut last_draw = Instant::now();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let frame_due = tokio::time::Instant::from_std(last_draw + FRAME);
+        let msg = tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(frame_due), if dirty => {
+                draw(&mut term, &state, &mut fx.images)?;
+                dirty = false;
+                last_draw = Instant::now();
+                continue;
+            }
+            ev = next_event(&mut events) => match ev {
+                Some(Ok(e)) => match term_msg(e) {
+                    Some(m) => m,
+                    None => continue,
+                },
+                Some(Err(e)) => {
+                    tracing::warn!("terminal input failed: {e}");
+                    events = None;
+                    continue;
+                }
+                None => { events = None; continue; }
+            },
+            ev = next_agent_event(&mut ctx.agent) => match ev {
+                Some(ev) => {
+                    ctx.host.observe(&ev.msg);
+                    Msg::Agent(ev)
+                }
+                None => { ctx.agent = None; Msg::AgentGone }
+            },
+            Some(m) = rx.recv() => m,
+            _ = ticker.tick(), if state.wants_ticks() => Msg::Tick { now_ms: ms_since(started) },
+        };
+        // Time is injected: a message long after the last tick brings the clock up to date.
+        let now = ms_since(started);
+        if now >= state.now_ms + TICK.as_millis() as u64 {
+            let _ = update(&mut state, Msg::Tick { now_ms: now });
+        }
+        let effects = update(&mut state, msg);
+        dirty = true;
+        for e in effects {
+            run_effect(
+                e,
+                &mut fx,
+                &mut term,
+                &mut events,
+                ctx.agent.as_ref(),
+                ctx.host.as_mut(),
+            )
+            .await?;
+        }
+        if state.quitting {
+            break;
+        }
+    }
+    shutdown(ctx.agent.take()).await;
+    term.release()?;
+    Ok(ExitInfo {
+        session: state.status.session.clone(),
+        head: state.status.head.clone(),
+    })
+}
+
+fn ms_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn draw(
+    term: &mut TerminalGuard,
+    state: &State,
+    images: &mut HashMap<u64, StatefulProtocol>,
+) -> std::io::Result<()> {
+    term.terminal.draw(|f| {
+        view(state, f);
+        if let Some(Overlay::Image { key, .. }) = &state.overlay
+            && let Some(p) = images.get_mut(key)
+        {
+            let mut r = inner(image_area(f.area()));
+            r.height = r.height.saturating_sub(1);
+            f.render_stateful_widget(StatefulImage::<StatefulProtocol>::default(), r, p);
+        }
+    })?;
+    Ok(())
+}
+
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<TermEvent>> {
+    match events {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_agent_event(agent: &mut Option<AgentHandle>) -> Option<crate::agent::Event> {
+    match agent {
+        Some(a) => a.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn term_msg(e: TermEvent) -> Option<Msg> {
+    Some(match e {
+        TermEvent::Key(k) => Msg::Key(k),
+        TermEvent::Paste(p) => Msg::Paste(p),
+        TermEvent::Mouse(m) => Msg::Mouse(m),
+        TermEvent::Resize(width, height) => Msg::Resize { width, height },
+        TermEvent::FocusGained | TermEvent::FocusLost => return None,
+    })
+}
+
+/// Stops the agent: cancel what runs, let it write its last entry, wait a little.
+async fn shutdown(agent: Option<AgentHandle>) {
+    let Some(mut agent) = agent else {
+        return;
+    };
+    let _ = agent.submissions.send(Submission {
+        id: u64::MAX - 1,
+        op: Op::Interrupt,
+    });
+    let _ = agent.submissions.send(Submission {
+        id: u64::MAX,
+        op: Op::Shutdown,
+    });
+    let wait = async {
+        while let Some(ev) = agent.events.recv().await {
+            if matches!(ev.msg, crate::agent::EventMsg::ShutdownComplete) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(3), wait).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), agent.join).await;
+}

@@ -1,0 +1,155 @@
+//! The tool trace pane: one row per tool call of the session (tool, argument summary,
+//! duration, status, output size), newest last; Enter shows the full output.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
+
+use super::conversation::{ToolStatus, duration, tool_view::summarize_args};
+use super::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceRow {
+    pub call_id: String,
+    pub name: String,
+    pub summary: String,
+    pub status: ToolStatus,
+    pub duration_ms: Option<u64>,
+    pub output: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolTrace {
+    pub rows: Vec<TraceRow>,
+    pub cursor: usize,
+    pub offset: usize,
+    /// The cursor stays on the newest row until the user moves it.
+    pub pinned: bool,
+}
+
+impl ToolTrace {
+    pub fn started(&mut self, call_id: &str, name: &str, args: &serde_json::Value) {
+        self.rows.push(TraceRow {
+            call_id: call_id.to_string(),
+            name: name.to_string(),
+            summary: summarize_args(name, args),
+            status: ToolStatus::Running,
+            duration_ms: None,
+            output: String::new(),
+        });
+        if !self.pinned {
+            self.cursor = self.rows.len() - 1;
+        }
+    }
+
+    pub fn output(&mut self, call_id: &str, chunk: &str) {
+        if let Some(r) = self.rows.iter_mut().rev().find(|r| r.call_id == call_id) {
+            r.output.push_str(chunk);
+        }
+    }
+
+    pub fn finished(&mut self, call_id: &str, is_error: bool, output: &str, ms: u64) {
+        if let Some(r) = self.rows.iter_mut().rev().find(|r| r.call_id == call_id) {
+            r.output = output.to_string();
+            r.duration_ms = Some(ms);
+            r.status = if is_error {
+                ToolStatus::Error
+            } else {
+                ToolStatus::Ok
+            };
+        }
+    }
+
+    /// A turn ended: calls still running were cut off.
+    pub fn turn_ended(&mut self) {
+        for r in &mut self.rows {
+            if r.status == ToolStatus::Running {
+                r.status = ToolStatus::Error;
+            }
+        }
+    }
+
+    pub fn move_cursor(&mut self, delta: isize, height: usize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        self.cursor = self
+            .cursor
+            .saturating_add_signed(delta)
+            .min(self.rows.len() - 1);
+        self.pinned = self.cursor + 1 != self.rows.len();
+        let h = height.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + h {
+            self.offset = self.cursor + 1 - h;
+        }
+    }
+
+    pub fn selected(&self) -> Option<&TraceRow> {
+        self.rows.get(self.cursor)
+    }
+
+    pub fn render(&self, theme: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
+        if area.height == 0 {
+            return;
+        }
+        if self.rows.is_empty() {
+            Line::styled("no tool calls yet", theme.dim()).render(area, buf);
+            return;
+        }
+        let h = area.height as usize;
+        // Follow the newest row unless the user moved the cursor.
+        let offset = if self.pinned {
+            self.offset.min(self.rows.len().saturating_sub(1))
+        } else {
+            self.rows.len().saturating_sub(h)
+        };
+        for (i, r) in self.rows.iter().enumerate().skip(offset).take(h) {
+            let (mark, color) = match r.status {
+                ToolStatus::Running => ("◌", theme.tool),
+                ToolStatus::Ok => ("✓", theme.tool_ok),
+                ToolStatus::Error => ("✗", theme.tool_error),
+            };
+            let right = format!(
+                " {:>8} {:>7}",
+                r.duration_ms.map(duration).unwrap_or_else(|| "…".into()),
+                size(r.output.len())
+            );
+            let left_w = (area.width as usize).saturating_sub(right.width());
+            let mut left = format!("{} {:<5} {}", mark, r.name, r.summary);
+            if left.width() > left_w {
+                left = left
+                    .chars()
+                    .take(left_w.saturating_sub(1))
+                    .collect::<String>()
+                    + "…";
+            }
+            let pad = left_w.saturating_sub(left.width());
+            let mut line = Line::from(vec![
+                Span::styled(left, Style::default().fg(color)),
+                Span::raw(" ".repeat(pad)),
+                Span::styled(right, theme.dim()),
+            ]);
+            if i == self.cursor && focused {
+                line = line.style(Style::default().add_modifier(Modifier::REVERSED));
+            }
+            let y = area.y + (i - offset) as u16;
+            line.render(Rect::new(area.x, y, area.width, 1), buf);
+        }
+    }
+}
+
+/// "812 B", "4.2 KB", "1.3 MB".
+pub fn size(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if bytes < 1024 * 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}

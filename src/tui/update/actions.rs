@@ -1,0 +1,430 @@
+//! What each action does, and how a prompt or a slash command line is sent.
+
+use std::path::PathBuf;
+
+use super::{conversation_size, graph_rows, scroll_conversation};
+use crate::agent::Op;
+use crate::ai::types::ThinkingLevel;
+use crate::tui::conversation::{CellKind, NoticeLevel};
+use crate::tui::editor::Editor;
+use crate::tui::graph::NamePrompt;
+use crate::tui::keymap::Action;
+use crate::tui::layout::{areas, inner};
+use crate::tui::msg::{Effect, NameKind};
+use crate::tui::overlay::{ListPicker, Overlay, PaletteKind, palette_items};
+use crate::tui::state::{Busy, Pane, State};
+
+/// How long a first Ctrl+C waits for the second.
+const QUIT_WINDOW_MS: u64 = 2000;
+
+pub fn do_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Quit => quit(state, fx),
+        Action::Interrupt => interrupt(state, fx),
+        Action::Suspend => fx.push(Effect::Suspend),
+        Action::FocusNext => cycle_focus(state, 1),
+        Action::FocusPrev => cycle_focus(state, -1),
+        Action::FocusConversation => state.focus = Pane::Conversation,
+        Action::FocusEditor => state.focus = Pane::Editor,
+        Action::FocusGraph => focus_graph(state, fx),
+        Action::FocusTrace => state.focus = Pane::Trace,
+        Action::FocusSkills => focus_skills(state, fx),
+        Action::Zoom => state.zoom = !state.zoom,
+        Action::SplitGrow => state.split = (state.split + 5).min(90),
+        Action::SplitShrink => state.split = state.split.saturating_sub(5).max(30),
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Palette => {
+            let items = palette_items(&state.keymap, &state.editor.commands);
+            state.overlay = Some(Overlay::Picker {
+                kind: PaletteKind::Palette,
+                list: ListPicker::new(items),
+            });
+        }
+        Action::ModelPicker => open_models(state),
+        Action::ToggleMouse => {
+            state.mouse_capture = !state.mouse_capture;
+            fx.push(Effect::SetMouseCapture(state.mouse_capture));
+            let what = if state.mouse_capture {
+                "mouse on: wheel scrolls"
+            } else {
+                "mouse off: the terminal selects text"
+            };
+            state.toast(what, 3000);
+        }
+        Action::CopyLastAnswer => copy_last(state, fx),
+        Action::ToggleThinking => state.conversation.toggle_thinking(),
+        Action::PageUp => page(state, -1),
+        Action::PageDown => page(state, 1),
+        Action::ScrollUp => scroll_conversation(state, -1),
+        Action::ScrollDown => scroll_conversation(state, 1),
+        Action::Top | Action::Bottom => top_bottom(state, action == Action::Top),
+        Action::Submit => submit(state, fx),
+        Action::Newline => {
+            state.editor.textarea.insert_newline();
+            super::keys::after_edit(state, fx);
+        }
+        Action::HistoryPrev => {
+            state.editor.history_prev();
+        }
+        Action::HistoryNext => {
+            state.editor.history_next();
+        }
+        Action::ExternalEditor => {
+            let id = state.next_id();
+            fx.push(Effect::ExternalEditor {
+                id,
+                text: state.editor.text(),
+            });
+        }
+        Action::Clear => state.editor.clear(),
+        Action::CompleteNext => state.editor.completion_move(1),
+        Action::CompletePrev => state.editor.completion_move(-1),
+        Action::CompleteAccept => {
+            if !state.editor.completion_accept() && state.editor.completion.is_none() {
+                submit(state, fx);
+            }
+            super::keys::after_edit(state, fx);
+        }
+        Action::CompleteCancel => state.editor.completion = None,
+        Action::Up | Action::Down => {
+            let d = if action == Action::Up { -1 } else { 1 };
+            match state.focus {
+                Pane::Graph => {
+                    let h = graph_rows(state);
+                    state.graph.move_cursor(d, h);
+                    preview(state, fx);
+                }
+                Pane::Trace => {
+                    let h = trace_rows(state);
+                    state.trace.move_cursor(d, h);
+                }
+                Pane::Skills => state.skills.move_cursor(d),
+                _ => scroll_conversation(state, d),
+            }
+        }
+        Action::Select => select(state, fx),
+        Action::Close => state.overlay = None,
+        Action::SetAlias | Action::SetBookmark => {
+            if let Some(id) = state.graph.selected_id() {
+                let kind = if action == Action::SetAlias {
+                    NameKind::Alias
+                } else {
+                    NameKind::Bookmark
+                };
+                state.graph.prompt = Some(NamePrompt {
+                    kind,
+                    entry_id: id.to_string(),
+                    input: String::new(),
+                });
+            }
+        }
+        Action::Refresh => match state.focus {
+            Pane::Skills => load_skills(state, fx),
+            _ => load_graph(state, fx),
+        },
+    }
+}
+
+fn trace_rows(state: &State) -> usize {
+    areas(state).trace.map_or(10, |r| inner(r).height as usize)
+}
+
+fn quit(state: &mut State, fx: &mut Vec<Effect>) {
+    state.quitting = true;
+    fx.push(Effect::Quit);
+}
+
+/// Ctrl+C: cancel the turn; else clear the prompt; else arm, and quit on the second press.
+fn interrupt(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(b) = state.busy {
+        let _ = b;
+        let id = state.next_id();
+        fx.push(Effect::Submit {
+            id,
+            op: Op::Interrupt,
+        });
+        state.queue.clear();
+        state.toast("cancelling the turn…", 3000);
+    } else if !state.editor.is_empty() {
+        state.editor.clear();
+    } else if state.quit_armed_until.is_some() {
+        quit(state, fx);
+    } else {
+        state.quit_armed_until = Some(state.now_ms + QUIT_WINDOW_MS);
+        state.toast("press Ctrl+C again to quit", QUIT_WINDOW_MS);
+    }
+}
+
+fn cycle_focus(state: &mut State, d: isize) {
+    let order = Pane::ALL;
+    let i = order.iter().position(|p| *p == state.focus).unwrap_or(0) as isize;
+    let n = order.len() as isize;
+    state.focus = order[((i + d).rem_euclid(n)) as usize];
+}
+
+fn focus_graph(state: &mut State, fx: &mut Vec<Effect>) {
+    state.focus = Pane::Graph;
+    if !state.graph.loaded {
+        load_graph(state, fx);
+    }
+}
+
+fn focus_skills(state: &mut State, fx: &mut Vec<Effect>) {
+    state.focus = Pane::Skills;
+    if !state.skills.loaded && state.skills.dir.is_some() {
+        load_skills(state, fx);
+    }
+}
+
+pub fn load_graph(state: &mut State, fx: &mut Vec<Effect>) {
+    if !state.has_session_file {
+        state.graph.loaded = true;
+        state.graph.error = Some("no session file (--no-session): nothing to draw".into());
+        return;
+    }
+    let id = state.next_id();
+    state.graph.request = id;
+    fx.push(Effect::LoadGraph { id });
+}
+
+pub fn load_skills(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.skills.dir.is_some() {
+        let id = state.next_id();
+        fx.push(Effect::LoadSkills { id });
+    }
+}
+
+/// Asks for the text of the graph entry at the cursor.
+pub fn preview(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(entry_id) = state.graph.selected_id().map(str::to_string) else {
+        return;
+    };
+    if state
+        .graph
+        .preview
+        .as_ref()
+        .is_some_and(|(id, _)| *id == entry_id)
+    {
+        return;
+    }
+    let id = state.next_id();
+    state.graph.preview_request = id;
+    fx.push(Effect::PreviewEntry { id, entry_id });
+}
+
+fn open_models(state: &mut State) {
+    let items = state
+        .models
+        .iter()
+        .map(|m| {
+            let mark = if m.name == state.status.model {
+                "● "
+            } else {
+                ""
+            };
+            (
+                m.name.clone(),
+                format!("{mark}{}  {}k ctx", m.label, m.context_window / 1000),
+            )
+        })
+        .collect();
+    state.overlay = Some(Overlay::Picker {
+        kind: PaletteKind::Models,
+        list: ListPicker::new(items),
+    });
+}
+
+fn copy_last(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.conversation.last_answer() {
+        Some(text) => {
+            let text = text.to_string();
+            let id = state.next_id();
+            fx.push(Effect::Copy { id, text });
+        }
+        None => state.toast("no answer to copy yet", 2000),
+    }
+}
+
+fn page(state: &mut State, dir: isize) {
+    let (_, h) = conversation_size(state);
+    scroll_conversation(state, dir * (h.saturating_sub(2).max(1) as isize));
+}
+
+fn top_bottom(state: &mut State, top: bool) {
+    match state.focus {
+        Pane::Graph => {
+            let h = graph_rows(state);
+            let n = state.graph.rows.len() as isize;
+            state.graph.move_cursor(if top { -n } else { n }, h);
+        }
+        Pane::Trace => {
+            let h = trace_rows(state);
+            let n = state.trace.rows.len() as isize;
+            state.trace.move_cursor(if top { -n } else { n }, h);
+        }
+        _ if top => state.conversation.scroll_top(),
+        _ => state.conversation.follow(),
+    }
+}
+
+fn select(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.focus {
+        Pane::Graph => {
+            if let Some(id) = state.graph.selected_id().map(str::to_string) {
+                if state.busy.is_some() {
+                    state.toast(
+                        "wait for the turn to end (or Ctrl+C) to move the head",
+                        3000,
+                    );
+                    return;
+                }
+                run_line(state, &format!("/branch {id}"), fx);
+            }
+        }
+        Pane::Trace => {
+            if let Some(r) = state.trace.selected() {
+                state.overlay = Some(Overlay::Text {
+                    title: format!("{} {}", r.name, r.summary),
+                    text: if r.output.is_empty() {
+                        "(no output)".into()
+                    } else {
+                        r.output.clone()
+                    },
+                    scroll: 0,
+                });
+            }
+        }
+        Pane::Skills => {
+            if let Some((name, on)) = state.skills.toggle() {
+                let what = if on { "active" } else { "off" };
+                state.toast(format!("skill {name} {what} from the next prompt"), 3000);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Enter in the editor: a slash command runs, a prompt is sent (or queued during a turn).
+fn submit(state: &mut State, fx: &mut Vec<Effect>) {
+    if state.editor.is_empty() {
+        return;
+    }
+    let text = state.editor.take();
+    state.conversation.follow();
+    if text.trim_start().starts_with('/') {
+        run_line(state, text.trim(), fx);
+    } else if state.busy.is_some() {
+        state.queue.push_back(text);
+        state.toast("queued: it is sent when the turn ends", 3000);
+    } else {
+        send_prompt(state, text, fx);
+    }
+}
+
+/// Sends `text` as a user turn.
+pub fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
+    if !state.agent_ready {
+        state.conversation.notice(
+            NoticeLevel::Error,
+            "the agent is not running; fix the problem above and start pi again",
+        );
+        return;
+    }
+    let id = state.next_id();
+    state.busy = Some(Busy {
+        submission: id,
+        since_ms: state.now_ms,
+    });
+    state
+        .conversation
+        .push(CellKind::User { text: text.clone() });
+    let attachments = Editor::image_refs(&text)
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+    let text = with_skills(state, text);
+    fx.push(Effect::SubmitPrompt {
+        id,
+        text,
+        attachments,
+    });
+}
+
+/// Skills switched on since the last prompt ride along with it (the system prompt was built
+/// with the set the session started with).
+fn with_skills(state: &mut State, text: String) -> String {
+    let fresh: Vec<_> = state
+        .skills
+        .active_skills()
+        .into_iter()
+        .filter(|s| !state.skills.applied.contains(&s.name))
+        .cloned()
+        .collect();
+    state.skills.applied = state.skills.active.clone();
+    if fresh.is_empty() {
+        return text;
+    }
+    let refs: Vec<_> = fresh.iter().collect();
+    format!(
+        "{}\n\n{text}",
+        crate::tui::skills::skills_prompt(&refs).trim()
+    )
+}
+
+/// Runs a slash command line: the UI's own commands here, the rest through the engine.
+pub fn run_line(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
+    let mut words = line.trim_start_matches('/').split_whitespace();
+    let name = words.next().unwrap_or("");
+    let rest: Vec<&str> = words.collect();
+    match name {
+        "quit" | "exit" | "q" => quit(state, fx),
+        "keys" => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        "copy" => copy_last(state, fx),
+        "image" => match rest.first() {
+            Some(p) => {
+                let id = state.next_id();
+                fx.push(Effect::LoadImage {
+                    id,
+                    path: PathBuf::from(p),
+                });
+            }
+            None => state
+                .conversation
+                .notice(NoticeLevel::Warning, "usage: /image <path>"),
+        },
+        "model" if rest.is_empty() => open_models(state),
+        "thinking" => match rest.first().and_then(|l| parse_thinking(l)) {
+            Some(level) => {
+                let id = state.next_id();
+                state.status.thinking = level;
+                fx.push(Effect::Submit {
+                    id,
+                    op: Op::SetThinking { level },
+                });
+            }
+            None => state.conversation.notice(
+                NoticeLevel::Warning,
+                "usage: /thinking off|minimal|low|medium|high|xhigh",
+            ),
+        },
+        _ => {
+            let id = state.next_id();
+            fx.push(Effect::RunCommand {
+                id,
+                line: line.to_string(),
+            });
+        }
+    }
+}
+
+fn parse_thinking(s: &str) -> Option<ThinkingLevel> {
+    Some(match s {
+        "off" => ThinkingLevel::Off,
+        "minimal" => ThinkingLevel::Minimal,
+        "low" => ThinkingLevel::Low,
+        "medium" => ThinkingLevel::Medium,
+        "high" => ThinkingLevel::High,
+        "xhigh" => ThinkingLevel::Xhigh,
+        _ => return None,
+    })
+}

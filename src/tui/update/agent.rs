@@ -1,0 +1,134 @@
+//! Agent events: the conversation streams, the trace and status follow, the turn ends.
+
+use super::actions::{load_graph, send_prompt};
+use crate::agent::{Event, EventMsg};
+use crate::tui::conversation::NoticeLevel;
+use crate::tui::msg::Effect;
+use crate::tui::state::{Busy, State};
+
+pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
+    match ev.msg {
+        EventMsg::SessionConfigured {
+            model,
+            session,
+            head,
+        } => {
+            set_model(state, &model);
+            state.status.session = session;
+            state.status.head = head;
+        }
+        EventMsg::TurnStarted => {
+            if state.busy.is_none() {
+                state.busy = Some(Busy {
+                    submission: ev.id,
+                    since_ms: state.now_ms,
+                });
+            }
+        }
+        EventMsg::AssistantStarted { .. } => {}
+        EventMsg::TextDelta { delta } => state.conversation.text_delta(&delta),
+        EventMsg::ThinkingDelta { delta } => state.conversation.thinking_delta(&delta),
+        EventMsg::Retry {
+            attempt,
+            max_retries,
+            delay_ms,
+            reason,
+            model,
+        } => state.conversation.notice(
+            NoticeLevel::Warning,
+            format!(
+                "{model}: {reason}; retry {attempt}/{max_retries} in {:.1} s",
+                delay_ms as f64 / 1000.0
+            ),
+        ),
+        EventMsg::Fallback { from, to, reason } => state.conversation.notice(
+            NoticeLevel::Warning,
+            format!("{from} failed ({reason}); falling back to {to}"),
+        ),
+        EventMsg::AssistantFinished { text, entry_id, .. } => {
+            state.conversation.answer_finished(&text);
+            if entry_id.is_some() {
+                state.status.head = entry_id;
+            }
+        }
+        EventMsg::ToolCallStarted {
+            call_id,
+            name,
+            arguments,
+        } => {
+            state.trace.started(&call_id, &name, &arguments);
+            state.conversation.tool_started(&call_id, &name, arguments);
+        }
+        EventMsg::ToolOutputDelta { call_id, chunk } => {
+            state.trace.output(&call_id, &chunk);
+            state.conversation.tool_output(&call_id, &chunk);
+        }
+        EventMsg::ToolCallFinished {
+            call_id,
+            is_error,
+            output,
+            duration_ms,
+            ..
+        } => {
+            state
+                .trace
+                .finished(&call_id, is_error, &output, duration_ms);
+            state
+                .conversation
+                .tool_finished(&call_id, is_error, &output, duration_ms);
+        }
+        EventMsg::Usage { turn, session } => {
+            state.status.usage = session;
+            state.status.context_tokens =
+                turn.input + turn.cache_read + turn.cache_write + turn.output;
+        }
+        EventMsg::ModelChanged { model } => {
+            set_model(state, &model);
+            state
+                .conversation
+                .notice(NoticeLevel::Info, format!("model: {model}"));
+        }
+        EventMsg::Notice { message } => state.conversation.notice(NoticeLevel::Warning, message),
+        EventMsg::TurnFinished { .. } => turn_over(state, fx),
+        EventMsg::TurnCancelled => {
+            state
+                .conversation
+                .notice(NoticeLevel::Warning, "turn cancelled");
+            turn_over(state, fx);
+        }
+        EventMsg::Error { message } => {
+            state.conversation.notice(NoticeLevel::Error, message);
+            if state
+                .busy
+                .is_some_and(|b| b.submission == ev.id || ev.id == 0)
+            {
+                turn_over(state, fx);
+            }
+        }
+        EventMsg::ShutdownComplete => state.agent_ready = false,
+        #[allow(unreachable_patterns)]
+        _ => {}
+    }
+}
+
+fn set_model(state: &mut State, model: &str) {
+    state.status.model = model.to_string();
+    state.status.context_window = state
+        .models
+        .iter()
+        .find(|m| m.name == model)
+        .map(|m| m.context_window);
+}
+
+/// The turn is over: the next queued prompt goes out, the graph catches up.
+fn turn_over(state: &mut State, fx: &mut Vec<Effect>) {
+    state.busy = None;
+    state.conversation.turn_ended();
+    state.trace.turn_ended();
+    if state.graph.loaded {
+        load_graph(state, fx);
+    }
+    if let Some(next) = state.queue.pop_front() {
+        send_prompt(state, next, fx);
+    }
+}

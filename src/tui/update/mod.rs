@@ -1,0 +1,172 @@
+//! `update`: the one function that changes the UI state. It is synchronous, reads no clock and
+//! does no I/O; what must happen outside comes back as `Effect`s.
+
+mod actions;
+mod agent;
+mod history;
+mod keys;
+mod results;
+
+pub use history::cells_from_messages;
+
+use crossterm::event::{MouseButton, MouseEventKind};
+
+use super::conversation::NoticeLevel;
+use super::keymap::Keymap;
+use super::layout::{areas, inner};
+use super::msg::{Effect, Msg};
+use super::state::{Pane, State};
+use super::theme::Theme;
+
+/// Rows scrolled by one mouse wheel step.
+const WHEEL_ROWS: isize = 3;
+
+/// Applies `msg` to `state`; returns what the runtime must do.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Key(key) => keys::on_key(state, key, &mut fx),
+        Msg::Paste(text) => on_paste(state, &text, &mut fx),
+        Msg::Mouse(m) => on_mouse(state, m),
+        Msg::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+        }
+        Msg::Tick { now_ms } => on_tick(state, now_ms),
+        Msg::Agent(ev) => agent::on_event(state, ev, &mut fx),
+        Msg::AgentGone => {
+            if state.agent_ready {
+                state.agent_ready = false;
+                state
+                    .conversation
+                    .notice(NoticeLevel::Error, "the agent stopped; restart pi to go on");
+            }
+            state.busy = None;
+        }
+        Msg::Done { id, result } => results::on_result(state, id, result, &mut fx),
+        Msg::ConfigChanged { kind, text } => on_config(state, kind, text),
+    }
+    fx
+}
+
+fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
+    match state.focus {
+        Pane::Skills => {
+            state
+                .skills
+                .filter
+                .push_str(text.lines().next().unwrap_or(""));
+            state.skills.refilter();
+        }
+        _ => {
+            state.focus = Pane::Editor;
+            state.editor.paste(text);
+            keys::after_edit(state, fx);
+        }
+    }
+}
+
+fn on_mouse(state: &mut State, m: crossterm::event::MouseEvent) {
+    let a = areas(state);
+    let Some(pane) = a.hit(m.column, m.row) else {
+        return;
+    };
+    match m.kind {
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            let d = if m.kind == MouseEventKind::ScrollUp {
+                -WHEEL_ROWS
+            } else {
+                WHEEL_ROWS
+            };
+            match pane {
+                Pane::Conversation | Pane::Editor => scroll_conversation(state, d),
+                Pane::Graph => {
+                    let h = graph_rows(state);
+                    state.graph.move_cursor(d.signum(), h);
+                }
+                Pane::Trace => {
+                    let h = a.trace.map_or(1, |r| inner(r).height as usize);
+                    state.trace.move_cursor(d.signum(), h);
+                }
+                Pane::Skills => state.skills.move_cursor(d.signum()),
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) => state.focus = pane,
+        _ => {}
+    }
+}
+
+/// Scrolls the conversation by `rows` (negative: up).
+pub(crate) fn scroll_conversation(state: &mut State, rows: isize) {
+    let (w, h) = conversation_size(state);
+    state.conversation.scroll_by(rows, &state.theme, w, h);
+}
+
+/// The conversation's inner size now.
+pub(crate) fn conversation_size(state: &State) -> (u16, usize) {
+    areas(state)
+        .conversation
+        .map(inner)
+        .map_or((state.width.max(1), state.height as usize), |r| {
+            (r.width.max(1), r.height as usize)
+        })
+}
+
+pub(crate) fn graph_rows(state: &State) -> usize {
+    areas(state).graph.map_or(10, |r| {
+        let h = inner(r).height;
+        let preview = if h >= 12 { h / 3 } else { 0 };
+        (h - preview) as usize
+    })
+}
+
+fn on_tick(state: &mut State, now_ms: u64) {
+    state.now_ms = now_ms;
+    if state.toast.as_ref().is_some_and(|t| now_ms >= t.until_ms) {
+        state.toast = None;
+    }
+    if state.quit_armed_until.is_some_and(|t| now_ms >= t) {
+        state.quit_armed_until = None;
+    }
+}
+
+fn on_config(state: &mut State, kind: super::config::ConfigKind, text: Result<String, String>) {
+    use super::config::ConfigKind;
+    let label = kind.label();
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => {
+            state.conversation.notice(
+                NoticeLevel::Error,
+                format!("{label} not reloaded: {e}; keeping the last good one"),
+            );
+            return;
+        }
+    };
+    match kind {
+        ConfigKind::Theme => match Theme::parse(&text) {
+            Ok(t) => {
+                let name = t.name.clone();
+                state.set_theme(t);
+                state.toast(format!("theme {name} reloaded"), 3000);
+            }
+            Err(e) => state.conversation.notice(
+                NoticeLevel::Error,
+                format!("theme file {e}; keeping the last good theme"),
+            ),
+        },
+        ConfigKind::Keymap => match Keymap::parse(&state.keymap.name.clone(), &text) {
+            Ok(k) => {
+                state.keymap = k;
+                state.toast("keymap reloaded", 3000);
+            }
+            Err(e) => state.conversation.notice(
+                NoticeLevel::Error,
+                format!("keymap file {e}; keeping the last good keymap"),
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! Effect results coming back.
+
+use super::actions::{load_graph, preview, run_line, send_prompt};
+use super::history::cells_from_messages;
+use crate::tui::conversation::{CellKind, NoticeLevel};
+use crate::tui::msg::{Effect, EffectResult};
+use crate::tui::overlay::Overlay;
+use crate::tui::state::State;
+
+pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<Effect>) {
+    match result {
+        EffectResult::Files(files) => {
+            state.editor.files = Some(files);
+            state.editor.refresh_completion();
+        }
+        EffectResult::ExternalEditor(Ok(text)) => {
+            state.editor.set_text(text.trim_end_matches('\n'));
+            state.editor.refresh_completion();
+        }
+        EffectResult::ExternalEditor(Err(e)) => {
+            state.conversation.notice(NoticeLevel::Error, e);
+        }
+        EffectResult::Graph(r) => {
+            if id != state.graph.request {
+                return;
+            }
+            match r {
+                Ok(snap) => {
+                    let head = state.status.head.clone().or(snap.head.clone());
+                    state.graph.set_snapshot(snap, head.as_deref());
+                    let h = super::graph_rows(state);
+                    state.graph.keep_visible(h);
+                    preview(state, fx);
+                }
+                Err(e) => {
+                    state.graph.loaded = true;
+                    state.graph.error = Some(e);
+                }
+            }
+        }
+        EffectResult::EntryPreview { entry_id, text } => {
+            if id == state.graph.preview_request {
+                let text = text.unwrap_or_else(|e| e);
+                state.graph.preview = Some((entry_id, text));
+            }
+        }
+        EffectResult::History(Ok((messages, head))) => {
+            state.conversation.clear();
+            cells_from_messages(&mut state.conversation, &messages);
+            for (level, text) in std::mem::take(&mut state.startup_notices) {
+                state.conversation.notice(level, text);
+            }
+            if head.is_some() {
+                state.status.head = head;
+            }
+        }
+        EffectResult::History(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
+        EffectResult::Skills(Ok(skills)) => state.skills.set_skills(skills),
+        EffectResult::Skills(Err(e)) => {
+            state.skills.loaded = true;
+            state.skills.error = Some(e);
+        }
+        EffectResult::Command(Ok(reply)) => {
+            let text = reply.lines.join("\n");
+            if !text.trim().is_empty() {
+                let level = if reply.ok {
+                    NoticeLevel::Info
+                } else {
+                    NoticeLevel::Warning
+                };
+                state.conversation.notice(level, text);
+            }
+            if reply.session_changed {
+                let hid = state.next_id();
+                fx.push(Effect::LoadHistory { id: hid });
+                load_graph(state, fx);
+            }
+            if let Some(op) = reply.submit {
+                let sid = state.next_id();
+                fx.push(Effect::Submit { id: sid, op });
+            }
+            for line in reply.run {
+                if line.trim_start().starts_with('/') {
+                    run_line(state, line.trim(), fx);
+                } else if state.busy.is_some() {
+                    state.queue.push_back(line);
+                } else {
+                    send_prompt(state, line, fx);
+                }
+            }
+            if reply.quit {
+                state.quitting = true;
+                fx.push(Effect::Quit);
+            }
+        }
+        EffectResult::Command(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
+        EffectResult::Image(Ok(info)) => {
+            let label = info.path.display().to_string();
+            state.conversation.push(CellKind::Image {
+                label: label.clone(),
+                width: info.width,
+                height: info.height,
+            });
+            state.overlay = Some(Overlay::Image {
+                title: label,
+                key: info.key,
+                width: info.width,
+                height: info.height,
+            });
+        }
+        EffectResult::Image(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
+        EffectResult::SubmitFailed(e) => {
+            state.busy = None;
+            state.conversation.notice(NoticeLevel::Error, e);
+        }
+        EffectResult::Copied(Ok(())) => state.toast("copied to the clipboard (OSC 52)", 2000),
+        EffectResult::Copied(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
+    }
+}

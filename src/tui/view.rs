@@ -1,0 +1,220 @@
+//! `view`: draws the state. A pure function of `&State` (caches of rendered cells aside).
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Widget};
+
+use super::conversation;
+use super::editor::CompletionKind;
+use super::layout::{Areas, areas};
+use super::overlay;
+use super::state::{Pane, State};
+use super::status::{self, StatusExtras};
+
+/// Draws the whole UI.
+pub fn view(state: &State, frame: &mut Frame<'_>) {
+    let buf = frame.buffer_mut();
+    draw(state, buf);
+}
+
+/// Draws into a buffer (what `view` does; benches and tests call it directly).
+pub fn draw(state: &State, buf: &mut Buffer) {
+    let a = areas(state);
+    let theme = &state.theme;
+    if let Some(tabs) = a.tabs {
+        draw_tabs(state, tabs, buf);
+    }
+    if let Some(r) = a.conversation {
+        let title = match state.conversation.scroll {
+            conversation::Scroll::Follow => " Conversation ".to_string(),
+            conversation::Scroll::At { .. } => " Conversation (scrolled: End follows) ".to_string(),
+        };
+        let inner = pane_block(state, Pane::Conversation, &title, r, buf);
+        if state.conversation.cells.is_empty() {
+            welcome(state, inner, buf);
+        } else {
+            conversation::render(&state.conversation, theme, inner, buf);
+        }
+    }
+    if let Some(r) = a.editor {
+        let title = if state.busy.is_some() {
+            " Prompt (Enter queues while the turn runs · Ctrl+C cancels) "
+        } else {
+            " Prompt "
+        };
+        let inner = pane_block(state, Pane::Editor, title, r, buf);
+        state.editor.textarea.render(inner, buf);
+    }
+    if let Some(r) = a.graph {
+        let inner = pane_block(state, Pane::Graph, " Branches ", r, buf);
+        state
+            .graph
+            .render(theme, state.status.head.as_deref(), inner, buf);
+    }
+    if let Some(r) = a.trace {
+        let title = format!(" Tools ({}) ", state.trace.rows.len());
+        let inner = pane_block(state, Pane::Trace, &title, r, buf);
+        state
+            .trace
+            .render(theme, state.focus == Pane::Trace, inner, buf);
+    }
+    if let Some(r) = a.skills {
+        let title = format!(" Skills ({} active) ", state.skills.active.len());
+        let inner = pane_block(state, Pane::Skills, &title, r, buf);
+        state.skills.render(theme, inner, buf);
+    }
+    let extras = StatusExtras {
+        busy_ms: state.busy.map(|b| state.now_ms.saturating_sub(b.since_ms)),
+        spinner_frame: (state.now_ms / 80) as usize,
+        queued: state.queue.len(),
+        message: state.toast.as_ref().map(|t| t.text.as_str()),
+        mouse: state.mouse_capture,
+    };
+    status::render(&state.status, &extras, theme, a.status, buf);
+    if state.focus == Pane::Editor {
+        draw_completion(state, &a, buf);
+    }
+    if let Some(o) = &state.overlay {
+        overlay::render(o, &state.keymap, theme, buf.area, buf);
+    }
+}
+
+fn pane_block(state: &State, pane: Pane, title: &str, r: Rect, buf: &mut Buffer) -> Rect {
+    let focused = state.focus == pane;
+    let theme = &state.theme;
+    let mut title_style = Style::default().fg(if focused { theme.accent } else { theme.dim });
+    if focused {
+        title_style = title_style.add_modifier(Modifier::BOLD);
+    }
+    let block = Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(theme.border(focused))
+        .title(Span::styled(title.to_string(), title_style));
+    let inner = block.inner(r);
+    block.render(r, buf);
+    inner
+}
+
+fn draw_tabs(state: &State, r: Rect, buf: &mut Buffer) {
+    let theme = &state.theme;
+    let mut spans = Vec::new();
+    for (i, p) in [Pane::Conversation, Pane::Graph, Pane::Trace, Pane::Skills]
+        .into_iter()
+        .enumerate()
+    {
+        let active = state.focus == p || (p == Pane::Conversation && state.focus == Pane::Editor);
+        let label = format!(
+            " {} {} ",
+            i + 1,
+            if p == Pane::Conversation {
+                "Chat"
+            } else {
+                p.title()
+            }
+        );
+        spans.push(if active {
+            Span::styled(label, theme.selected())
+        } else {
+            Span::styled(label, theme.dim())
+        });
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("Tab switches · F1 keys", theme.dim()));
+    Line::from(spans).render(r, buf);
+}
+
+fn welcome(state: &State, r: Rect, buf: &mut Buffer) {
+    let theme = &state.theme;
+    let mut lines = vec![
+        Line::styled(
+            "pi — a terminal coding agent",
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Line::default(),
+        Line::styled("Type a prompt below and press Enter.", theme.dim()),
+        Line::styled(
+            "@ completes files · / runs commands · Tab moves between panes · F1 lists every key",
+            theme.dim(),
+        ),
+    ];
+    if !state.agent_ready {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            "The agent is not running: see the message below.",
+            Style::default().fg(theme.error),
+        ));
+    }
+    for (i, l) in lines.into_iter().enumerate() {
+        if (i as u16) < r.height {
+            l.render(
+                Rect::new(r.x + 1, r.y + i as u16, r.width.saturating_sub(1), 1),
+                buf,
+            );
+        }
+    }
+}
+
+/// The completion list, just above the editor.
+fn draw_completion(state: &State, a: &Areas, buf: &mut Buffer) {
+    let (Some(c), Some(ed)) = (&state.editor.completion, a.editor) else {
+        return;
+    };
+    let theme = &state.theme;
+    let rows = c.items.len().clamp(1, 8) as u16;
+    let h = rows + 2;
+    if ed.y < h {
+        return;
+    }
+    let w = ed.width.min(70);
+    let r = Rect::new(ed.x, ed.y - h, w, h);
+    Clear.render(r, buf);
+    let title = match c.kind {
+        CompletionKind::File => " files (Tab accepts) ",
+        CompletionKind::Command => " commands (Tab accepts) ",
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.dim()));
+    let inner = block.inner(r);
+    block.render(r, buf);
+    if c.items.is_empty() {
+        Line::styled(
+            if state.editor.files.is_none() {
+                "listing files…"
+            } else {
+                "no match"
+            },
+            theme.dim(),
+        )
+        .render(inner, buf);
+        return;
+    }
+    let offset = (c.selected + 1).saturating_sub(inner.height as usize);
+    for (i, (value, help)) in c
+        .items
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner.height as usize)
+    {
+        let mut line = Line::from(vec![
+            Span::raw(value.clone()),
+            Span::styled(format!("  {help}"), theme.dim()),
+        ]);
+        if i == c.selected {
+            line = line.style(theme.selected());
+        }
+        let y = inner.y + (i - offset) as u16;
+        line.render(Rect::new(inner.x, y, inner.width, 1), buf);
+    }
+}

@@ -1,0 +1,58 @@
+//! Live reload: the theme and keymap files in use are watched; a change is read and sent to
+//! the loop, which parses it (and keeps the last good one if it does not parse).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::config::{ConfigKind, ConfigSource};
+use super::msg::Msg;
+
+/// Keeps watching while alive.
+pub struct ConfigWatcher {
+    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+}
+
+/// Watches the files of `sources` that are files; `None` when there is nothing to watch.
+pub fn watch_configs(sources: &[ConfigSource], tx: UnboundedSender<Msg>) -> Option<ConfigWatcher> {
+    let files: Vec<(ConfigKind, PathBuf)> = sources
+        .iter()
+        .filter_map(|s| Some((s.kind, std::fs::canonicalize(s.path.as_ref()?).ok()?)))
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let watched = files.clone();
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(150),
+        None,
+        move |res: DebounceEventResult| {
+            let Ok(events) = res else { return };
+            for (kind, path) in &watched {
+                let touched = events.iter().any(|e| {
+                    e.paths
+                        .iter()
+                        .any(|p| p == path || p.file_name() == path.file_name())
+                });
+                if touched {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()));
+                    let _ = tx.send(Msg::ConfigChanged { kind: *kind, text });
+                }
+            }
+        },
+    )
+    .ok()?;
+    for (_, path) in &files {
+        // Editors replace files by renaming: watch the directory, not the file.
+        if let Some(dir) = path.parent() {
+            let _ = debouncer.watch(dir, RecursiveMode::NonRecursive);
+        }
+    }
+    Some(ConfigWatcher {
+        _debouncer: debouncer,
+    })
+}
