@@ -17,10 +17,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_provider::{FakeProvider, Reply};
-use nix::sys::resource::{UsageWho, getrusage};
 use serde_json::json;
 
 const RUNS: usize = 40;
+
+/// GNU time reports the peak RSS of `pi` and the children it waited for. The bench process's
+/// own RUSAGE_CHILDREN figure would be wrong: a child forked from this process inherits this
+/// process's (larger) resident set as its high-water mark before it execs `pi`.
+const GNU_TIME: &str = "/usr/bin/time";
 
 fn script() -> FakeProvider {
     FakeProvider::builder()
@@ -41,10 +45,19 @@ fn script() -> FakeProvider {
         .start_blocking()
 }
 
-fn run_once(bin: &str) -> Duration {
+/// One run: wall time, and peak RSS in KiB when GNU time is installed.
+fn run_once(bin: &str) -> (Duration, Option<u64>) {
     let fake = script();
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(bin);
+    let rss_file = dir.path().join("rss.txt");
+    let timed = std::path::Path::new(GNU_TIME).exists();
+    let mut cmd = if timed {
+        let mut c = Command::new(GNU_TIME);
+        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
     cmd.current_dir(dir.path())
         .env("ANTHROPIC_API_KEY", "test-key")
         .env("ANTHROPIC_BASE_URL", fake.base_url())
@@ -67,7 +80,11 @@ fn run_once(bin: &str) -> Duration {
         "hello rust\n"
     );
     assert_eq!(fake.remaining(), 0);
-    elapsed
+    let rss = timed
+        .then(|| std::fs::read_to_string(&rss_file).ok())
+        .flatten()
+        .and_then(|t| t.trim().parse().ok());
+    (elapsed, rss)
 }
 
 fn main() {
@@ -76,11 +93,12 @@ fn main() {
     for _ in 0..3 {
         run_once(bin);
     }
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| run_once(bin)).collect();
+    let runs: Vec<(Duration, Option<u64>)> = (0..RUNS).map(|_| run_once(bin)).collect();
+    let mut times: Vec<Duration> = runs.iter().map(|r| r.0).collect();
+    let peak_rss_kib = runs.iter().filter_map(|r| r.1).max();
     times.sort();
     let median = times[RUNS / 2];
     let p90 = times[RUNS * 9 / 10];
-    let rss_kib = getrusage(UsageWho::RUSAGE_CHILDREN).unwrap().max_rss();
     let size = std::fs::metadata(bin).unwrap().len();
     println!("oneshot 4-turn task over {RUNS} runs");
     println!(
