@@ -177,7 +177,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
     };
     if ctx.agent.is_some() {
         // Shown below the history once it is loaded.
-        state.startup_notices = startup_messages;
+        state.pending_notices = startup_messages;
     } else {
         for (level, text) in startup_messages {
             state.conversation.notice(level, text);

@@ -80,7 +80,6 @@ pub async fn run_effect(
         Effect::Suspend => {
             *events = None;
             term.suspend()?;
-            term.terminal.clear()?;
             *events = Some(EventStream::new());
         }
         Effect::SetMouseCapture(on) => term.set_mouse(on)?,

@@ -386,12 +386,12 @@ impl<'t> Renderer<'t> {
         }
         let border = Style::default().fg(self.theme.border);
         for (r, row) in t.rows.iter().enumerate() {
-            for i in 0..cols {
+            for (i, w) in widths.iter().enumerate() {
                 if i > 0 {
                     self.cur.push(Span::styled(" │ ", border));
                 }
                 let cell = row.get(i).cloned().unwrap_or_default();
-                let pad = widths[i].saturating_sub(width(&cell));
+                let pad = w.saturating_sub(width(&cell));
                 self.cur.extend(cell);
                 self.cur.push(Span::raw(" ".repeat(pad)));
             }

@@ -98,8 +98,8 @@ pub struct State {
     pub quitting: bool,
     /// Whether the session has a file (the graph can be read).
     pub has_session_file: bool,
-    /// Problems found at start, shown after the history loads.
-    pub startup_notices: Vec<(NoticeLevel, String)>,
+    /// Notices to show once the history (re)loads: start-up problems, a command's answer.
+    pub pending_notices: Vec<(NoticeLevel, String)>,
     next_id: u64,
 }
 
@@ -130,7 +130,7 @@ impl State {
             models: Vec::new(),
             quitting: false,
             has_session_file: false,
-            startup_notices: Vec::new(),
+            pending_notices: Vec::new(),
             next_id: 100,
         }
     }

@@ -12,7 +12,7 @@ use crossterm::event::{
 };
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -53,7 +53,10 @@ impl TerminalGuard {
             execute!(out, EnableMouseCapture)?;
         }
         self.active = true;
-        self.terminal.clear()?;
+        // A fresh terminal has an empty back buffer, so the next draw paints every cell.
+        // (`Terminal::clear` would ask the terminal for the cursor position: a round trip.)
+        execute!(out, Clear(ClearType::All))?;
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         Ok(())
     }
 

@@ -3,3 +3,4 @@ mod commands;
 mod oneshot;
 mod session;
 mod tools;
+mod tui;

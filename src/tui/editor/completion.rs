@@ -37,10 +37,11 @@ impl Editor {
         if let Some(q) = word.strip_prefix('@') {
             return Some((CompletionKind::File, start, q.to_string()));
         }
-        if row == 0 && start == 0 {
-            if let Some(q) = word.strip_prefix('/') {
-                return Some((CompletionKind::Command, 0, q.to_string()));
-            }
+        if row == 0
+            && start == 0
+            && let Some(q) = word.strip_prefix('/')
+        {
+            return Some((CompletionKind::Command, 0, q.to_string()));
         }
         None
     }

@@ -17,13 +17,11 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             state.status.session = session;
             state.status.head = head;
         }
-        EventMsg::TurnStarted => {
-            if state.busy.is_none() {
-                state.busy = Some(Busy {
-                    submission: ev.id,
-                    since_ms: state.now_ms,
-                });
-            }
+        EventMsg::TurnStarted if state.busy.is_none() => {
+            state.busy = Some(Busy {
+                submission: ev.id,
+                since_ms: state.now_ms,
+            });
         }
         EventMsg::AssistantStarted { .. } => {}
         EventMsg::TextDelta { delta } => state.conversation.text_delta(&delta),

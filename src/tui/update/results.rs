@@ -47,7 +47,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         EffectResult::History(Ok((messages, head))) => {
             state.conversation.clear();
             cells_from_messages(&mut state.conversation, &messages);
-            for (level, text) in std::mem::take(&mut state.startup_notices) {
+            for (level, text) in std::mem::take(&mut state.pending_notices) {
                 state.conversation.notice(level, text);
             }
             if head.is_some() {
@@ -68,7 +68,12 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 } else {
                     NoticeLevel::Warning
                 };
-                state.conversation.notice(level, text);
+                if reply.session_changed {
+                    // The history reloads: show the answer below it.
+                    state.pending_notices.push((level, text));
+                } else {
+                    state.conversation.notice(level, text);
+                }
             }
             if reply.session_changed {
                 let hid = state.next_id();

@@ -1,0 +1,136 @@
+use serde_json::json;
+
+use super::Tui;
+use crate::suite::oneshot::Run;
+use crate::support::fake_provider::{FakeProvider, Reply};
+
+const MODEL: &str = "openai/gpt-4o-mini";
+
+/// Starts a fake provider that echoes and prints how to point `pi` at it, then waits: for
+/// looking at the TUI by hand (`cargo test manual_fake_provider -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn manual_fake_provider() {
+    let fake = FakeProvider::echo()
+        .reply(
+            Reply::turn()
+                .thinking("Let me think about this.\nStep two.")
+                .text("# Plan\n\nI will **list** the files:\n\n```rust\nfn main() {}\n```\n")
+                .tool_call(
+                    "bash",
+                    json!({"command": "printf '\\033[31mred\\033[0m\\n'; ls"}),
+                ),
+        )
+        .reply(Reply::text(
+            "Done: here is a table\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        ))
+        .start_blocking();
+    println!(
+        "OPENAI_API_KEY=test-key OPENAI_BASE_URL={} pi --model {MODEL}",
+        fake.openai_base_url()
+    );
+    std::thread::sleep(std::time::Duration::from_secs(3600));
+}
+
+fn spawn(run: &Run, fake: &FakeProvider, cols: u16, rows: u16) -> Tui {
+    let mut cmd = run.pi(fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    Tui::spawn(cmd, cols, rows)
+}
+
+#[test]
+fn a_prompt_streams_its_answer_and_the_tool_call_shows_in_the_trace() {
+    let fake = FakeProvider::builder()
+        .reply(
+            Reply::turn()
+                .text("Listing files.")
+                .tool_call("bash", json!({"command": "echo TOOL_RAN"})),
+        )
+        .reply(Reply::text("All **done** here."))
+        .start_blocking();
+    let run = Run::new();
+    let mut tui = spawn(&run, &fake, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("please list\r");
+    let screen = tui.wait_for("All done here.", 20);
+    assert!(screen.contains("please list"), "{screen}");
+    assert!(screen.contains("Listing files."), "{screen}");
+    // The tool call is in the conversation and in the trace pane.
+    assert!(screen.contains("bash echo TOOL_RAN"), "{screen}");
+    assert!(screen.contains("Tools (1)"), "{screen}");
+    assert!(screen.contains("✓ bash"), "{screen}");
+    tui.send("\x04");
+    let out = tui.wait_exit(10);
+    assert!(out.contains("resume with: pi --session"), "{out}");
+    let roles: Vec<String> = run
+        .session_messages()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(roles, ["user", "assistant", "toolResult", "assistant"]);
+}
+
+#[test]
+fn branching_from_an_older_entry_in_the_graph_forks_the_session() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("first answer"))
+        .reply(Reply::text("second answer"))
+        .reply(Reply::text("third answer"))
+        .start_blocking();
+    let run = Run::new();
+    let mut tui = spawn(&run, &fake, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("question one\r");
+    tui.wait_for("first answer", 20);
+    tui.send("question two\r");
+    tui.wait_for("second answer", 20);
+    // Focus the graph (Alt+3), go to the top, then down to the first answer; Enter moves the
+    // head there.
+    tui.send("\x1b3");
+    tui.wait_for("HEAD", 10);
+    tui.send("g");
+    tui.send("j");
+    tui.send("\r");
+    // The conversation now shows the branch up to the first answer.
+    let screen = tui.wait_for("head moved to", 10);
+    let left: String = screen
+        .lines()
+        .map(|l| l.chars().take(70).collect::<String>() + "\n")
+        .collect();
+    assert!(left.contains("first answer"), "{screen}");
+    assert!(!left.contains("question two"), "{screen}");
+    tui.send("\x1b2");
+    tui.send("question three\r");
+    tui.wait_for("third answer", 20);
+    tui.send("\x04");
+    tui.wait_exit(10);
+    let lines = run.session_lines();
+    let msg = |text: &str| {
+        lines
+            .iter()
+            .find(|l| l["type"] == "message" && l["message"].to_string().contains(text))
+            .unwrap_or_else(|| panic!("no entry with {text}"))
+            .clone()
+    };
+    let first_answer = msg("first answer");
+    let q3 = msg("question three");
+    assert_eq!(q3["parentId"], first_answer["id"]);
+    let q2 = msg("question two");
+    assert_eq!(q2["parentId"], first_answer["id"]);
+}
+
+#[test]
+fn without_an_api_key_it_opens_and_names_the_variable() {
+    let run = Run::new();
+    let mut cmd = run.cmd();
+    cmd.stdin(std::process::Stdio::inherit());
+    cmd.args(["--model", "anthropic/claude-sonnet-4-5"]);
+    let mut tui = Tui::spawn(cmd, 100, 30);
+    let screen = tui.wait_for("ANTHROPIC_API_KEY", 10);
+    assert!(screen.contains("Prompt"), "{screen}");
+    // Ctrl+C twice on an idle, empty prompt quits.
+    tui.send("\x03");
+    tui.wait_for("Ctrl+C again", 5);
+    tui.send("\x03");
+    tui.wait_exit(10);
+}
