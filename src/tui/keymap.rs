@@ -251,6 +251,7 @@ impl Keymap {
                     shown.push(key);
                 }
                 list.push((action, shown));
+                list.sort_by_key(|(a, _)| *a);
             }
         }
         Ok(())

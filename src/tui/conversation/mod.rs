@@ -42,6 +42,8 @@ pub struct Conversation {
     /// The answer and the thinking being streamed, if any.
     streaming_answer: Option<usize>,
     streaming_thinking: Option<usize>,
+    /// The current assistant message already showed text (split by tool calls).
+    message_had_text: bool,
     tools: HashMap<String, usize>,
 }
 
@@ -54,6 +56,7 @@ impl Default for Conversation {
             show_thinking: false,
             streaming_answer: None,
             streaming_thinking: None,
+            message_had_text: false,
             tools: HashMap::new(),
         }
     }
@@ -76,6 +79,7 @@ impl Conversation {
 
     pub fn text_delta(&mut self, delta: &str) {
         self.end_thinking();
+        self.message_had_text = true;
         let idx = match self.streaming_answer {
             Some(i) => i,
             None => {
@@ -129,11 +133,13 @@ impl Conversation {
     /// The assistant message is complete: `text` is its final text.
     pub fn answer_finished(&mut self, text: &str) {
         self.end_thinking();
+        let had_text = std::mem::take(&mut self.message_had_text);
         match self.streaming_answer.take() {
             Some(i) => {
                 if let Some(c) = self.cells.get_mut(i) {
                     if let CellKind::Assistant { source, streaming } = &mut c.kind {
-                        if !text.is_empty() {
+                        // The final text is authoritative when this cell holds all of it.
+                        if !text.is_empty() && text.starts_with(source.as_str()) {
                             *source = text.to_string();
                         }
                         *streaming = false;
@@ -141,7 +147,8 @@ impl Conversation {
                     c.touch();
                 }
             }
-            None if !text.trim().is_empty() => {
+            // Without streaming, the text arrives only here.
+            None if !had_text && !text.trim().is_empty() => {
                 self.push(CellKind::Assistant {
                     source: text.to_string(),
                     streaming: false,

@@ -193,6 +193,7 @@ pub fn snapshot_from_lines<'a>(lines: impl Iterator<Item = &'a str>) -> GraphSna
 
 fn describe(raw: &RawLine) -> (NodeRole, String) {
     let short = |s: &str| -> String {
+        let s = strip_escapes(s);
         let line = s.trim().lines().next().unwrap_or_default();
         let mut out: String = line.chars().take(LABEL_CHARS).collect();
         if line.chars().count() > LABEL_CHARS || s.trim().lines().nth(1).is_some() {
@@ -240,6 +241,30 @@ fn describe(raw: &RawLine) -> (NodeRole, String) {
         ),
         other => (NodeRole::Other, other.to_string()),
     }
+}
+
+/// `s` without terminal escape sequences (tool output keeps its colours in the session).
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                // Parameters, then one final byte in @..~.
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        if !c.is_control() || c == '\n' || c == '\t' {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The text of a message value: a string content, text blocks, or a summary.
