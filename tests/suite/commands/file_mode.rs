@@ -347,3 +347,54 @@ fn session_validate_exits_zero_for_a_valid_file_and_one_otherwise() {
     assert!(stderr(&out).contains("missing.jsonl"));
     assert!(!run.path().join("missing.jsonl").exists());
 }
+
+#[test]
+fn a_prompt_after_branch_forks_there_and_resume_comes_back() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("answer one"))
+        .reply(Reply::text("answer two"))
+        .reply(Reply::text("forked answer"))
+        .reply(Reply::text("back on the main line"))
+        .start_blocking();
+    let run = Run::new();
+    let first = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--prompt", "question one"])
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let answer_one = run
+        .session_lines()
+        .into_iter()
+        .find(|l| l["message"]["role"] == "assistant")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = script(
+        &run,
+        &format!(
+            "question two\n/session-bookmark set fork-point {answer_one}\n/branch fork-point\nforked question\n/resume\n/branches\nlast question\n"
+        ),
+    );
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--command-file", file])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}\n{text}", stderr(&out));
+    assert!(text.ends_with("7 passed, 0 failed\n"), "{text}");
+    let requests = fake.requests();
+    // The forked turn saw the first exchange only: the agent reloaded after /branch.
+    let forked = sent_texts(&requests[2].body);
+    assert!(forked.contains("question one") && forked.contains("forked question"));
+    assert!(!forked.contains("question two"), "{forked}");
+    // /resume went back to the latest entry: the forked branch.
+    let last = sent_texts(&requests[3].body);
+    assert!(
+        last.contains("forked answer") && !last.contains("question two"),
+        "{last}"
+    );
+    assert!(text.contains("* ") && text.contains("forked question"), "{text}");
+}
