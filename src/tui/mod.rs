@@ -24,6 +24,8 @@ pub mod theme;
 pub mod trace;
 pub mod update;
 pub mod view;
+#[cfg(test)]
+mod view_tests;
 mod watch;
 
 pub use effects::list_files;

@@ -1,0 +1,305 @@
+//! Snapshot tests: every pane and overlay in its notable states, drawn into a `TestBackend`
+//! at 120×40 and at 80×24 (where the panes become tabs).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+use super::conversation::{CellKind, NoticeLevel};
+use super::graph::snapshot_from_lines;
+use super::msg::Msg;
+use super::overlay::{ListPicker, Overlay, PaletteKind};
+use super::skills::parse_skill;
+use super::state::{Busy, ModelChoice, Pane, State};
+use super::theme::Theme;
+use super::update::update;
+use super::view::view;
+use crate::ai::types::ThinkingLevel;
+
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+fn base(w: u16, h: u16) -> State {
+    let mut s = State::new(w, h);
+    s.set_theme(Theme::plain());
+    s.status.model = "anthropic/claude-sonnet-4-5".into();
+    s.status.thinking = ThinkingLevel::Medium;
+    s.status.context_window = Some(200_000);
+    s.status.context_tokens = 30_000;
+    s.status.usage.input = 12_345;
+    s.status.usage.output = 2_345;
+    s.status.usage.cost.total = 0.0812;
+    s.status.session = Some(".pi/sessions/default.jsonl".into());
+    s.status.head = Some("a1b2c3d4".into());
+    s.has_session_file = true;
+    s
+}
+
+fn conversation(s: &mut State) {
+    let c = &mut s.conversation;
+    c.push(CellKind::User {
+        text: "Add a --verbose flag to the CLI and test it".into(),
+    });
+    c.push(CellKind::Thinking {
+        text: "The flag goes in args.rs.\nThen a test.".into(),
+        streaming: false,
+    });
+    c.answer_finished(
+        "## Plan\n\n1. Add the flag in `src/cli/args.rs`\n2. Wire it to **logging**\n\n```rust\n#[arg(long)]\npub verbose: bool,\n```\n\n| file | change |\n|---|---|\n| args.rs | new flag |\n\n> Tests come last.\n",
+    );
+    c.tool_started(
+        "c1",
+        "edit",
+        json!({"path": "src/cli/args.rs", "oldText": "a", "newText": "b"}),
+    );
+    c.tool_finished(
+        "c1",
+        false,
+        "Successfully replaced 1 block(s) in src/cli/args.rs.\n--- a/src/cli/args.rs\n+++ b/src/cli/args.rs\n@@ -1,2 +1,3 @@\n pub struct Args {\n+    pub verbose: bool,\n }",
+        42,
+    );
+    c.tool_started("c2", "bash", json!({"command": "cargo test verbose"}));
+    c.tool_finished(
+        "c2",
+        true,
+        "error[E0425]: cannot find value `verbose`",
+        1830,
+    );
+    c.notice(NoticeLevel::Warning, "retrying in 2.0 s: 529 overloaded");
+    s.trace
+        .started("c1", "edit", &json!({"path": "src/cli/args.rs"}));
+    s.trace.finished("c1", false, "diff…", 42);
+    s.trace
+        .started("c2", "bash", &json!({"command": "cargo test verbose"}));
+    s.trace.finished("c2", true, "error[E0425]", 1830);
+    s.trace.started("c3", "read", &json!({"path": "README.md"}));
+}
+
+fn graph(s: &mut State) {
+    let snap = snapshot_from_lines(
+        [
+            r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"Add a --verbose flag"}}"#,
+            r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"toolCall","id":"c","name":"edit","arguments":{}}]}}"#,
+            r#"{"type":"message","id":"t1","parentId":"a1","message":{"role":"toolResult","toolCallId":"c","toolName":"edit","content":[{"type":"text","text":"ok"}]}}"#,
+            r#"{"type":"message","id":"a2","parentId":"t1","message":{"role":"assistant","content":[{"type":"text","text":"Done, the flag works."}]}}"#,
+            r#"{"type":"message","id":"u2","parentId":"a1","message":{"role":"user","content":"Try a shorter name"}}"#,
+            r#"{"type":"message","id":"a3","parentId":"u2","message":{"role":"assistant","content":[{"type":"text","text":"Renamed to -v."}]}}"#,
+            r#"{"type":"label","id":"l1","parentId":"a3","targetId":"a2","label":"works"}"#,
+            r#"{"type":"custom","id":"x1","parentId":"a3","customType":"rust-pi.branch-alias","data":{"name":"short","targetId":"a3"}}"#,
+        ]
+        .into_iter(),
+    );
+    s.status.head = Some("a3".into());
+    s.graph.set_snapshot(snap, Some("a3"));
+    s.graph.preview = Some(("a3".into(), "assistant\n\nRenamed to -v.".into()));
+}
+
+fn skills(s: &mut State) {
+    s.skills.dir = Some("skills".into());
+    s.skills.set_skills(vec![
+        parse_skill("review", "review.md".into(), "---\nname: review\ndescription: Review a diff for bugs\n---\n# Review\n\nRead the diff **carefully**.\n".into()),
+        parse_skill("tests", "tests.md".into(), "# Write tests first\n\n- one\n- two\n".into()),
+    ]);
+    s.skills.active.insert("tests".into());
+}
+
+fn draw(s: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
+    t.draw(|f| view(s, f)).unwrap();
+    format!("{}", t.backend())
+}
+
+fn snap(name: &str, f: impl Fn(&mut State)) {
+    for (w, h) in SIZES {
+        let mut s = base(w, h);
+        f(&mut s);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), draw(&s));
+    }
+}
+
+#[test]
+fn welcome() {
+    snap("welcome", |_| {});
+}
+
+#[test]
+fn conversation_with_tools() {
+    snap("conversation", |s| {
+        conversation(s);
+        graph(s);
+    });
+}
+
+#[test]
+fn streaming_answer_while_busy_with_a_queued_prompt() {
+    snap("streaming", |s| {
+        s.conversation.push(CellKind::User {
+            text: "Explain the loop".into(),
+        });
+        s.conversation
+            .text_delta("The loop has three parts:\n\n- input\n- agent ev");
+        s.busy = Some(Busy {
+            submission: 1,
+            since_ms: 0,
+        });
+        s.now_ms = 2400;
+        s.queue.push_back("and then?".into());
+        s.editor.textarea.insert_str("next question");
+    });
+}
+
+#[test]
+fn thinking_expanded_and_scrolled_up() {
+    snap("scrolled", |s| {
+        conversation(s);
+        s.conversation.toggle_thinking();
+        s.focus = Pane::Conversation;
+        for i in 0..30 {
+            s.conversation.push(CellKind::User {
+                text: format!("later message {i}"),
+            });
+        }
+        update(
+            s,
+            Msg::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)),
+        );
+    });
+}
+
+#[test]
+fn graph_focused() {
+    snap("graph", |s| {
+        conversation(s);
+        graph(s);
+        s.focus = Pane::Graph;
+    });
+}
+
+#[test]
+fn graph_naming_an_entry() {
+    snap("graph_naming", |s| {
+        graph(s);
+        s.focus = Pane::Graph;
+        update(
+            s,
+            Msg::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)),
+        );
+        for c in "exp".chars() {
+            update(
+                s,
+                Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            );
+        }
+    });
+}
+
+#[test]
+fn trace_focused() {
+    snap("trace", |s| {
+        conversation(s);
+        s.focus = Pane::Trace;
+    });
+}
+
+#[test]
+fn skills_filtered() {
+    snap("skills", |s| {
+        skills(s);
+        s.focus = Pane::Skills;
+        s.skills.filter = "rev".into();
+        s.skills.refilter();
+    });
+}
+
+#[test]
+fn help_overlay() {
+    snap("help", |s| s.overlay = Some(Overlay::Help { scroll: 0 }));
+}
+
+#[test]
+fn command_palette() {
+    snap("palette", |s| {
+        s.editor.commands = vec![
+            ("branch".into(), "/branch <id>  move the head".into()),
+            (
+                "session-stats".into(),
+                "/session-stats [--json]  entries, branches".into(),
+            ),
+        ];
+        update(
+            s,
+            Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)),
+        );
+        for c in "ses".chars() {
+            update(
+                s,
+                Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            );
+        }
+    });
+}
+
+#[test]
+fn model_picker() {
+    snap("models", |s| {
+        s.overlay = Some(Overlay::Picker {
+            kind: PaletteKind::Models,
+            list: ListPicker::new(vec![
+                (
+                    "anthropic/claude-sonnet-4-5".into(),
+                    "● Claude Sonnet 4.5  200k ctx".into(),
+                ),
+                ("openai/gpt-4.1".into(), "GPT-4.1  1047k ctx".into()),
+                (
+                    "google/gemini-2.5-flash".into(),
+                    "Gemini 2.5 Flash  1048k ctx".into(),
+                ),
+            ]),
+        });
+    });
+}
+
+#[test]
+fn tool_output_overlay() {
+    snap("tool_output", |s| {
+        s.overlay = Some(Overlay::Text {
+            title: "bash cargo test".into(),
+            text: "running 2 tests\n\u{1b}[32mok\u{1b}[0m\n\u{1b}[31mFAILED\u{1b}[0m".into(),
+            scroll: 0,
+        });
+    });
+}
+
+#[test]
+fn file_completion() {
+    snap("completion", |s| {
+        s.editor.files = Some(vec![
+            "src/main.rs".into(),
+            "src/tui/mod.rs".into(),
+            "README.md".into(),
+        ]);
+        s.editor.textarea.insert_str("look at @mod");
+        s.editor.refresh_completion();
+    });
+}
+
+#[test]
+fn zoomed_graph_and_no_agent() {
+    snap("zoom", |s| {
+        graph(s);
+        s.focus = Pane::Graph;
+        s.zoom = true;
+    });
+    snap("no_agent", |s| {
+        s.agent_ready = false;
+        s.conversation.notice(
+            NoticeLevel::Error,
+            "ANTHROPIC_API_KEY is not set: export it or pick another --model",
+        );
+        s.models = vec![ModelChoice {
+            name: "x/y".into(),
+            context_window: 1,
+            label: "x".into(),
+        }];
+    });
+}
