@@ -234,7 +234,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         Maintain,
         "import a session file: merge (default) or replace",
         "Imports the session at <file> (the pi format or the older rust-pi format). merge adds its entries, giving colliding ids new ones and reporting the pairs; replace swaps this session's entries for them (a backup is kept). The default mode is --session-import-mode. A file that is not a session is refused and nothing changes.",
-        &[req("file", File), opt("mode", ImportMode)],
+        &[req("file", File), opt("merge|replace", ImportMode)],
         true,
         false,
     ),
