@@ -81,7 +81,10 @@ fn import_replace_by_argument_or_by_default_mode() {
     assert!(b.ok("/session-import one.jsonl").contains("replaced"));
     let e = b.err("/session-import one.jsonl sideways");
     assert!(e.contains("unknown import mode 'sideways'"), "{e}");
-    assert!(e.contains("usage: /session-import <file> [merge|replace]"), "{e}");
+    assert!(
+        e.contains("usage: /session-import <file> [merge|replace]"),
+        "{e}"
+    );
 }
 
 #[test]
