@@ -263,7 +263,8 @@ pub fn doctor(engine: &CommandEngine, inv: &Invocation) -> Result<CommandOutput,
         .iter()
         .map(|c| format!("{:<4}  {:<12}  {}", c.status.label(), c.name, c.detail))
         .collect();
-    lines.push(format!("{pass} passed, {warn} warnings, {fail} failed"));
+    let s = if warn == 1 { "" } else { "s" };
+    lines.push(format!("{pass} passed, {warn} warning{s}, {fail} failed"));
     let mut out = CommandOutput::with_json(
         lines,
         inv.json,

@@ -105,7 +105,7 @@ pub fn settings_lines(s: &RuntimeSettings) -> Vec<String> {
     lines
 }
 
-pub fn profile_command(engine: &mut CommandEngine, inv: &Invocation) -> Result {
+pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
     let path = engine.state_dir().join(PROFILES_FILE);
     let mut file: ProfileFile = read_json(&path)?;
     match inv.sub.map_or("", |s| s.name) {
@@ -168,7 +168,7 @@ pub fn profile_command(engine: &mut CommandEngine, inv: &Invocation) -> Result {
         "load" => {
             let name = arg(inv, 0)?;
             let p = file.profiles.remove(name).ok_or_else(|| unknown(name))?;
-            engine.ctx.settings = engine.ctx.settings.merged(&p.settings);
+            // The engine's view changes when the agent reports `settings_applied` (`observe`).
             let out = CommandOutput::with_json(
                 vec![format!("loading profile '{name}'")],
                 inv.json,

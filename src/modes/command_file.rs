@@ -141,7 +141,11 @@ impl Runner {
             }
         };
         match verdict {
-            Verdict::Passed if !out.ok => Verdict::Failed("the command reported a failure".into()),
+            Verdict::Passed if !out.ok => {
+                let name = line.text.split_whitespace().next().unwrap_or_default();
+                let summary = out.lines.last().map_or("", String::as_str);
+                Verdict::Failed(format!("{name} failed: {summary}"))
+            }
             v => v,
         }
     }

@@ -105,6 +105,12 @@ fn profiles_save_list_show_load_and_delete() {
         Some("anthropic/claude-sonnet-4-5")
     );
     assert_eq!(settings.max_output_tokens, Some(2048));
+    // The engine's view follows the agent's answer.
+    assert_eq!(
+        b.engine.settings().model.as_deref(),
+        Some("anthropic/claude-haiku-4-5")
+    );
+    b.engine.observe(&EventMsg::SettingsApplied { settings });
     assert_eq!(
         b.engine.settings().model.as_deref(),
         Some("anthropic/claude-sonnet-4-5")
