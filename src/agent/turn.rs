@@ -168,23 +168,38 @@ impl Agent {
 
     /// Assistant → tools → assistant ... until the model stops, fails or is cancelled.
     async fn turn_loop(&mut self, id: u64, cancel: &CancellationToken) -> TurnOutcome {
+        // Once a compaction could not bring the context under the threshold, another one in
+        // the same turn would only cost a request.
+        let mut auto_compact = true;
         for turn in 1..=self.cfg.max_turns.max(1) {
             if cancel.is_cancelled() {
                 return TurnOutcome::Cancelled;
             }
-            if self.over_threshold() {
+            if auto_compact && self.over_threshold() {
                 match self
                     .compact(id, CompactionReason::Threshold, None, cancel)
                     .await
                 {
+                    Ok(_) if self.over_threshold() => {
+                        auto_compact = false;
+                        self.emit(
+                            id,
+                            EventMsg::Notice {
+                                message: "the conversation is still near the context window after compaction; the provider may refuse the request".to_string(),
+                            },
+                        );
+                    }
                     Ok(_) => {}
                     Err(CompactError::Cancelled) => return TurnOutcome::Cancelled,
-                    Err(CompactError::Failed(why)) => self.emit(
-                        id,
-                        EventMsg::Notice {
-                            message: format!("automatic compaction failed ({why}); continuing"),
-                        },
-                    ),
+                    Err(CompactError::Failed(why)) => {
+                        auto_compact = false;
+                        self.emit(
+                            id,
+                            EventMsg::Notice {
+                                message: format!("automatic compaction failed ({why}); continuing"),
+                            },
+                        );
+                    }
                 }
             }
             self.emit(

@@ -396,5 +396,42 @@ fn a_prompt_after_branch_forks_there_and_resume_comes_back() {
         last.contains("forked answer") && !last.contains("question two"),
         "{last}"
     );
-    assert!(text.contains("* ") && text.contains("forked question"), "{text}");
+    assert!(
+        text.contains("* ") && text.contains("forked question"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_failed_automatic_compaction_is_a_warning_and_the_turn_goes_on() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("one"))
+        .reply(Reply::fault(Fault::status(400).message("summaries are off today")))
+        .reply(Reply::text("two"))
+        .start_blocking();
+    let run = Run::new();
+    std::fs::write(run.path().join("system.md"), "Be brief.").unwrap();
+    let long = "lorem ipsum ".repeat(2_000);
+    let file = script(&run, &format!("first {long}\nsecond {long}\n"));
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args([
+            "--command-file",
+            file,
+            "--context-window",
+            "12000",
+            "--system-prompt-file",
+            "system.md",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("automatic compaction failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).ends_with("two\n2 passed, 0 failed\n"));
+    assert_eq!(fake.requests().len(), 3);
+    assert!(!run.session_lines().iter().any(|l| l["type"] == "compaction"));
 }
