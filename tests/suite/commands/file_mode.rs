@@ -406,7 +406,9 @@ fn a_prompt_after_branch_forks_there_and_resume_comes_back() {
 fn a_failed_automatic_compaction_is_a_warning_and_the_turn_goes_on() {
     let fake = FakeProvider::builder()
         .reply(Reply::text("one"))
-        .reply(Reply::fault(Fault::status(400).message("summaries are off today")))
+        .reply(Reply::fault(
+            Fault::status(400).message("summaries are off today"),
+        ))
         .reply(Reply::text("two"))
         .start_blocking();
     let run = Run::new();
@@ -433,5 +435,9 @@ fn a_failed_automatic_compaction_is_a_warning_and_the_turn_goes_on() {
     );
     assert!(stdout(&out).ends_with("two\n2 passed, 0 failed\n"));
     assert_eq!(fake.requests().len(), 3);
-    assert!(!run.session_lines().iter().any(|l| l["type"] == "compaction"));
+    assert!(
+        !run.session_lines()
+            .iter()
+            .any(|l| l["type"] == "compaction")
+    );
 }
