@@ -110,7 +110,7 @@ impl CommandEngine {
             "macro" => macros::macro_command(self, inv),
             "profile" => profiles::profile_command(self, inv),
             "help" => help::help(inv),
-            "quit" => Ok(CommandOutput::line("bye").then(Outcome::Quit)),
+            "quit" => Ok(CommandOutput::lines(Vec::new()).then(Outcome::Quit)),
             other => Err(CommandError::failed(format!(
                 "/{other} is declared but not implemented; please report this"
             ))),
