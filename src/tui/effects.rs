@@ -29,8 +29,7 @@ pub struct Effects {
     /// Images ready to draw, by key.
     pub images: HashMap<u64, StatefulProtocol>,
     pub decoded: HashMap<u64, DynamicImage>,
-    /// Chosen on the first image: the terminal query pauses input reading, so it never runs
-    /// before the first frame or for sessions without images.
+    /// Chosen on the first image.
     pub picker: Option<Picker>,
     pub query_images: bool,
     pub next_image: u64,
@@ -136,17 +135,10 @@ pub async fn run_effect(
             match image::open(&path) {
                 Ok(img) => {
                     let (width, height) = (img.width(), img.height());
-                    let picker = match fx.picker.take() {
-                        Some(p) => p,
-                        None if fx.query_images => {
-                            *events = None;
-                            let p =
-                                Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
-                            *events = Some(EventStream::new());
-                            p
-                        }
-                        None => Picker::halfblocks(),
-                    };
+                    let picker = fx
+                        .picker
+                        .take()
+                        .unwrap_or_else(|| picker_for(fx.query_images));
                     fx.images
                         .insert(key, picker.new_resize_protocol(img.clone()));
                     fx.picker = Some(picker);
@@ -171,6 +163,32 @@ pub async fn run_effect(
         }
     }
     Ok(())
+}
+
+/// The image protocol, chosen from the environment: querying the terminal would read from
+/// stdin under the event reader. Kitty and iTerm2 (and terminals that speak their protocols)
+/// get pictures; inside tmux, and everywhere else, half-blocks.
+fn picker_for(detect: bool) -> Picker {
+    use ratatui_image::picker::ProtocolType;
+    let mut picker = Picker::halfblocks();
+    if !detect || std::env::var_os("TMUX").is_some() {
+        return picker;
+    }
+    let var = |k: &str| std::env::var(k).unwrap_or_default().to_ascii_lowercase();
+    let (term, program) = (var("TERM"), var("TERM_PROGRAM"));
+    let protocol = if std::env::var_os("KITTY_WINDOW_ID").is_some()
+        || term.contains("kitty")
+        || term.contains("ghostty")
+        || program == "ghostty"
+    {
+        ProtocolType::Kitty
+    } else if program == "iterm.app" || program == "wezterm" || var("LC_TERMINAL") == "iterm2" {
+        ProtocolType::Iterm2
+    } else {
+        ProtocolType::Halfblocks
+    };
+    picker.set_protocol_type(protocol);
+    picker
 }
 
 fn submit(agent: Option<&AgentHandle>, id: u64, op: Op) {

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
-use ratatui_image::StatefulImage;
 use ratatui_image::protocol::StatefulProtocol;
+use ratatui_image::{Resize, StatefulImage};
 use tokio::sync::mpsc;
 
 use super::config::ConfigSource;
 use super::effects::{Effects, run_effect};
 use super::host::Host;
-use super::layout::inner;
+use super::layout::{areas, inner};
 use super::msg::{Effect, Msg};
 use super::overlay::{Overlay, image_area};
 use super::state::State;
@@ -38,7 +38,7 @@ pub struct TuiContext {
     pub cwd: PathBuf,
     /// Theme and keymap files to watch for changes.
     pub watched: Vec<ConfigSource>,
-    /// Ask the terminal which image protocol it has (else half-blocks).
+    /// Pick the image protocol from the environment (kitty, iTerm2; else half-blocks).
     pub query_images: bool,
     /// Effects to run once the first frame is drawn (loading the history).
     pub startup: Vec<Effect>,
@@ -160,12 +160,30 @@ fn draw(
 ) -> std::io::Result<()> {
     term.terminal.draw(|f| {
         view(state, f);
+        // Pictures go over the rows their cells reserve; the overlay, if any, on top.
+        if state.overlay.is_none()
+            && let Some(r) = areas(state).conversation
+        {
+            for (key, slot) in state.conversation.image_slots(&state.theme, inner(r)) {
+                if let Some(p) = images.get_mut(&key) {
+                    f.render_stateful_widget(
+                        StatefulImage::<StatefulProtocol>::default().resize(Resize::Scale(None)),
+                        slot,
+                        p,
+                    );
+                }
+            }
+        }
         if let Some(Overlay::Image { key, .. }) = &state.overlay
             && let Some(p) = images.get_mut(key)
         {
             let mut r = inner(image_area(f.area()));
             r.height = r.height.saturating_sub(1);
-            f.render_stateful_widget(StatefulImage::<StatefulProtocol>::default(), r, p);
+            f.render_stateful_widget(
+                StatefulImage::<StatefulProtocol>::default().resize(Resize::Scale(None)),
+                r,
+                p,
+            );
         }
     })?;
     Ok(())

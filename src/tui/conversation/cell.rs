@@ -61,10 +61,13 @@ pub enum CellKind {
         level: NoticeLevel,
         text: String,
     },
+    /// An image shown inline: `key` names the decoded picture the runtime draws over the
+    /// rows the cell reserves.
     Image {
         label: String,
         width: u32,
         height: u32,
+        key: Option<u64>,
     },
 }
 
@@ -297,14 +300,17 @@ impl Cell {
                 label,
                 width,
                 height,
+                key,
             } => {
-                cache.rest.push(Block::new(vec![
-                    Line::styled(
-                        format!("▣ image {label} ({width}×{height})"),
-                        Style::default().fg(theme.accent),
-                    ),
-                    Line::default(),
-                ]));
+                let mut lines = vec![Line::styled(
+                    format!("▣ image {label} ({width}×{height})"),
+                    Style::default().fg(theme.accent),
+                )];
+                if key.is_some() {
+                    lines.extend((0..image_rows(*width, *height)).map(|_| Line::raw(" ")));
+                }
+                lines.push(Line::default());
+                cache.rest.push(Block::new(lines));
             }
         }
     }
@@ -319,6 +325,13 @@ impl Cell {
             CellKind::Image { label, .. } => label.clone(),
         }
     }
+}
+
+/// Rows an inline image takes: its aspect at cells about twice as tall as wide, 4 to 16 rows.
+pub fn image_rows(width: u32, height: u32) -> usize {
+    let cols = 40.0;
+    let rows = cols * height as f64 / width.max(1) as f64 / 2.0;
+    (rows.round() as usize).clamp(4, 16)
 }
 
 fn plain_blocks(out: &mut Vec<Block>, text: &str, line: impl Fn(&str) -> Line<'static>) {

@@ -9,7 +9,7 @@ mod view;
 
 use std::collections::HashMap;
 
-pub use cell::{Block, Cell, CellKind, NoticeLevel, ToolCell, ToolStatus, duration};
+pub use cell::{Block, Cell, CellKind, NoticeLevel, ToolCell, ToolStatus, duration, image_rows};
 pub use view::render;
 
 use crate::tui::theme::Theme;
@@ -348,6 +348,41 @@ impl Conversation {
         if cell > bottom.0 || (cell == bottom.0 && row >= bottom.1) || cell >= self.cells.len() {
             self.scroll = Scroll::Follow;
         }
+    }
+
+    /// Where inline images are on screen (fully visible ones only): (key, area) inside `area`.
+    pub fn image_slots(
+        &self,
+        theme: &Theme,
+        area: ratatui::layout::Rect,
+    ) -> Vec<(u64, ratatui::layout::Rect)> {
+        let mut out = Vec::new();
+        let mut y = area.y;
+        for slice in self.visible(theme, area.width, area.height as usize) {
+            if let Some(CellKind::Image {
+                key: Some(key),
+                width,
+                height,
+                ..
+            }) = self.cells.get(slice.cell).map(|c| &c.kind)
+            {
+                let rows = image_rows(*width, *height);
+                // The label row, then the picture's rows.
+                if slice.skip == 0 && slice.rows > rows {
+                    out.push((
+                        *key,
+                        ratatui::layout::Rect::new(
+                            area.x + 2,
+                            y + 1,
+                            area.width.saturating_sub(2).min(40),
+                            rows as u16,
+                        ),
+                    ));
+                }
+            }
+            y += slice.rows as u16;
+        }
+        out
     }
 
     pub fn scroll_top(&mut self) {

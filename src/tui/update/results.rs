@@ -105,7 +105,9 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 label: label.clone(),
                 width: info.width,
                 height: info.height,
+                key: Some(info.key),
             });
+            state.conversation.follow();
             state.overlay = Some(Overlay::Image {
                 title: label,
                 key: info.key,
