@@ -26,12 +26,14 @@ pub fn watch_configs(sources: &[ConfigSource], tx: UnboundedSender<Msg>) -> Opti
         return None;
     }
     let watched = files.clone();
+    // Editors write a file in several steps: send each new content once.
+    let mut last: Vec<Option<Result<String, String>>> = vec![None; files.len()];
     let mut debouncer = new_debouncer(
         Duration::from_millis(150),
         None,
         move |res: DebounceEventResult| {
             let Ok(events) = res else { return };
-            for (kind, path) in &watched {
+            for (i, (kind, path)) in watched.iter().enumerate() {
                 let touched = events.iter().any(|e| {
                     e.paths
                         .iter()
@@ -40,6 +42,10 @@ pub fn watch_configs(sources: &[ConfigSource], tx: UnboundedSender<Msg>) -> Opti
                 if touched {
                     let text = std::fs::read_to_string(path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()));
+                    if last[i].as_ref() == Some(&text) {
+                        continue;
+                    }
+                    last[i] = Some(text.clone());
                     let _ = tx.send(Msg::ConfigChanged { kind: *kind, text });
                 }
             }
