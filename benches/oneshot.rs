@@ -107,10 +107,13 @@ fn main() {
     );
     println!("  p90 wall      {:>8.1} ms", p90.as_secs_f64() * 1e3);
     println!("  min wall      {:>8.1} ms", times[0].as_secs_f64() * 1e3);
-    println!(
-        "  peak RSS      {:>8.1} MiB  (budget 16 MiB; max over pi and its bash children)",
-        rss_kib as f64 / 1024.0
-    );
+    match peak_rss_kib {
+        Some(kib) => println!(
+            "  peak RSS      {:>8.1} MiB  (budget 16 MiB; max over runs, pi and its bash children)",
+            kib as f64 / 1024.0
+        ),
+        None => println!("  peak RSS           n/a   (install GNU time: apt-get install time)"),
+    }
     println!(
         "  binary size   {:>8.1} MB   (budget 20 MB)",
         size as f64 / 1e6
