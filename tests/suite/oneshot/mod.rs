@@ -3,6 +3,8 @@
 mod cancel;
 mod errors;
 mod faults;
+mod flags;
+mod history;
 mod providers;
 mod session;
 
