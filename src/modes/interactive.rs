@@ -10,7 +10,7 @@ use crate::ai::types::Message;
 use crate::commands::{
     COMMANDS, CommandEngine, EngineContext, Outcome, SharedSession, lock_session, share_session,
 };
-use crate::session::{ImportMode, SessionStore};
+use crate::session::{ImportMode, SessionStore, SessionTree};
 use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::keymap::Keymap;
@@ -305,5 +305,21 @@ impl Host for EngineHost {
 
     fn session_path(&self) -> Option<PathBuf> {
         lock_session(&self.session).path().map(PathBuf::from)
+    }
+
+    fn graph(&mut self) -> Result<SessionTree, String> {
+        Ok(lock_session(&self.session).tree())
+    }
+
+    fn entry_labels(&mut self, ids: &[String]) -> Result<Vec<(String, String)>, String> {
+        lock_session(&self.session)
+            .entry_labels(ids)
+            .map_err(|e| e.to_string())
+    }
+
+    fn entry_text(&mut self, id: &str) -> Result<String, String> {
+        lock_session(&self.session)
+            .entry_preview(id)
+            .map_err(|e| e.to_string())
     }
 }

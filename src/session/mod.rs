@@ -24,6 +24,7 @@ mod stats;
 mod store;
 mod sync;
 mod transfer;
+mod tree;
 
 pub use context::SessionContext;
 pub use entry::EntryData;
@@ -40,3 +41,4 @@ pub use search::SearchHit;
 pub use stats::{DiffEntry, LineageDiff, SessionStats};
 pub use store::SessionStore;
 pub use transfer::{CompactReport, ExportReport, ImportMode, ImportReport};
+pub use tree::{SessionTree, TreeNode};

@@ -106,6 +106,13 @@ pub async fn run_effect(
         }
         Effect::LoadGraph { id } => done(&fx.tx, id, EffectResult::Graph(host.graph())),
         Effect::LoadHistory { id } => done(&fx.tx, id, EffectResult::History(host.history())),
+        Effect::LoadEntryLabels { id, ids } => {
+            done(
+                &fx.tx,
+                id,
+                EffectResult::EntryLabels(host.entry_labels(&ids)),
+            );
+        }
         Effect::PreviewEntry { id, entry_id } => {
             let text = host.entry_text(&entry_id);
             done(&fx.tx, id, EffectResult::EntryPreview { entry_id, text });

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::graph::{GraphSnapshot, read_entry_text, read_snapshot};
 use super::msg::CommandReply;
 use crate::agent::EventMsg;
 use crate::ai::types::Message;
+use crate::session::SessionTree;
 
 pub trait Host: Send {
     /// Runs one slash command line.
@@ -21,20 +21,19 @@ pub trait Host: Send {
     /// The session file, if there is one.
     fn session_path(&self) -> Option<PathBuf>;
 
-    /// The session tree for the graph pane.
-    fn graph(&mut self) -> Result<GraphSnapshot, String> {
-        match self.session_path() {
-            Some(p) => read_snapshot(&p),
-            None => Err("no session file".into()),
-        }
+    /// The session tree for the graph pane (from the session's index: cheap).
+    fn graph(&mut self) -> Result<SessionTree, String> {
+        Err("no session".into())
     }
 
-    /// The text of one entry.
-    fn entry_text(&mut self, id: &str) -> Result<String, String> {
-        match self.session_path() {
-            Some(p) => read_entry_text(&p, id),
-            None => Err("no session file".into()),
-        }
+    /// One-line labels of these entries.
+    fn entry_labels(&mut self, _ids: &[String]) -> Result<Vec<(String, String)>, String> {
+        Err("no session".into())
+    }
+
+    /// The full text of one entry.
+    fn entry_text(&mut self, _id: &str) -> Result<String, String> {
+        Err("no session".into())
     }
 }
 

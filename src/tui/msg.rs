@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::config::ConfigKind;
-use super::graph::GraphSnapshot;
 use super::skills::Skill;
 use crate::agent::{Event, Op};
 use crate::ai::types::Message;
+use crate::session::SessionTree;
 
 /// One thing that happened.
 #[derive(Debug, Clone)]
@@ -50,7 +50,9 @@ pub enum EffectResult {
     Files(Vec<String>),
     /// The text back from `$VISUAL` / `$EDITOR`.
     ExternalEditor(Result<String, String>),
-    Graph(Result<GraphSnapshot, String>),
+    Graph(Result<SessionTree, String>),
+    /// One-line labels of graph entries (entry id, label).
+    EntryLabels(Result<Vec<(String, String)>, String>),
     /// The messages of the active branch and the head.
     History(Result<(Vec<Message>, Option<String>), String>),
     /// The preview text of a graph entry.
@@ -139,6 +141,11 @@ pub enum Effect {
     PreviewEntry {
         id: u64,
         entry_id: String,
+    },
+    /// Read the one-line labels of these graph entries.
+    LoadEntryLabels {
+        id: u64,
+        ids: Vec<String>,
     },
     /// Run a slash command line through the command engine.
     RunCommand {

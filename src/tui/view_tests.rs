@@ -7,7 +7,6 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use super::conversation::{CellKind, NoticeLevel};
-use super::graph::snapshot_from_lines;
 use super::msg::Msg;
 use super::overlay::{ListPicker, Overlay, PaletteKind};
 use super::skills::parse_skill;
@@ -76,21 +75,18 @@ fn conversation(s: &mut State) {
 }
 
 fn graph(s: &mut State) {
-    let snap = snapshot_from_lines(
-        [
-            r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"Add a --verbose flag"}}"#,
-            r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"toolCall","id":"c","name":"edit","arguments":{}}]}}"#,
-            r#"{"type":"message","id":"t1","parentId":"a1","message":{"role":"toolResult","toolCallId":"c","toolName":"edit","content":[{"type":"text","text":"ok"}]}}"#,
-            r#"{"type":"message","id":"a2","parentId":"t1","message":{"role":"assistant","content":[{"type":"text","text":"Done, the flag works."}]}}"#,
-            r#"{"type":"message","id":"u2","parentId":"a1","message":{"role":"user","content":"Try a shorter name"}}"#,
-            r#"{"type":"message","id":"a3","parentId":"u2","message":{"role":"assistant","content":[{"type":"text","text":"Renamed to -v."}]}}"#,
-            r#"{"type":"label","id":"l1","parentId":"a3","targetId":"a2","label":"works"}"#,
-            r#"{"type":"custom","id":"x1","parentId":"a3","customType":"rust-pi.branch-alias","data":{"name":"short","targetId":"a3"}}"#,
-        ]
-        .into_iter(),
-    );
+    let pane = crate::tui::graph::pane_from_lines(&[
+        r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"Add a --verbose flag"}}"#,
+        r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"toolCall","id":"c","name":"edit","arguments":{}}]}}"#,
+        r#"{"type":"message","id":"t1","parentId":"a1","message":{"role":"toolResult","toolCallId":"c","toolName":"edit","content":[{"type":"text","text":"ok"}]}}"#,
+        r#"{"type":"message","id":"a2","parentId":"t1","message":{"role":"assistant","content":[{"type":"text","text":"Done, the flag works."}]}}"#,
+        r#"{"type":"message","id":"u2","parentId":"a1","message":{"role":"user","content":"Try a shorter name"}}"#,
+        r#"{"type":"message","id":"a3","parentId":"u2","message":{"role":"assistant","content":[{"type":"text","text":"Renamed to -v."}]}}"#,
+        r#"{"type":"label","id":"l1","parentId":"a3","targetId":"a2","label":"works"}"#,
+        r#"{"type":"custom","id":"x1","parentId":"a3","customType":"rust-pi.branch-alias","data":{"name":"short","targetId":"a3"}}"#,
+    ]);
     s.status.head = Some("a3".into());
-    s.graph.set_snapshot(snap, Some("a3"));
+    s.graph = pane;
     s.graph.preview = Some(("a3".into(), "assistant\n\nRenamed to -v.".into()));
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::snapshot::GraphSnapshot;
+use crate::session::SessionTree;
 
 /// What one lane shows in one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct GraphRow {
 }
 
 /// The rows of the graph, in display order.
-pub fn layout(snap: &GraphSnapshot) -> Vec<GraphRow> {
+pub fn layout(snap: &SessionTree) -> Vec<GraphRow> {
     let index: HashMap<&str, usize> = snap
         .nodes
         .iter()
@@ -41,7 +41,7 @@ pub fn layout(snap: &GraphSnapshot) -> Vec<GraphRow> {
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); snap.nodes.len()];
     let mut roots = Vec::new();
     for (i, n) in snap.nodes.iter().enumerate() {
-        match n.parent.as_deref().and_then(|p| index.get(p)) {
+        match n.parent_id.as_deref().and_then(|p| index.get(p)) {
             Some(&p) => children[p].push(i),
             None => roots.push(i),
         }
@@ -163,18 +163,19 @@ pub fn glyphs(cells: &[LaneCell], head: bool) -> Vec<(usize, &'static str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::snapshot::{GraphNode, NodeRole};
     use super::*;
+    use crate::session::{EntryKind, Role, TreeNode};
 
-    fn snap(edges: &[(&str, Option<&str>)]) -> GraphSnapshot {
-        GraphSnapshot {
+    fn snap(edges: &[(&str, Option<&str>)]) -> SessionTree {
+        SessionTree {
             nodes: edges
                 .iter()
-                .map(|(id, p)| GraphNode {
+                .map(|(id, p)| TreeNode {
                     id: id.to_string(),
-                    parent: p.map(str::to_string),
-                    role: NodeRole::User,
-                    label: id.to_string(),
+                    parent_id: p.map(str::to_string),
+                    kind: EntryKind::Message,
+                    role: Some(Role::User),
+                    is_head: false,
                     aliases: Vec::new(),
                     bookmarks: Vec::new(),
                 })
@@ -183,7 +184,7 @@ mod tests {
         }
     }
 
-    fn draw(s: &GraphSnapshot) -> Vec<String> {
+    fn draw(s: &SessionTree) -> Vec<String> {
         layout(s)
             .iter()
             .map(|r| {

@@ -2,12 +2,10 @@
 //! bookmarks marked; the cursor previews its entry; Enter makes it the head.
 
 mod lanes;
-mod snapshot;
 
 pub use lanes::{GraphRow, LaneCell, glyphs, layout};
-pub use snapshot::{
-    GraphNode, GraphSnapshot, NodeRole, read_entry_text, read_snapshot, snapshot_from_lines,
-};
+
+use std::collections::HashMap;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -17,6 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::msg::NameKind;
 use super::theme::Theme;
+use crate::session::{EntryKind, Role, SessionTree, TreeNode};
 
 /// A name being typed for the entry at the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +27,11 @@ pub struct NamePrompt {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GraphPane {
-    pub snapshot: GraphSnapshot,
+    /// The tree from the session index (`SessionStore::tree`).
+    pub snapshot: SessionTree,
+    /// One-line labels of entries, read lazily for the rows in view (entries never change,
+    /// so they are kept across reloads); `None` while asked for.
+    pub labels: HashMap<String, Option<String>>,
     pub rows: Vec<GraphRow>,
     /// Row index of the cursor.
     pub cursor: usize,
@@ -46,7 +49,7 @@ pub struct GraphPane {
 
 impl GraphPane {
     /// Takes a fresh snapshot, keeping the cursor on the same entry (or the head).
-    pub fn set_snapshot(&mut self, snap: GraphSnapshot, head: Option<&str>) {
+    pub fn set_snapshot(&mut self, snap: SessionTree, head: Option<&str>) {
         let keep = self.selected_id().map(str::to_string);
         self.rows = layout(&snap);
         self.snapshot = snap;
@@ -64,7 +67,7 @@ impl GraphPane {
             .position(|r| self.snapshot.nodes[r.node].id == id)
     }
 
-    pub fn selected(&self) -> Option<&GraphNode> {
+    pub fn selected(&self) -> Option<&TreeNode> {
         self.rows
             .get(self.cursor)
             .and_then(|r| self.snapshot.nodes.get(r.node))
@@ -84,6 +87,32 @@ impl GraphPane {
         self.keep_visible(height);
     }
 
+    /// Ids of entries near the view (the rows shown and a screen either side) whose labels
+    /// were never asked for; they are marked as asked.
+    pub fn take_missing_labels(&mut self, height: usize) -> Vec<String> {
+        let h = height.max(1);
+        let from = self.offset.saturating_sub(h);
+        let mut out = Vec::new();
+        for row in self.rows.iter().skip(from).take(3 * h) {
+            let id = &self.snapshot.nodes[row.node].id;
+            if !self.labels.contains_key(id) {
+                out.push(id.clone());
+            }
+        }
+        for id in &out {
+            self.labels.insert(id.clone(), None);
+        }
+        out
+    }
+
+    /// The label of an entry, `…` until it is read.
+    pub fn label(&self, id: &str) -> &str {
+        self.labels
+            .get(id)
+            .and_then(Option::as_deref)
+            .unwrap_or("…")
+    }
+
     pub fn keep_visible(&mut self, height: usize) {
         let h = height.max(1);
         if self.cursor < self.offset {
@@ -94,7 +123,7 @@ impl GraphPane {
     }
 
     /// Draws the pane (inside its border) into `area`.
-    pub fn render(&self, theme: &Theme, head: Option<&str>, area: Rect, buf: &mut Buffer) {
+    pub fn render(&self, theme: &Theme, area: Rect, buf: &mut Buffer) {
         if area.height == 0 {
             return;
         }
@@ -123,7 +152,7 @@ impl GraphPane {
         let offset = self.offset.min(self.rows.len().saturating_sub(1));
         for (i, row) in self.rows.iter().enumerate().skip(offset).take(h) {
             let node = &self.snapshot.nodes[row.node];
-            let is_head = head == Some(node.id.as_str());
+            let is_head = node.is_head;
             let mut spans: Vec<Span<'static>> = glyphs(&row.cells, is_head)
                 .into_iter()
                 .map(|(lane, g)| {
@@ -135,12 +164,15 @@ impl GraphPane {
                     Span::styled(g, Style::default().fg(color))
                 })
                 .collect();
-            let (mark, color) = match node.role {
-                NodeRole::User => ("› ", theme.user),
-                NodeRole::Assistant => ("", theme.assistant),
-                NodeRole::Tool => ("⚙ ", theme.tool),
-                NodeRole::Summary => ("≡ ", theme.notice),
-                NodeRole::Other => ("", theme.dim),
+            let (mark, color) = match (node.kind, node.role) {
+                (EntryKind::Message, Some(Role::User)) => ("› ", theme.user),
+                (EntryKind::Message, Some(Role::Assistant)) => ("", theme.assistant),
+                (EntryKind::Message, Some(Role::ToolResult | Role::BashExecution)) => {
+                    ("⚙ ", theme.tool)
+                }
+                (EntryKind::Message, Some(Role::CompactionSummary | Role::BranchSummary))
+                | (EntryKind::Compaction | EntryKind::BranchSummary, _) => ("≡ ", theme.notice),
+                _ => ("", theme.dim),
             };
             if is_head {
                 spans.push(Span::styled(
@@ -166,7 +198,7 @@ impl GraphPane {
                 spans.push(Span::styled("⑂ ", theme.dim()));
             }
             spans.push(Span::styled(
-                format!("{mark}{}", node.label),
+                format!("{mark}{}", self.label(&node.id)),
                 Style::default().fg(color),
             ));
             let mut line = Line::from(spans);
@@ -201,11 +233,46 @@ impl GraphPane {
                     )
                 }
                 (None, Some((id, text))) if Some(id.as_str()) == self.selected_id() => text.clone(),
-                _ => self.selected().map(|n| n.label.clone()).unwrap_or_default(),
+                _ => self
+                    .selected()
+                    .map(|n| self.label(&n.id).to_string())
+                    .unwrap_or_default(),
             };
             Paragraph::new(text)
                 .wrap(Wrap { trim: false })
                 .render(inner, buf);
         }
     }
+}
+
+/// A graph pane loaded from session lines through the real session store, labels included.
+#[cfg(test)]
+pub(crate) fn pane_from_lines(lines: &[&str]) -> GraphPane {
+    let (tree, labels) = tree_from_lines(lines);
+    let mut pane = GraphPane::default();
+    let head = tree.head.clone();
+    pane.set_snapshot(tree, head.as_deref());
+    pane.labels = labels.into_iter().map(|(id, l)| (id, Some(l))).collect();
+    pane
+}
+
+/// The tree and every label of a session made of `lines` (the header is added).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn tree_from_lines(lines: &[&str]) -> (SessionTree, Vec<(String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.jsonl");
+    let header =
+        r#"{"type":"session","version":3,"id":"s","timestamp":"2026-01-01T00:00:00Z","cwd":"/"}"#;
+    let text = std::iter::once(header)
+        .chain(lines.iter().copied())
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, text + "\n").unwrap();
+    let (store, _) =
+        crate::session::SessionStore::open(&path, dir.path(), Default::default()).unwrap();
+    let tree = store.tree();
+    let ids: Vec<String> = tree.nodes.iter().map(|n| n.id.clone()).collect();
+    let labels = store.entry_labels(&ids).unwrap();
+    (tree, labels)
 }

@@ -194,6 +194,19 @@ pub fn load_skills(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Asks for the labels of graph entries coming into view.
+pub fn request_labels(state: &mut State, fx: &mut Vec<Effect>) {
+    if !state.graph.loaded || state.graph.error.is_some() || areas(state).graph.is_none() {
+        return;
+    }
+    let h = graph_rows(state);
+    let ids = state.graph.take_missing_labels(h);
+    if !ids.is_empty() {
+        let id = state.next_id();
+        fx.push(Effect::LoadEntryLabels { id, ids });
+    }
+}
+
 /// Asks for the text of the graph entry at the cursor.
 pub fn preview(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(entry_id) = state.graph.selected_id().map(str::to_string) else {

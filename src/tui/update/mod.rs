@@ -46,6 +46,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Done { id, result } => results::on_result(state, id, result, &mut fx),
         Msg::ConfigChanged { kind, text } => on_config(state, kind, text),
     }
+    actions::request_labels(state, &mut fx);
     fx
 }
 

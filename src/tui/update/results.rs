@@ -26,7 +26,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             }
             match r {
                 Ok(snap) => {
-                    let head = state.status.head.clone().or(snap.head.clone());
+                    let head = snap.head.clone().or(state.status.head.clone());
                     state.graph.set_snapshot(snap, head.as_deref());
                     let h = super::graph_rows(state);
                     state.graph.keep_visible(h);
@@ -38,6 +38,12 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 }
             }
         }
+        EffectResult::EntryLabels(Ok(labels)) => {
+            for (entry_id, label) in labels {
+                state.graph.labels.insert(entry_id, Some(label));
+            }
+        }
+        EffectResult::EntryLabels(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
         EffectResult::EntryPreview { entry_id, text } => {
             if id == state.graph.preview_request {
                 let text = text.unwrap_or_else(|e| e);

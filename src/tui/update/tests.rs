@@ -228,13 +228,10 @@ fn focus_moves_and_the_graph_loads_when_first_shown() {
 fn graph_enter_moves_the_head_through_the_command_engine() {
     let mut s = state();
     update(&mut s, alt('3'));
-    let snap = crate::tui::graph::snapshot_from_lines(
-        [
-            r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
-            r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"text","text":"a"}]}}"#,
-        ]
-        .into_iter(),
-    );
+    let (snap, _) = crate::tui::graph::tree_from_lines(&[
+        r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
+        r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"text","text":"a"}]}}"#,
+    ]);
     let req = s.graph.request;
     let fx = update(
         &mut s,
@@ -243,7 +240,19 @@ fn graph_enter_moves_the_head_through_the_command_engine() {
             result: EffectResult::Graph(Ok(snap)),
         },
     );
-    assert!(matches!(fx.as_slice(), [Effect::PreviewEntry { entry_id, .. }] if entry_id == "a1"));
+    assert!(
+        matches!(fx.as_slice(), [Effect::PreviewEntry { entry_id, .. }, Effect::LoadEntryLabels { ids, .. }]
+            if entry_id == "a1" && ids == &["u1", "a1"]),
+        "{fx:?}"
+    );
+    // Labels are asked for once.
+    let fx = update(&mut s, key(KeyCode::Up));
+    assert!(
+        !fx.iter()
+            .any(|f| matches!(f, Effect::LoadEntryLabels { .. })),
+        "{fx:?}"
+    );
+    update(&mut s, key(KeyCode::Down));
     update(&mut s, key(KeyCode::Up));
     let fx = update(&mut s, key(KeyCode::Enter));
     assert!(
