@@ -1,15 +1,29 @@
 //! Dispatch over the three wire formats: request bodies, stream decoders, whole responses.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::catalog::ModelInfo;
 use super::error::AiError;
 use super::event::{CompletionRequest, StreamEvent};
 use super::model_ref::{ModelRef, WireFormat};
-use super::{anthropic, google, openai};
+use super::{anthropic, google, history, openai};
 
 /// The request body for `model` in its provider's format.
 pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>) -> Value {
+    // Every call answered, every answer called: providers refuse anything else with a 400.
+    let fixed;
+    let req = match history::well_formed(&req.messages) {
+        Cow::Borrowed(_) => req,
+        Cow::Owned(messages) => {
+            fixed = CompletionRequest {
+                messages,
+                ..req.clone()
+            };
+            &fixed
+        }
+    };
     match model.provider.wire_format() {
         WireFormat::OpenAiCompletions => openai::body(model, req, info),
         WireFormat::AnthropicMessages => anthropic::body(model, req, info),

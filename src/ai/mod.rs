@@ -14,6 +14,7 @@ mod driver;
 mod error;
 mod event;
 mod google;
+mod history;
 mod http;
 mod model_ref;
 mod openai;

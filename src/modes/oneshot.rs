@@ -15,6 +15,9 @@ const EXIT_OK: u8 = 0;
 const EXIT_FAILURE: u8 = 1;
 const EXIT_CANCELLED: u8 = 130;
 
+/// How long a second Ctrl+C waits for the cancelled tools' results to be written.
+const SECOND_INTERRUPT_GRACE: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone, Copy)]
 pub struct OneshotOptions {
     /// Print every agent event as one JSON object a line.
@@ -49,6 +52,10 @@ pub async fn run_oneshot(
     }
     let mut printer = Printer::new(options);
     let mut interrupts = 0u32;
+    // After a second Ctrl+C, tools get this long to wind down so their results reach the
+    // session; then the process exits whatever state the turn is in.
+    let give_up = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(give_up);
     let code = loop {
         tokio::select! {
             ev = handle.events.recv() => {
@@ -62,11 +69,13 @@ pub async fn run_oneshot(
                 interrupts += 1;
                 if interrupts > 1 {
                     eprintln!("pi: interrupted twice, exiting");
-                    return EXIT_CANCELLED;
+                    give_up.as_mut().reset(tokio::time::Instant::now() + SECOND_INTERRUPT_GRACE);
+                    continue;
                 }
                 eprintln!("pi: cancelling (Ctrl+C again to exit at once)");
                 let _ = handle.submissions.send(Submission { id: 2, op: Op::Interrupt });
             }
+            () = &mut give_up, if interrupts > 1 => return EXIT_CANCELLED,
         }
     };
     let _ = handle.submissions.send(Submission {

@@ -54,6 +54,7 @@
 mod anthropic;
 mod conn;
 mod gemini;
+mod history;
 mod openai;
 mod script;
 mod server;

@@ -156,6 +156,9 @@ pub(super) async fn handle(
         let message = "fake provider: the request body is not valid JSON";
         return json_response(400, &error_body(route.wire, 400, Some(message), None), &[]);
     }
+    if let Err(message) = super::history::check_tool_pairing(route.wire, &recorded.body) {
+        return json_response(400, &error_body(route.wire, 400, Some(&message), None), &[]);
+    }
     let reply = lock(&shared.script).next(&recorded.model);
     let reply = reply.unwrap_or_else(|| {
         let message = format!(
