@@ -36,14 +36,14 @@ fn openai(body: &Value) -> Result<(), String> {
             ));
         }
         answerable = false;
-        if role == "assistant" {
-            if let Some(calls) = m["tool_calls"].as_array() {
-                pending = calls
-                    .iter()
-                    .filter_map(|c| c["id"].as_str().map(str::to_string))
-                    .collect();
-                answerable = true;
-            }
+        if role == "assistant"
+            && let Some(calls) = m["tool_calls"].as_array()
+        {
+            pending = calls
+                .iter()
+                .filter_map(|c| c["id"].as_str().map(str::to_string))
+                .collect();
+            answerable = true;
         }
     }
     if pending.is_empty() {
