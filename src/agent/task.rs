@@ -70,6 +70,8 @@ pub(super) struct Agent {
     pub(super) tools: Vec<ToolSpec>,
     /// Size of the tool schemas as sent, for token estimates.
     pub(super) tools_bytes: usize,
+    /// The active skills' section, appended to `cfg.system_prompt` (`Op::SetSkills`).
+    pub(super) skills_section: String,
     pub(super) events: mpsc::UnboundedSender<Event>,
 }
 
@@ -91,8 +93,14 @@ impl Agent {
             session_usage: Usage::default(),
             tools,
             tools_bytes,
+            skills_section: String::new(),
             events,
         }
+    }
+
+    /// The system prompt of the next request: the configured one, then the active skills.
+    pub(super) fn system_prompt(&self) -> String {
+        format!("{}{}", self.cfg.system_prompt, self.skills_section)
     }
 
     pub(super) fn emit(&self, id: u64, msg: EventMsg) {
@@ -123,6 +131,13 @@ impl Agent {
         self.entry_ids = ctx.entry_ids;
         self.branch_model = ctx.model;
         self.revision = Some(revision);
+        // The running total is the branch's: recounted whenever the branch is reloaded.
+        self.session_usage = Usage::default();
+        for m in &self.messages {
+            if let Message::Assistant(a) = m {
+                self.session_usage.add(&a.usage);
+            }
+        }
         Ok(())
     }
 
@@ -165,14 +180,8 @@ impl Agent {
     }
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Submission>) {
-        if let Err(e) = self.sync() {
-            self.emit_error(0, e);
-        }
-        for m in &self.messages {
-            if let Message::Assistant(a) = m {
-                self.session_usage.add(&a.usage);
-            }
-        }
+        // The branch is loaded on first need (a turn, a compaction), not here: a command
+        // file that only inspects a 100 MB session never parses its messages.
         let (session, head) = {
             let log = lock_log(&self.session);
             (log.path().map(|p| p.display().to_string()), log.head())
@@ -208,6 +217,7 @@ impl Agent {
                 Op::SetModel { model } => self.set_model(sub.id, &model),
                 Op::SetThinking { level } => self.set_thinking(sub.id, level),
                 Op::Configure { settings } => self.configure(sub.id, &settings),
+                Op::SetSkills { skills } => self.set_skills(sub.id, &skills),
                 Op::Shutdown => break,
             }
         }
