@@ -22,14 +22,14 @@ pub mod exit {
 pub fn run() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+        Err(e) if !e.use_stderr() => {
+            // --help and --version print as clap renders them.
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(exit::OK);
+        }
+        Err(e) => {
+            report(&one_line_usage_error(&e.to_string()));
+            return ExitCode::from(exit::USAGE);
         }
     };
     crate::ai::install_crypto_provider();
@@ -160,6 +160,22 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
     crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
 }
 
+/// clap's several-line usage error as one line: the message, the allowed values or a tip if
+/// clap gave them, and where to look.
+fn one_line_usage_error(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut parts = vec![first.strip_prefix("error: ").unwrap_or(first).to_string()];
+    for line in lines {
+        if let Some(values) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            parts.push(values.to_string());
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            parts.push(tip.to_string());
+        }
+    }
+    format!("{}; see pi --help", parts.join("; "))
+}
+
 /// Prints a one-line error for the user on stderr.
 #[allow(clippy::print_stderr)]
 pub fn report(message: &str) {
@@ -200,4 +216,40 @@ fn init_logging(args: &Args) -> Option<()> {
         .with_max_level(level)
         .try_init()
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let err = Args::try_parse_from(["pi", "--thinking", "loud"]).unwrap_err();
+        let line = one_line_usage_error(&err.to_string());
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("invalid value 'loud' for '--thinking"),
+            "{line}"
+        );
+        assert!(line.contains("possible values: off"), "{line}");
+        assert!(line.ends_with("; see pi --help"), "{line}");
+        let err = Args::try_parse_from(["pi", "--modle", "x"]).unwrap_err();
+        let line = one_line_usage_error(&err.to_string());
+        assert!(
+            line.contains("'--modle'") && line.contains("--model"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn lock_defaults_match_the_library() {
+        let args = Args::try_parse_from(["pi"]).unwrap();
+        let lock = crate::session::LockOptions::default();
+        assert_eq!(args.session_lock_wait_ms, lock.wait_ms);
+        assert_eq!(args.session_lock_stale_ms, lock.stale_ms);
+        assert_eq!(
+            lock.wait_ms, 5_000,
+            "docs/session-format.md and README.md say 5000"
+        );
+    }
 }

@@ -44,7 +44,7 @@ pub struct Setup {
 /// `None` means no prompt was given (the interactive mode).
 pub fn read_prompt(args: &Args) -> Result<Option<String>, SetupError> {
     if let Some(p) = &args.prompt {
-        return Ok(Some(p.clone()));
+        return non_empty(p.clone()).map(Some);
     }
     if let Some(file) = &args.prompt_file {
         let text = if file.as_os_str() == "-" {
@@ -152,14 +152,47 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         retry_jitter: args.provider_retry_jitter,
         fallback_models,
     };
-    let mut client = AiClient::new(options).map_err(|e| SetupError::Failure(e.to_string()))?;
+    let mut client = AiClient::new(options).map_err(|e| match e {
+        crate::ai::AiError::InvalidApiBase { .. } => SetupError::Usage(e.to_string()),
+        e => SetupError::Failure(e.to_string()),
+    })?;
     // A model named on the command line is checked before the session is touched.
     let flag_model = match &args.model {
         Some(m) => Some(resolve_model(&client, m, require_key)?),
         None => None,
     };
 
-    let session = match session_path(args, &cwd) {
+    let path = session_path(args, &cwd);
+    if let Some(p) = &path
+        && p.is_dir()
+    {
+        return Err(SetupError::Usage(format!(
+            "--session {} is a directory; name a session file (e.g. {}/default.jsonl)",
+            p.display(),
+            p.display()
+        )));
+    }
+    // A new session file names no model: resolve the default before creating the file, so a
+    // run that fails setup (a missing key) leaves nothing behind.
+    let is_new = |p: &Path| !std::fs::metadata(p).is_ok_and(|m| m.len() > 0);
+    let model = match flag_model {
+        Some(m) => Some(m),
+        None if path.as_deref().is_none_or(is_new) => {
+            Some(resolve_model(&client, default_model(), require_key)?)
+        }
+        None => None,
+    };
+    let base_prompt = match &args.system_prompt_file {
+        Some(f) => std::fs::read_to_string(f).map_err(|e| {
+            SetupError::Usage(format!(
+                "cannot read system prompt file {}: {e}",
+                f.display()
+            ))
+        })?,
+        None => DEFAULT_SYSTEM_PROMPT.to_string(),
+    };
+
+    let session = match path {
         None => SessionStore::in_memory(&cwd),
         Some(path) => {
             let lock = LockOptions {
@@ -173,13 +206,14 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         }
     };
 
-    let model = match flag_model {
+    let model = match model {
         Some(m) => m,
         None => {
+            // Only the model is needed here: a walk of the index, not the whole context.
             let from_session = session
-                .context()
+                .active_model()
                 .ok()
-                .and_then(|c| c.model)
+                .flatten()
                 .map(|(p, id)| format!("{p}/{id}"));
             match from_session {
                 Some(name) if name.parse::<ModelRef>().is_ok() => {
@@ -199,15 +233,6 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         warnings.extend(catalog_warnings);
     }
 
-    let base_prompt = match &args.system_prompt_file {
-        Some(f) => std::fs::read_to_string(f).map_err(|e| {
-            SetupError::Usage(format!(
-                "cannot read system prompt file {}: {e}",
-                f.display()
-            ))
-        })?,
-        None => DEFAULT_SYSTEM_PROMPT.to_string(),
-    };
     let system_prompt = build_system_prompt(&base_prompt, &cwd, &[]);
 
     let mut policy = ToolPolicy::new(cwd.clone());

@@ -188,7 +188,7 @@ impl SessionStore {
     }
 
     /// (provider, model) from a `model_change` entry, or from an assistant message's fields.
-    fn read_model(
+    pub(super) fn read_model(
         &self,
         i: u32,
         provider_key: &str,

@@ -25,7 +25,7 @@ pub struct LockOptions {
 impl Default for LockOptions {
     fn default() -> Self {
         LockOptions {
-            wait_ms: 10_000,
+            wait_ms: 5_000,
             stale_ms: 30_000,
         }
     }

@@ -15,6 +15,7 @@ mod kinds;
 mod lenient;
 mod load;
 mod lock;
+mod model;
 mod nav;
 mod repair;
 mod rewrite;

@@ -7,6 +7,7 @@ mod flags;
 mod history;
 mod providers;
 mod session;
+mod usage;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
