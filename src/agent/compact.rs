@@ -42,7 +42,7 @@ impl Agent {
 
     /// Estimated tokens of the next request (system prompt, tools and messages).
     pub(super) fn request_tokens(&self) -> u64 {
-        (self.cfg.system_prompt.len() + self.tools_bytes) as u64 / 4
+        (self.cfg.system_prompt.len() + self.skills_section.len() + self.tools_bytes) as u64 / 4
             + messages_tokens(&self.messages)
     }
 

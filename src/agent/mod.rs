@@ -15,6 +15,7 @@ pub use compact_plan::{CompactionBudget, message_tokens, messages_tokens, plan_c
 pub use log::{LogContext, LogError, SessionLog, SharedSessionLog, lock_log};
 pub use overflow::is_context_overflow;
 pub use protocol::{
-    CompactionReason, Event, EventMsg, ImageInput, Op, RuntimeSettings, Submission,
+    CompactionReason, Event, EventMsg, ImageInput, Op, RuntimeSettings, SkillInput, Submission,
 };
+pub use settings::skills_section;
 pub use task::{AgentConfig, AgentHandle, spawn_agent};

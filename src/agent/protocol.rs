@@ -20,6 +20,13 @@ pub struct ImageInput {
     pub data: String,
 }
 
+/// A skill to keep in the system prompt (`set_skills`): its name and its markdown body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillInput {
+    pub name: String,
+    pub content: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Op {
@@ -43,6 +50,8 @@ pub enum Op {
     },
     /// Apply runtime settings (a `/profile load`); fields left out keep their value.
     Configure { settings: RuntimeSettings },
+    /// Replace the active skills: every later request's system prompt ends with them.
+    SetSkills { skills: Vec<SkillInput> },
     /// Stop the task after the running turn is cancelled.
     Shutdown,
 }
@@ -143,6 +152,7 @@ impl Op {
                     EventMsg::SettingsApplied { .. } | EventMsg::Error { .. }
                 )
             }
+            Op::SetSkills { .. } => matches!(msg, EventMsg::SkillsChanged { .. }),
             Op::Shutdown => matches!(msg, EventMsg::ShutdownComplete),
         }
     }
@@ -227,6 +237,10 @@ pub enum EventMsg {
     /// Runtime settings were applied; `settings` holds every value now in force.
     SettingsApplied {
         settings: RuntimeSettings,
+    },
+    /// After `set_skills`: the skills now in the system prompt, in order.
+    SkillsChanged {
+        names: Vec<String>,
     },
     /// The agent starts summarising older messages.
     CompactionStarted {

@@ -2,13 +2,36 @@
 
 use std::sync::Arc;
 
-use super::protocol::{EventMsg, RuntimeSettings};
+use super::protocol::{EventMsg, RuntimeSettings, SkillInput};
 use super::task::{Agent, AgentConfig};
 use crate::ai::types::ThinkingLevel;
 use crate::ai::{AiClient, ModelRef};
 use crate::tools::ToolPolicy;
 
+/// The system prompt section for `skills` (empty without skills).
+pub fn skills_section(skills: &[SkillInput]) -> String {
+    if skills.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n\n# Active skills\n");
+    for s in skills {
+        out.push_str(&format!(
+            "\n<skill name=\"{}\">\n{}\n</skill>\n",
+            s.name,
+            s.content.trim()
+        ));
+    }
+    out
+}
+
 impl Agent {
+    /// Replaces the active skills; later requests carry them in the system prompt.
+    pub(super) fn set_skills(&mut self, id: u64, skills: &[SkillInput]) {
+        self.skills_section = skills_section(skills);
+        let names = skills.iter().map(|s| s.name.clone()).collect();
+        self.emit(id, EventMsg::SkillsChanged { names });
+    }
+
     /// Parses `model` and checks its key.
     fn resolve_model(&self, model: &str) -> Result<ModelRef, String> {
         let parsed = model

@@ -113,7 +113,7 @@ impl Agent {
 
     fn request(&self) -> CompletionRequest {
         CompletionRequest {
-            system_prompt: self.cfg.system_prompt.clone(),
+            system_prompt: self.system_prompt(),
             messages: self.messages.clone(),
             tools: self.tools.clone(),
             max_output_tokens: self.cfg.max_output_tokens,

@@ -14,7 +14,7 @@ use crate::session::{ImportMode, SessionStore, SessionTree};
 use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::keymap::Keymap;
-use crate::tui::skills::{load_skills, skills_prompt};
+use crate::tui::skills::load_skills;
 use crate::tui::theme::Theme;
 use crate::tui::{CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
 
@@ -46,7 +46,6 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
     let watched = load_look(&mut state, &options, &mut notices);
 
     state.skills.dir = options.skills_dir.clone();
-    let mut skill_section = String::new();
     if !options.skills.is_empty() {
         match &options.skills_dir {
             None => notices.push((
@@ -69,12 +68,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                         .filter(|n| all.iter().any(|s| &s.name == *n))
                         .cloned()
                         .collect();
-                    state.skills.applied = state.skills.active.clone();
                     state.skills.set_skills(all);
-                    let active = state.skills.active_skills();
-                    if !active.is_empty() {
-                        skill_section = skills_prompt(&active);
-                    }
                 }
                 Err(e) => notices.push((NoticeLevel::Error, e)),
             },
@@ -101,14 +95,13 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
         .collect();
 
     let (ctx, startup_messages) = match setup {
-        Ok((mut config, session, warnings)) => {
+        Ok((config, session, warnings)) => {
             for w in warnings {
                 notices.push((NoticeLevel::Warning, w));
             }
             if let Err(e) = config.client.check_model(&config.model) {
                 notices.push((NoticeLevel::Error, e.to_string()));
             }
-            config.system_prompt.push_str(&skill_section);
             state.models = config
                 .client
                 .catalog()
@@ -202,12 +195,21 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
     }
 }
 
-/// Load the history, and the tree if the graph pane shows.
+/// Load the history, and the tree if the graph pane shows; put the `--skill` skills into the
+/// system prompt (before any prompt: the agent takes submissions in order).
 fn startup_effects(state: &mut State) -> Vec<crate::tui::Effect> {
     let mut fx = vec![crate::tui::Effect::LoadHistory { id: 1 }];
     if state.has_session_file {
         state.graph.request = 2;
         fx.push(crate::tui::Effect::LoadGraph { id: 2 });
+    }
+    let skills = state.skills.skill_inputs();
+    if !skills.is_empty() {
+        let id = state.next_id();
+        fx.push(crate::tui::Effect::Submit {
+            id,
+            op: crate::agent::Op::SetSkills { skills },
+        });
     }
     fx
 }

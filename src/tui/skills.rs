@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::fuzzy;
 use super::markdown;
 use super::theme::Theme;
+use crate::agent::SkillInput;
 
 /// One skill: a markdown file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,7 @@ pub struct Skill {
     pub name: String,
     pub description: String,
     pub path: PathBuf,
+    /// The markdown after the front matter.
     pub body: String,
 }
 
@@ -82,25 +84,17 @@ pub fn parse_skill(fallback_name: &str, path: PathBuf, body: String) -> Skill {
             .unwrap_or_default()
             .to_string();
     }
+    let body = if rest.len() == body.len() {
+        body
+    } else {
+        rest.trim_start_matches('\n').to_string()
+    };
     Skill {
         name,
         description,
         path,
         body,
     }
-}
-
-/// The system prompt section for the active skills.
-pub fn skills_prompt(skills: &[&Skill]) -> String {
-    let mut out = String::from("\n\n# Active skills\n");
-    for s in skills {
-        out.push_str(&format!(
-            "\n<skill name=\"{}\">\n{}\n</skill>\n",
-            s.name,
-            s.body.trim()
-        ));
-    }
-    out
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,8 +108,6 @@ pub struct SkillBrowser {
     pub cursor: usize,
     pub error: Option<String>,
     pub loaded: bool,
-    /// The active set the agent's system prompt was last built with.
-    pub applied: BTreeSet<String>,
 }
 
 impl SkillBrowser {
@@ -161,6 +153,17 @@ impl SkillBrowser {
             true
         };
         Some((name, on))
+    }
+
+    /// The active skills as the agent's `set_skills` op takes them.
+    pub fn skill_inputs(&self) -> Vec<SkillInput> {
+        self.active_skills()
+            .into_iter()
+            .map(|s| SkillInput {
+                name: s.name.clone(),
+                content: s.body.clone(),
+            })
+            .collect()
     }
 
     pub fn active_skills(&self) -> Vec<&Skill> {

@@ -310,7 +310,13 @@ fn select(state: &mut State, fx: &mut Vec<Effect>) {
         Pane::Skills => {
             if let Some((name, on)) = state.skills.toggle() {
                 let what = if on { "active" } else { "off" };
-                state.toast(format!("skill {name} {what} from the next prompt"), 3000);
+                state.toast(format!("skill {name} {what} from the next request"), 3000);
+                let id = state.next_id();
+                let skills = state.skills.skill_inputs();
+                fx.push(Effect::Submit {
+                    id,
+                    op: Op::SetSkills { skills },
+                });
             }
         }
         _ => {}
@@ -355,33 +361,11 @@ pub fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
         .into_iter()
         .map(PathBuf::from)
         .collect();
-    let text = with_skills(state, text);
     fx.push(Effect::SubmitPrompt {
         id,
         text,
         attachments,
     });
-}
-
-/// Skills switched on since the last prompt ride along with it (the system prompt was built
-/// with the set the session started with).
-fn with_skills(state: &mut State, text: String) -> String {
-    let fresh: Vec<_> = state
-        .skills
-        .active_skills()
-        .into_iter()
-        .filter(|s| !state.skills.applied.contains(&s.name))
-        .cloned()
-        .collect();
-    state.skills.applied = state.skills.active.clone();
-    if fresh.is_empty() {
-        return text;
-    }
-    let refs: Vec<_> = fresh.iter().collect();
-    format!(
-        "{}\n\n{text}",
-        crate::tui::skills::skills_prompt(&refs).trim()
-    )
 }
 
 /// Runs a slash command line: the UI's own commands here, the rest through the engine.

@@ -104,6 +104,8 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             }
         }
         EventMsg::ShutdownComplete => state.agent_ready = false,
+        // The toggle already said so.
+        EventMsg::SkillsChanged { .. } => {}
         #[allow(unreachable_patterns)]
         _ => {}
     }

@@ -427,3 +427,41 @@ fn an_error_ends_the_turn_and_says_why() {
     assert_eq!(s.busy, None);
     assert_eq!(kinds(&s), ["user", "notice"]);
 }
+
+#[test]
+fn toggling_a_skill_sends_the_active_set_to_the_agent_at_once() {
+    use crate::agent::SkillInput;
+    use crate::tui::skills::parse_skill;
+    let mut s = state();
+    s.skills.dir = Some("skills".into());
+    s.skills.set_skills(vec![
+        parse_skill("a", "a.md".into(), "---\nname: a\n---\nA body\n".into()),
+        parse_skill("b", "b.md".into(), "B body\n".into()),
+    ]);
+    update(&mut s, alt('5'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let want = |skills: Vec<SkillInput>| move |fx: &[Effect]| matches!(fx, [Effect::Submit { op: Op::SetSkills { skills: got }, .. }] if *got == skills);
+    let a = SkillInput {
+        name: "a".into(),
+        content: "A body\n".into(),
+    };
+    assert!(want(vec![a.clone()])(&fx), "{fx:?}");
+    update(&mut s, key(KeyCode::Down));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let b = SkillInput {
+        name: "b".into(),
+        content: "B body\n".into(),
+    };
+    assert!(want(vec![a, b.clone()])(&fx), "{fx:?}");
+    update(&mut s, key(KeyCode::Up));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    assert!(want(vec![b])(&fx), "{fx:?}");
+    // A prompt goes out as typed: the skills are in the system prompt, not in the message.
+    update(&mut s, alt('2'));
+    typed(&mut s, "hi");
+    let fx = update(&mut s, key(KeyCode::Enter));
+    assert!(
+        matches!(fx.as_slice(), [Effect::SubmitPrompt { text, .. }] if text == "hi"),
+        "{fx:?}"
+    );
+}

@@ -134,3 +134,63 @@ fn without_an_api_key_it_opens_and_names_the_variable() {
     tui.send("\x03");
     tui.wait_exit(10);
 }
+
+#[test]
+fn skills_toggled_in_the_browser_stay_in_the_system_prompt_of_every_later_request() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("answer one"))
+        .reply(Reply::text("answer two"))
+        .reply(Reply::text("answer three"))
+        .start_blocking();
+    let run = Run::new();
+    let dir = run.path().join("skills");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("alpha.md"),
+        "---\nname: alpha\ndescription: first\n---\nALPHA_RULE\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("beta.md"),
+        "---\nname: beta\ndescription: second\n---\nBETA_RULE\n",
+    )
+    .unwrap();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    cmd.arg("--skills-dir").arg(&dir).args(["--skill", "alpha"]);
+    let mut tui = Tui::spawn(cmd, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("one\r");
+    tui.wait_for("answer one", 20);
+    // The skill browser (Alt+5): the cursor starts on alpha; Down, Enter switches beta on.
+    tui.send("\x1b5");
+    tui.wait_for("ALPHA_RULE", 10);
+    tui.send("\x1b[B");
+    tui.send("\r");
+    tui.wait_for("skill beta active", 10);
+    tui.send("\x1b2");
+    tui.send("two\r");
+    tui.wait_for("answer two", 20);
+    tui.send("three\r");
+    tui.wait_for("answer three", 20);
+    tui.send("\x04");
+    tui.wait_exit(10);
+    let systems: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["messages"][0].to_string())
+        .collect();
+    assert_eq!(systems.len(), 3, "{systems:?}");
+    assert!(systems[0].contains("ALPHA_RULE") && !systems[0].contains("BETA_RULE"));
+    for s in &systems[1..] {
+        assert!(s.contains("ALPHA_RULE") && s.contains("BETA_RULE"), "{s}");
+    }
+    // The skills are not pasted into the user's messages.
+    let users: Vec<String> = run
+        .session_messages()
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(|m| m["content"].to_string())
+        .collect();
+    assert!(users.iter().all(|u| !u.contains("_RULE")), "{users:?}");
+}
