@@ -136,6 +136,11 @@ pub(crate) fn parse<T: DeserializeOwned>(tool: &str, arguments: &Value) -> Resul
             owned = Value::Object(serde_json::Map::new());
             &owned
         }
+        // The provider layer keeps arguments that were not a JSON object as `{"_raw": text}`.
+        Value::Object(map) if map.len() == 1 && map.contains_key("_raw") => {
+            let raw = map.get("_raw").and_then(Value::as_str).unwrap_or_default();
+            return Err(not_json(tool, raw));
+        }
         v => v,
     };
     serde_path_to_error::deserialize(value).map_err(|e| {
@@ -151,6 +156,23 @@ pub(crate) fn parse<T: DeserializeOwned>(tool: &str, arguments: &Value) -> Resul
             usage(tool)
         ))
     })
+}
+
+/// The error for arguments that were not a JSON object, quoting their start.
+fn not_json(tool: &str, raw: &str) -> ToolError {
+    const QUOTE_CHARS: usize = 60;
+    let mut quoted: String = raw.chars().take(QUOTE_CHARS).collect();
+    if raw.chars().nth(QUOTE_CHARS).is_some() {
+        quoted.push('…');
+    }
+    let why = match serde_json::from_str::<Value>(raw) {
+        Ok(_) => "are JSON but not an object".to_string(),
+        Err(e) => format!("are not valid JSON ({e})"),
+    };
+    ToolError::Invalid(format!(
+        "Invalid arguments for {tool}: the arguments {why}: {quoted:?}. Send one JSON object with the parameters as keys, e.g. {}.",
+        usage(tool)
+    ))
 }
 
 const READ_DESCRIPTION: &str = "Read the contents of a file. Supports text files and images (jpg, png, gif, webp). Images are sent as attachments. For text files, output is truncated to 2000 lines or 50KB (whichever is hit first). Use offset/limit for large files. When you need the full file, continue with offset until complete.";
@@ -279,6 +301,32 @@ mod lenient {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn arguments_that_are_not_json_are_named_as_such() {
+        let raw = crate::ai::parse_tool_arguments("{not json");
+        let Err(ToolError::Invalid(msg)) = parse::<WriteArgs>("write", &raw) else {
+            panic!("expected an invalid-arguments error");
+        };
+        assert!(msg.contains("not valid JSON"), "{msg}");
+        assert!(msg.contains("\"{not json\""), "{msg}");
+        assert!(
+            msg.contains("write {path: string, content: string}"),
+            "{msg}"
+        );
+        assert!(!msg.contains("missing field"), "{msg}");
+        let long = format!("[{}]", "1,".repeat(100));
+        let raw = crate::ai::parse_tool_arguments(&long);
+        let Err(ToolError::Invalid(msg)) = parse::<BashArgs>("bash", &raw) else {
+            panic!("expected an invalid-arguments error");
+        };
+        assert!(msg.contains("not valid JSON") && msg.contains('…'), "{msg}");
+        let raw = crate::ai::parse_tool_arguments("[1]");
+        let Err(ToolError::Invalid(msg)) = parse::<BashArgs>("bash", &raw) else {
+            panic!("expected an invalid-arguments error");
+        };
+        assert!(msg.contains("JSON but not an object"), "{msg}");
+    }
 
     #[test]
     fn specs_use_pi_parameter_names() {

@@ -6,6 +6,7 @@ use similar::TextDiff;
 use super::args::EditArgs;
 use super::edit_match::{self, MatchError};
 use super::error::ToolError;
+use super::replace_file::replace_file;
 use super::truncate::format_size;
 use super::{ToolContext, ToolOutput, paths};
 
@@ -53,7 +54,8 @@ pub(crate) async fn run(args: EditArgs, ctx: &ToolContext) -> Result<ToolOutput,
     if ctx.cancel.is_cancelled() {
         return Err(ToolError::Cancelled);
     }
-    tokio::fs::write(&path, replaced.content.as_bytes())
+    let content = replaced.content.as_bytes().to_vec();
+    replace_file(&path, content)
         .await
         .map_err(ToolError::io("write", &path))?;
 

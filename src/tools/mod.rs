@@ -15,6 +15,7 @@ mod grep;
 mod ls;
 mod paths;
 mod read;
+mod replace_file;
 mod truncate;
 mod walk;
 mod write;

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::args::WriteArgs;
 use super::error::ToolError;
+use super::replace_file::replace_file;
 use super::truncate::format_size;
 use super::{ToolContext, ToolOutput, paths};
 
@@ -30,7 +31,7 @@ pub(crate) async fn run(args: WriteArgs, ctx: &ToolContext) -> Result<ToolOutput
             .await
             .map_err(ToolError::io("create the directory", parent))?;
     }
-    tokio::fs::write(&path, args.content.as_bytes())
+    replace_file(&path, args.content.into_bytes())
         .await
         .map_err(ToolError::io("write", &path))?;
     Ok(
