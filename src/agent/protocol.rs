@@ -222,6 +222,9 @@ pub enum EventMsg {
         /// Text content of the result as sent to the model.
         output: String,
         duration_ms: u64,
+        /// Image blocks of the result (the `read` tool on an image file).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<ImageInput>,
     },
     /// Token usage of one provider response and the session's running total.
     Usage {

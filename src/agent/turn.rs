@@ -312,6 +312,7 @@ impl Agent {
                         output: blocks_text(&out.content),
                         duration_ms: u64::try_from(started.elapsed().as_millis())
                             .unwrap_or(u64::MAX),
+                        images: image_inputs(&out.content),
                     },
                 });
                 out
@@ -350,4 +351,18 @@ pub(super) fn stream_event_to_msg(ev: &StreamEvent) -> Option<EventMsg> {
         }),
         _ => None,
     }
+}
+
+/// The image blocks of a tool result, for front ends that show them.
+fn image_inputs(blocks: &[ContentBlock]) -> Vec<ImageInput> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            ContentBlock::Image { data, mime_type } => Some(ImageInput {
+                mime_type: mime_type.clone(),
+                data: data.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
 }

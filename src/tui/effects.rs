@@ -13,6 +13,7 @@ use ratatui_image::protocol::StatefulProtocol;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::host::Host;
+use super::images::picker_for;
 use super::msg::{Effect, EffectResult, ImageInfo, Msg};
 use super::skills::load_skills;
 use super::terminal::TerminalGuard;
@@ -131,71 +132,35 @@ pub async fn run_effect(
                 done(&tx, id, EffectResult::Skills(r));
             });
         }
-        Effect::LoadImage { id, path } => {
-            let path = if path.is_absolute() {
-                path
-            } else {
-                fx.cwd.join(path)
-            };
-            let key = fx.next_image;
-            fx.next_image += 1;
-            match image::open(&path) {
-                Ok(img) => {
-                    let (width, height) = (img.width(), img.height());
-                    let picker = fx
-                        .picker
-                        .take()
-                        .unwrap_or_else(|| picker_for(fx.query_images));
-                    fx.images
-                        .insert(key, picker.new_resize_protocol(img.clone()));
-                    fx.picker = Some(picker);
-                    fx.decoded.insert(key, img);
-                    done(
-                        &fx.tx,
-                        id,
-                        EffectResult::Image(Ok(ImageInfo {
-                            path,
-                            width,
-                            height,
-                            key,
-                        })),
-                    );
+        Effect::LoadImage {
+            id,
+            source,
+            overlay,
+        } => {
+            let result = super::images::decode(&source, &fx.cwd).map(|(label, img)| {
+                let key = fx.next_image;
+                fx.next_image += 1;
+                let (width, height) = (img.width(), img.height());
+                let picker = fx
+                    .picker
+                    .take()
+                    .unwrap_or_else(|| picker_for(fx.query_images));
+                fx.images
+                    .insert(key, picker.new_resize_protocol(img.clone()));
+                fx.picker = Some(picker);
+                fx.decoded.insert(key, img);
+                ImageInfo {
+                    label,
+                    width,
+                    height,
+                    key,
+                    overlay,
                 }
-                Err(e) => done(
-                    &fx.tx,
-                    id,
-                    EffectResult::Image(Err(format!("cannot show {}: {e}", path.display()))),
-                ),
-            }
+            });
+            done(&fx.tx, id, EffectResult::Image(result));
         }
     }
     Ok(())
-}
-
-/// The image protocol, chosen from the environment: querying the terminal would read from
-/// stdin under the event reader. Kitty and iTerm2 (and terminals that speak their protocols)
-/// get pictures; inside tmux, and everywhere else, half-blocks.
-fn picker_for(detect: bool) -> Picker {
-    use ratatui_image::picker::ProtocolType;
-    let mut picker = Picker::halfblocks();
-    if !detect || std::env::var_os("TMUX").is_some() {
-        return picker;
-    }
-    let var = |k: &str| std::env::var(k).unwrap_or_default().to_ascii_lowercase();
-    let (term, program) = (var("TERM"), var("TERM_PROGRAM"));
-    let protocol = if std::env::var_os("KITTY_WINDOW_ID").is_some()
-        || term.contains("kitty")
-        || term.contains("ghostty")
-        || program == "ghostty"
-    {
-        ProtocolType::Kitty
-    } else if program == "iterm.app" || program == "wezterm" || var("LC_TERMINAL") == "iterm2" {
-        ProtocolType::Iterm2
-    } else {
-        ProtocolType::Halfblocks
-    };
-    picker.set_protocol_type(protocol);
-    picker
 }
 
 fn submit(agent: Option<&AgentHandle>, id: u64, op: Op) {

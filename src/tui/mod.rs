@@ -10,6 +10,7 @@ pub mod fuzzy;
 pub mod graph;
 pub mod highlight;
 pub mod host;
+mod images;
 pub mod keymap;
 pub mod layout;
 pub mod markdown;

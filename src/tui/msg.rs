@@ -86,11 +86,27 @@ pub struct CommandReply {
 /// An image decoded by an effect, ready to show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageInfo {
-    pub path: PathBuf,
+    /// The file, or what produced the image.
+    pub label: String,
     pub width: u32,
     pub height: u32,
     /// Key into the runtime's decoded images.
     pub key: u64,
+    /// Also open it in the image overlay (`/image`).
+    pub overlay: bool,
+}
+
+/// Where an image to show comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageSource {
+    /// A file (relative to the working directory).
+    File(PathBuf),
+    /// Base64 data, e.g. from a tool result.
+    Data {
+        label: String,
+        mime_type: String,
+        data: String,
+    },
 }
 
 /// Which name to give an entry.
@@ -155,8 +171,10 @@ pub enum Effect {
     LoadSkills {
         id: u64,
     },
+    /// Decode an image and show it inline in the conversation (and in the overlay).
     LoadImage {
         id: u64,
-        path: PathBuf,
+        source: ImageSource,
+        overlay: bool,
     },
 }

@@ -10,7 +10,7 @@ use crate::tui::editor::Editor;
 use crate::tui::graph::NamePrompt;
 use crate::tui::keymap::Action;
 use crate::tui::layout::{areas, inner};
-use crate::tui::msg::{Effect, NameKind};
+use crate::tui::msg::{Effect, ImageSource, NameKind};
 use crate::tui::overlay::{ListPicker, Overlay, PaletteKind, palette_items};
 use crate::tui::state::{Busy, Pane, State};
 
@@ -357,15 +357,25 @@ pub fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
     state
         .conversation
         .push(CellKind::User { text: text.clone() });
-    let attachments = Editor::image_refs(&text)
+    let attachments: Vec<PathBuf> = Editor::image_refs(&text)
         .into_iter()
         .map(PathBuf::from)
         .collect();
+    let attachments_shown = attachments.clone();
     fx.push(Effect::SubmitPrompt {
         id,
         text,
         attachments,
     });
+    // The attached images show below the prompt, as the model gets them.
+    for path in attachments_shown {
+        let id = state.next_id();
+        fx.push(Effect::LoadImage {
+            id,
+            source: ImageSource::File(path),
+            overlay: false,
+        });
+    }
 }
 
 /// Runs a slash command line: the UI's own commands here, the rest through the engine.
@@ -382,7 +392,8 @@ pub fn run_line(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
                 let id = state.next_id();
                 fx.push(Effect::LoadImage {
                     id,
-                    path: PathBuf::from(p),
+                    source: ImageSource::File(PathBuf::from(p)),
+                    overlay: true,
                 });
             }
             None => state

@@ -3,7 +3,7 @@
 use super::actions::{load_graph, send_prompt};
 use crate::agent::{Event, EventMsg};
 use crate::tui::conversation::NoticeLevel;
-use crate::tui::msg::Effect;
+use crate::tui::msg::{Effect, ImageSource};
 use crate::tui::state::{Busy, State};
 
 pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
@@ -63,10 +63,11 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
         }
         EventMsg::ToolCallFinished {
             call_id,
+            name,
             is_error,
             output,
             duration_ms,
-            ..
+            images,
         } => {
             state
                 .trace
@@ -74,6 +75,25 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             state
                 .conversation
                 .tool_finished(&call_id, is_error, &output, duration_ms);
+            // Images the tool returned show inline below its cell once decoded.
+            let n = images.len();
+            for (i, img) in images.into_iter().enumerate() {
+                let label = if n > 1 {
+                    format!("{name} result {}/{n}", i + 1)
+                } else {
+                    format!("{name} result")
+                };
+                let id = state.next_id();
+                fx.push(Effect::LoadImage {
+                    id,
+                    source: ImageSource::Data {
+                        label,
+                        mime_type: img.mime_type,
+                        data: img.data,
+                    },
+                    overlay: false,
+                });
+            }
         }
         EventMsg::Usage { turn, session } => {
             state.status.usage = session;

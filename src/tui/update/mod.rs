@@ -170,4 +170,6 @@ fn on_config(state: &mut State, kind: super::config::ConfigKind, text: Result<St
 }
 
 #[cfg(test)]
+mod media_tests;
+#[cfg(test)]
 mod tests;

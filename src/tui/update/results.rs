@@ -106,20 +106,21 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         }
         EffectResult::Command(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
         EffectResult::Image(Ok(info)) => {
-            let label = info.path.display().to_string();
             state.conversation.push(CellKind::Image {
-                label: label.clone(),
+                label: info.label.clone(),
                 width: info.width,
                 height: info.height,
                 key: Some(info.key),
             });
-            state.conversation.follow();
-            state.overlay = Some(Overlay::Image {
-                title: label,
-                key: info.key,
-                width: info.width,
-                height: info.height,
-            });
+            if info.overlay {
+                state.conversation.follow();
+                state.overlay = Some(Overlay::Image {
+                    title: info.label,
+                    key: info.key,
+                    width: info.width,
+                    height: info.height,
+                });
+            }
         }
         EffectResult::Image(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
         EffectResult::SubmitFailed(e) => {

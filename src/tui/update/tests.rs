@@ -106,6 +106,7 @@ fn enter_sends_the_prompt_and_the_turn_streams_in() {
             is_error: false,
             output: "a\nb".into(),
             duration_ms: 5,
+            images: Vec::new(),
         },
     );
     agent(
@@ -319,7 +320,7 @@ fn slash_commands_run_locally_or_through_the_engine() {
     assert!(fx.is_empty());
     let fx = update(&mut s, key(KeyCode::Enter));
     assert!(
-        matches!(fx.as_slice(), [Effect::LoadImage { path, .. }] if path.to_str() == Some("cat.png")),
+        matches!(fx.as_slice(), [Effect::LoadImage { source: crate::tui::msg::ImageSource::File(path), overlay: true, .. }] if path.to_str() == Some("cat.png")),
         "{fx:?}"
     );
     typed(&mut s, "/session-stats");

@@ -194,3 +194,35 @@ fn skills_toggled_in_the_browser_stay_in_the_system_prompt_of_every_later_reques
         .collect();
     assert!(users.iter().all(|u| !u.contains("_RULE")), "{users:?}");
 }
+
+#[test]
+fn an_image_the_read_tool_returns_shows_inline() {
+    let run = Run::new();
+    // A 2×2 PNG.
+    let png = image_png();
+    std::fs::write(run.path().join("shot.png"), &png).unwrap();
+    let fake = FakeProvider::builder()
+        .reply(Reply::turn().tool_call("read", json!({"path": "shot.png"})))
+        .reply(Reply::text("a red square"))
+        .start_blocking();
+    let mut tui = spawn(&run, &fake, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("what is in shot.png\r");
+    tui.wait_for("a red square", 20);
+    let screen = tui.wait_for("image read result (2×2)", 10);
+    assert!(screen.contains("✓ read"), "{screen}");
+    tui.send("\x04");
+    tui.wait_exit(10);
+}
+
+fn image_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(2, 2, image::Rgb([255, 0, 0]));
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}

@@ -1,0 +1,123 @@
+//! Decoding the images the conversation shows (a file, or base64 data from a tool result)
+//! and choosing the protocol they are drawn with.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use image::DynamicImage;
+use ratatui_image::picker::Picker;
+
+use super::msg::ImageSource;
+
+/// The label and the decoded picture of `source`; relative paths are taken from `cwd`.
+pub fn decode(source: &ImageSource, cwd: &Path) -> Result<(String, DynamicImage), String> {
+    match source {
+        ImageSource::File(path) => {
+            let full = if path.is_absolute() {
+                path.clone()
+            } else {
+                cwd.join(path)
+            };
+            let img =
+                image::open(&full).map_err(|e| format!("cannot show {}: {e}", full.display()))?;
+            Ok((path.display().to_string(), img))
+        }
+        ImageSource::Data { label, data, .. } => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|e| format!("cannot show {label}: the image data is not base64 ({e})"))?;
+            let img =
+                image::load_from_memory(&bytes).map_err(|e| format!("cannot show {label}: {e}"))?;
+            Ok((label.clone(), img))
+        }
+    }
+}
+
+/// The image protocol, chosen from the environment: querying the terminal would read from
+/// stdin under the event reader. Kitty and iTerm2 (and terminals that speak their protocols)
+/// get pictures; inside tmux, and everywhere else, half-blocks.
+pub fn picker_for(detect: bool) -> Picker {
+    use ratatui_image::picker::ProtocolType;
+    let mut picker = Picker::halfblocks();
+    if !detect || std::env::var_os("TMUX").is_some() {
+        return picker;
+    }
+    let var = |k: &str| std::env::var(k).unwrap_or_default().to_ascii_lowercase();
+    let (term, program) = (var("TERM"), var("TERM_PROGRAM"));
+    let protocol = if std::env::var_os("KITTY_WINDOW_ID").is_some()
+        || term.contains("kitty")
+        || term.contains("ghostty")
+        || program == "ghostty"
+    {
+        ProtocolType::Kitty
+    } else if program == "iterm.app" || program == "wezterm" || var("LC_TERMINAL") == "iterm2" {
+        ProtocolType::Iterm2
+    } else {
+        ProtocolType::Halfblocks
+    };
+    picker.set_protocol_type(protocol);
+    picker
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::StatefulWidget;
+    use ratatui_image::protocol::StatefulProtocol;
+    use ratatui_image::{Resize, StatefulImage};
+
+    /// A 4×4 PNG: red on top, blue below.
+    fn png() -> String {
+        let img = image::RgbImage::from_fn(4, 4, |_, y| {
+            if y < 2 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        });
+        let mut bytes = Vec::new();
+        DynamicImage::ImageRgb8(img)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn tool_image_data_decodes_and_draws_as_half_blocks() {
+        let source = ImageSource::Data {
+            label: "read shot.png".into(),
+            mime_type: "image/png".into(),
+            data: png(),
+        };
+        let (label, img) = decode(&source, Path::new("/")).unwrap();
+        assert_eq!(
+            (label.as_str(), img.width(), img.height()),
+            ("read shot.png", 4, 4)
+        );
+        let mut proto: StatefulProtocol = Picker::halfblocks().new_resize_protocol(img);
+        let area = Rect::new(0, 0, 4, 2);
+        let mut buf = Buffer::empty(area);
+        StatefulImage::<StatefulProtocol>::default()
+            .resize(Resize::Scale(None))
+            .render(area, &mut buf, &mut proto);
+        let cell = &buf[(0, 0)];
+        assert_eq!(cell.symbol(), "▀");
+        assert_eq!(cell.fg, ratatui::style::Color::Rgb(255, 0, 0));
+    }
+
+    #[test]
+    fn bad_data_is_an_error_naming_the_image() {
+        let source = ImageSource::Data {
+            label: "read x.png".into(),
+            mime_type: "image/png".into(),
+            data: "not base64!".into(),
+        };
+        let e = decode(&source, Path::new("/")).unwrap_err();
+        assert!(e.contains("read x.png"), "{e}");
+    }
+}

@@ -1,0 +1,122 @@
+//! Controller tests for images: tool results and attachments show inline; `/image` also opens
+//! the overlay.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use pretty_assertions::assert_eq;
+
+use super::update;
+use crate::agent::{Event, EventMsg, ImageInput};
+use crate::tui::conversation::CellKind;
+use crate::tui::msg::{Effect, EffectResult, ImageInfo, ImageSource, Msg};
+use crate::tui::overlay::Overlay;
+use crate::tui::state::State;
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn images(s: &State) -> Vec<(String, Option<u64>)> {
+    s.conversation
+        .cells
+        .iter()
+        .filter_map(|c| match &c.kind {
+            CellKind::Image { label, key, .. } => Some((label.clone(), *key)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn shown(s: &mut State, id: u64, label: &str, key: u64, overlay: bool) {
+    update(
+        s,
+        Msg::Done {
+            id,
+            result: EffectResult::Image(Ok(ImageInfo {
+                label: label.into(),
+                width: 8,
+                height: 8,
+                key,
+                overlay,
+            })),
+        },
+    );
+}
+
+#[test]
+fn a_tool_result_image_is_decoded_and_shown_inline_without_the_overlay() {
+    let mut s = State::new(120, 40);
+    let fx = update(
+        &mut s,
+        Msg::Agent(Event {
+            id: 1,
+            msg: EventMsg::ToolCallFinished {
+                call_id: "c1".into(),
+                name: "read".into(),
+                is_error: false,
+                output: "Read image file [image/png]".into(),
+                duration_ms: 3,
+                images: vec![ImageInput {
+                    mime_type: "image/png".into(),
+                    data: "AAAA".into(),
+                }],
+            },
+        }),
+    );
+    let [
+        Effect::LoadImage {
+            id,
+            source: ImageSource::Data { label, data, .. },
+            overlay: false,
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}");
+    };
+    assert_eq!((label.as_str(), data.as_str()), ("read result", "AAAA"));
+    shown(&mut s, *id, "read result", 7, false);
+    assert_eq!(images(&s), [("read result".to_string(), Some(7))]);
+    assert_eq!(s.overlay, None);
+}
+
+#[test]
+fn attached_images_show_below_the_prompt_and_slash_image_opens_the_overlay() {
+    let mut s = State::new(120, 40);
+    for c in "look @shot.png".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Esc));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let load = fx.iter().find_map(|f| match f {
+        Effect::LoadImage {
+            id,
+            source: ImageSource::File(p),
+            overlay: false,
+        } if p.as_os_str() == "shot.png" => Some(*id),
+        _ => None,
+    });
+    let Some(id) = load else { panic!("{fx:?}") };
+    assert!(
+        matches!(fx.first(), Some(Effect::SubmitPrompt { attachments, .. }) if attachments.len() == 1),
+        "{fx:?}"
+    );
+    shown(&mut s, id, "shot.png", 1, false);
+    assert_eq!(images(&s), [("shot.png".to_string(), Some(1))]);
+    assert_eq!(s.overlay, None);
+
+    s.busy = None;
+    for c in "/image a.png".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    update(&mut s, key(KeyCode::Esc));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [
+        Effect::LoadImage {
+            id, overlay: true, ..
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}");
+    };
+    shown(&mut s, *id, "a.png", 2, true);
+    assert!(matches!(s.overlay, Some(Overlay::Image { key: 2, .. })));
+}
