@@ -342,11 +342,22 @@ impl Driver {
             });
         }
         // Some compatible servers answer a streaming request with one JSON document.
-        let json_answer = resp
+        let content_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
+            .map(|ct| ct.to_ascii_lowercase());
+        let json_answer = content_type
+            .as_deref()
             .is_some_and(|ct| ct.contains("json"));
+        if let Some(ct) = content_type.as_deref().filter(|ct| !answer_type(ct)) {
+            return Err(AiError::MalformedResponse {
+                provider: model.provider.to_string(),
+                message: format!(
+                    "the reply has content type '{ct}', not an event stream or JSON (is the API base URL a web page or a proxy?)"
+                ),
+            });
+        }
         if !self.req.stream || json_answer {
             let text = guard
                 .run(resp.text())
@@ -385,4 +396,15 @@ impl Driver {
         }
         result
     }
+}
+
+/// Whether a reply's content type can hold a model's answer: SSE, JSON (or NDJSON), or a
+/// plain-text type some compatible servers put on their event streams.
+fn answer_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.is_empty()
+        || essence.contains("json")
+        || essence == "text/event-stream"
+        || essence == "text/plain"
+        || essence == "application/octet-stream"
 }

@@ -19,6 +19,8 @@ pub struct Decoder {
     finish: Option<StopReason>,
     response_id: Option<String>,
     done: bool,
+    /// Whether any text, thinking or tool call arrived: `[DONE]` alone is no answer.
+    content_seen: bool,
 }
 
 fn usage_from(u: &Value) -> Usage {
@@ -61,6 +63,7 @@ impl Decoder {
             finish: None,
             response_id: None,
             done: false,
+            content_seen: false,
         }
     }
 
@@ -80,6 +83,11 @@ impl Decoder {
             return Ok(());
         }
         if data.trim() == "[DONE]" {
+            if !self.content_seen && self.finish.is_none() {
+                return Err(self.malformed(
+                    "empty response from the provider: the stream ended with [DONE] before any content or finish reason".into(),
+                ));
+            }
             self.finish_stream(out);
             return Ok(());
         }
@@ -98,7 +106,9 @@ impl Decoder {
         }
         let choice = v.get("choices").and_then(|c| c.get(0));
         if let Some(delta) = choice.and_then(|c| c.get("delta")) {
+            let before = out.len();
             self.on_delta(delta, out);
+            self.content_seen |= out.len() > before;
         }
         if let Some(reason) = choice.and_then(|c| str_at(c, "finish_reason")) {
             self.close_calls(out);
@@ -346,6 +356,24 @@ mod tests {
         assert!(matches!(bad, AiError::MalformedResponse { .. }), "{bad}");
         let err = run(b"data: {\"error\":{\"message\":\"quota exceeded\"}}\n\n", 4).unwrap_err();
         assert_eq!(err.to_string(), "openai reported an error: quota exceeded");
+    }
+
+    #[test]
+    fn a_stream_of_only_done_is_an_empty_response() {
+        let err = run(b"data: [DONE]\n\n", 3).unwrap_err();
+        assert!(
+            err.to_string().contains("empty response from the provider"),
+            "{err}"
+        );
+        let usage_only =
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\ndata: [DONE]\n\n";
+        assert!(run(usage_only.as_bytes(), 7).is_err());
+        let finished =
+            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        assert!(
+            run(finished.as_bytes(), 7).is_ok(),
+            "a finish reason is an answer"
+        );
     }
 
     #[test]

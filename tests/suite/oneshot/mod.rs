@@ -6,6 +6,7 @@ mod faults;
 mod flags;
 mod history;
 mod providers;
+mod replies;
 mod session;
 mod usage;
 
