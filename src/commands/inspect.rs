@@ -134,6 +134,7 @@ pub fn graph_export(engine: &CommandEngine, inv: &Invocation) -> Result {
         .arg(0)
         .ok_or_else(|| inv.usage_error("missing <file>"))?;
     let dest = engine.resolve(file);
+    super::maintain::refuse_overwrite(&dest, inv)?;
     let report = engine.store().export_graph(&dest)?;
     let format = match report.format {
         crate::session::GraphFormat::Dot => "Graphviz DOT",

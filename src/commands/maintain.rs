@@ -35,6 +35,7 @@ pub fn export(engine: &CommandEngine, inv: &Invocation) -> Result {
         .arg(0)
         .ok_or_else(|| inv.usage_error("missing <file>"))?;
     let dest = engine.resolve(file);
+    refuse_overwrite(&dest, inv)?;
     let report = engine.store().export_active(&dest)?;
     let head = report.head.as_deref().unwrap_or("none");
     Ok(CommandOutput::with_json(
@@ -93,4 +94,18 @@ pub fn import(engine: &CommandEngine, inv: &Invocation) -> Result {
     Ok(CommandOutput::with_json(lines, inv.json, || {
         to_json(&report)
     }))
+}
+
+/// An export never replaces a file the user already has, unless told to with `--force`.
+pub(super) fn refuse_overwrite(
+    dest: &std::path::Path,
+    inv: &Invocation,
+) -> std::result::Result<(), CommandError> {
+    if dest.exists() && !inv.has_flag("force") {
+        return Err(CommandError::failed(format!(
+            "{} already exists; pass --force to overwrite it, or name another file",
+            dest.display()
+        )));
+    }
+    Ok(())
 }

@@ -156,13 +156,27 @@ pub struct CommandSpec {
 }
 
 fn push_args(out: &mut String, args: &[ArgSpec], flags: &[FlagSpec]) {
-    for a in args {
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
         let dots = if a.variadic { "..." } else { "" };
         if a.required {
             let _ = write!(out, " <{}{dots}>", a.name);
-        } else {
-            let _ = write!(out, " [{}{dots}]", a.name);
+            i += 1;
+            continue;
         }
+        // Consecutive optional arguments come together (`[a b]`: both or neither).
+        let run = args[i..]
+            .iter()
+            .take_while(|a| !a.required && !a.variadic)
+            .count()
+            .max(1);
+        let names: Vec<String> = args[i..i + run]
+            .iter()
+            .map(|a| format!("{}{}", a.name, if a.variadic { "..." } else { "" }))
+            .collect();
+        let _ = write!(out, " [{}]", names.join(" "));
+        i += run;
     }
     for f in flags {
         match f.value {

@@ -30,6 +30,9 @@ const fn sub(
     }
 }
 
+/// `--force`: overwrite an existing file.
+const FORCE: &[FlagSpec] = &[FlagSpec::switch("force")];
+
 /// A command without subcommands or flags.
 const fn plain(
     name: &'static str,
@@ -192,15 +195,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         true,
         true,
     ),
-    plain(
-        "session-graph-export",
-        Inspect,
-        "write the session tree as Mermaid (.mmd, .md) or Graphviz (.dot)",
-        "Writes the whole tree to <file>: Mermaid for .mmd, a Markdown file with a Mermaid block for .md, Graphviz DOT for .dot. Aliases and bookmarks annotate their entries; the head is highlighted.",
-        &[req("file", File)],
-        false,
-        true,
-    ),
+    CommandSpec {
+        flags: FORCE,
+        ..plain(
+            "session-graph-export",
+            Inspect,
+            "write the session tree as Mermaid (.mmd, .md) or Graphviz (.dot)",
+            "Writes the whole tree to <file>: Mermaid for .mmd, a Markdown file with a Mermaid block for .md, Graphviz DOT for .dot. Aliases and bookmarks annotate their entries; the head is highlighted. An existing file is not overwritten unless --force is given.",
+            &[req("file", File)],
+            false,
+            true,
+        )
+    },
     // ----- maintain -----
     plain(
         "session-repair",
@@ -220,15 +226,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         true,
         false,
     ),
-    plain(
-        "session-export",
-        Maintain,
-        "write the active lineage as a standalone session file",
-        "Writes the active branch, root to head, as a new session file at <file> whose header names this session as its parent.",
-        &[req("file", File)],
-        true,
-        true,
-    ),
+    CommandSpec {
+        flags: FORCE,
+        ..plain(
+            "session-export",
+            Maintain,
+            "write the active lineage as a standalone session file",
+            "Writes the active branch, root to head, as a new session file at <file> whose header names this session as its parent. An existing file is not overwritten unless --force is given.",
+            &[req("file", File)],
+            true,
+            true,
+        )
+    },
     plain(
         "session-import",
         Maintain,
@@ -430,6 +439,14 @@ mod tests {
         assert_eq!(
             find("models-list").unwrap().usage(),
             "/models-list [query...] [--provider p] [--tools true|false] [--limit n] [--json]"
+        );
+        assert_eq!(
+            find("session-diff").unwrap().usage(),
+            "/session-diff [a b] [--json]"
+        );
+        assert_eq!(
+            find("session-export").unwrap().usage(),
+            "/session-export <file> [--force] [--json]"
         );
         assert_eq!(
             find("session-search").unwrap().usage(),

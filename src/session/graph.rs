@@ -120,12 +120,29 @@ fn mermaid_id(id: &str) -> String {
     format!("n_{clean}")
 }
 
+/// A label as Mermaid shows it verbatim: its markup characters as numeric entity codes
+/// (Mermaid's `#…;` form), so `<b>` or `&amp;` in a message is text, not HTML.
+fn mermaid_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#38;"),
+            '<' => out.push_str("#60;"),
+            '>' => out.push_str("#62;"),
+            '"' => out.push_str("#quot;"),
+            '`' => out.push_str("#96;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn mermaid(nodes: &[Node]) -> String {
     let mut s = String::from("flowchart TD\n");
     for n in nodes {
-        let label = format!("{} {}", n.id, n.label)
-            .replace('"', "#quot;")
-            .replace(['\n', '\r'], " ");
+        let label = mermaid_text(&format!("{} {}", n.id, n.label));
         let _ = writeln!(s, "  {}[\"{label}\"]", mermaid_id(&n.id));
     }
     for n in nodes {
@@ -166,4 +183,26 @@ fn dot(nodes: &[Node]) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mermaid_labels_escape_markup_and_entities() {
+        let nodes = [Node {
+            id: "a1".into(),
+            label: "user: <b>bold</b> & &amp; \"q\" #1 `x`".into(),
+            parent: None,
+            head: true,
+        }];
+        let text = mermaid(&nodes);
+        let label = text.lines().nth(1).unwrap();
+        assert_eq!(
+            label,
+            "  n_a1[\"a1 user: #60;b#62;bold#60;/b#62; #38; #38;amp; #quot;q#quot; #35;1 #96;x#96;\"]"
+        );
+        assert!(!label.contains('<') && !label.contains('&'));
+    }
 }

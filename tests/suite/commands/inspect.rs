@@ -59,7 +59,7 @@ fn diff_compares_two_lineages_or_the_previous_head() {
     assert_eq!(v["b"], a.as_str());
     let e = b.err(&format!("/session-diff {a}"));
     assert!(e.contains("name two entries"), "{e}");
-    assert!(e.contains("usage: /session-diff [a] [b] [--json]"), "{e}");
+    assert!(e.contains("usage: /session-diff [a b] [--json]"), "{e}");
 }
 
 #[test]
@@ -74,6 +74,17 @@ fn graph_export_writes_mermaid_and_dot() {
     assert!(dot.starts_with("digraph"), "{dot}");
     let e = b.err("/session-graph-export tree.png");
     assert!(e.contains("unknown graph format"), "{e}");
+    // An existing file is kept unless --force.
+    std::fs::write(b.path().join("tree.mmd"), "mine").unwrap();
+    let e = b.err("/session-graph-export tree.mmd");
+    assert!(e.contains("already exists") && e.contains("--force"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(b.path().join("tree.mmd")).unwrap(),
+        "mine"
+    );
+    b.ok("/session-graph-export tree.mmd --force");
+    let mmd = std::fs::read_to_string(b.path().join("tree.mmd")).unwrap();
+    assert!(mmd.starts_with("flowchart"), "{mmd}");
 }
 
 #[test]

@@ -62,6 +62,11 @@ fn export_writes_the_active_lineage_and_import_merges_it_back() {
     assert!(after >= before + 4, "{before} → {after}");
     // The head stays where it was.
     assert_eq!(b.head().as_deref(), Some(b.ids[5].as_str()));
+    // An existing file is kept unless --force.
+    let e = b.err("/session-export exported.jsonl");
+    assert!(e.contains("already exists") && e.contains("--force"), "{e}");
+    let text = b.ok("/session-export exported.jsonl --force");
+    assert!(text.contains("exported"), "{text}");
 }
 
 #[test]
