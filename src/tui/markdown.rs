@@ -12,6 +12,12 @@ use super::theme::Theme;
 
 /// Renders `src` as lines.
 pub fn render(src: &str, theme: &Theme) -> Vec<Line<'static>> {
+    render_hanging(src, theme).0
+}
+
+/// Renders `src` as lines, with the hanging indent of each line inside a list item or a
+/// quote (line index, spans its wrapped rows start with).
+pub fn render_hanging(src: &str, theme: &Theme) -> (Vec<Line<'static>>, Hangs) {
     let mut r = Renderer::new(theme);
     let opts = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
@@ -22,6 +28,9 @@ pub fn render(src: &str, theme: &Theme) -> Vec<Line<'static>> {
     }
     r.finish()
 }
+
+/// Hanging indents by line index.
+pub type Hangs = Vec<(usize, Vec<Span<'static>>)>;
 
 enum Container {
     Quote,
@@ -38,6 +47,7 @@ struct Table {
 struct Renderer<'t> {
     theme: &'t Theme,
     lines: Vec<Line<'static>>,
+    hangs: Hangs,
     cur: Vec<Span<'static>>,
     styles: Vec<Style>,
     containers: Vec<Container>,
@@ -53,6 +63,7 @@ impl<'t> Renderer<'t> {
         Renderer {
             theme,
             lines: Vec::new(),
+            hangs: Vec::new(),
             cur: Vec::new(),
             styles: vec![Style::default()],
             containers: Vec::new(),
@@ -102,9 +113,26 @@ impl<'t> Renderer<'t> {
         out
     }
 
+    /// What the wrapped rows of a line inside the current containers start with.
+    fn hang(&self) -> Vec<Span<'static>> {
+        let quote = Style::default().fg(self.theme.quote);
+        let mut out = Vec::new();
+        for c in &self.containers {
+            match c {
+                Container::Quote => out.push(Span::styled("│ ", quote)),
+                Container::Item { marker, .. } => out.push(Span::raw(" ".repeat(marker.width()))),
+            }
+        }
+        out
+    }
+
     fn flush(&mut self) {
         if self.cur.is_empty() {
             return;
+        }
+        let hang = self.hang();
+        if !hang.is_empty() {
+            self.hangs.push((self.lines.len(), hang));
         }
         let mut spans = self.prefix();
         spans.append(&mut self.cur);
@@ -405,7 +433,7 @@ impl<'t> Renderer<'t> {
         self.needs_blank = true;
     }
 
-    fn finish(mut self) -> Vec<Line<'static>> {
+    fn finish(mut self) -> (Vec<Line<'static>>, Hangs) {
         if self.code.is_some() {
             self.end_code();
         }
@@ -413,7 +441,7 @@ impl<'t> Renderer<'t> {
             self.end_table();
         }
         self.flush();
-        self.lines
+        (self.lines, self.hangs)
     }
 }
 
@@ -443,43 +471,5 @@ pub fn plain(lines: &[Line<'_>]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn md(src: &str) -> String {
-        plain(&render(src, &Theme::plain()))
-    }
-
-    #[test]
-    fn headings_paragraphs_and_lists() {
-        let out = md("# Title\n\nSome *text* here.\n\n- one\n- two\n  - nested\n\n1. a\n2. b\n");
-        assert_eq!(
-            out,
-            "# Title\n\nSome text here.\n\n• one\n• two\n  ◦ nested\n\n1. a\n2. b"
-        );
-    }
-
-    #[test]
-    fn quotes_links_and_rules() {
-        let out = md("> quoted\n> more\n\nsee [docs](https://x.io) and <https://y.io>\n\n---\n");
-        assert_eq!(
-            out,
-            "│ quoted\n│ more\n\nsee docs (https://x.io) and https://y.io\n\n────────────────────────"
-        );
-    }
-
-    #[test]
-    fn tables_align_columns() {
-        let out = md("| a | long name |\n|---|---|\n| 1 | x |\n| 22 | yy |\n");
-        assert_eq!(
-            out,
-            "a  │ long name\n───┼──────────\n1  │ x        \n22 │ yy       "
-        );
-    }
-
-    #[test]
-    fn code_blocks_keep_lines() {
-        let out = md("```rust\nfn main() {\n\n}\n```\nafter\n");
-        assert_eq!(out, "▎ fn main() {\n▎ \n▎ }\n\nafter");
-    }
-}
+#[path = "markdown_tests.rs"]
+mod tests;

@@ -28,6 +28,7 @@ pub mod view;
 #[cfg(test)]
 mod view_tests;
 mod watch;
+pub(crate) mod wrap;
 
 pub use effects::list_files;
 pub use host::{Host, NoHost};

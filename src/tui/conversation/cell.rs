@@ -11,8 +11,9 @@ use serde_json::Value;
 
 use super::doc::{ChunkScan, chunk_text, scan_chunks};
 use super::tool_view::{output_lines, summarize_args};
-use crate::tui::markdown;
+use crate::tui::markdown::{self, Hangs};
 use crate::tui::theme::Theme;
+use crate::tui::wrap::wrap_hanging;
 
 /// Output lines of a tool call shown in the conversation (the trace pane shows all).
 const TOOL_PREVIEW_LINES: usize = 8;
@@ -75,15 +76,36 @@ pub enum CellKind {
 #[derive(Debug)]
 pub struct Block {
     pub lines: Vec<Line<'static>>,
+    /// Hanging indents of lines inside markdown lists and quotes (line index, spans).
+    hangs: Hangs,
     height: std::cell::Cell<(u16, usize)>,
 }
 
 impl Block {
     pub fn new(lines: Vec<Line<'static>>) -> Block {
+        Block::hanging(lines, Vec::new())
+    }
+
+    pub fn hanging(lines: Vec<Line<'static>>, hangs: Hangs) -> Block {
         Block {
             lines,
+            hangs,
             height: std::cell::Cell::new((0, 0)),
         }
+    }
+
+    /// The rows at `width` when the block has hanging indents (else the paragraph wraps).
+    pub fn wrapped(&self, width: u16) -> Option<Vec<Line<'static>>> {
+        if self.hangs.is_empty() {
+            return None;
+        }
+        let mut hangs = self.hangs.iter().peekable();
+        let mut out = Vec::with_capacity(self.lines.len());
+        for (i, line) in self.lines.iter().enumerate() {
+            let hang = hangs.next_if(|(j, _)| *j == i).map(|(_, h)| h.as_slice());
+            out.extend(wrap_hanging(line, width, hang.unwrap_or_default()));
+        }
+        Some(out)
     }
 
     /// Rows the block takes at `width`.
@@ -94,6 +116,8 @@ impl Block {
         }
         let h = if self.lines.is_empty() {
             0
+        } else if let Some(rows) = self.wrapped(width.max(1)) {
+            rows.len()
         } else {
             Paragraph::new(self.lines.clone())
                 .wrap(Wrap { trim: false })
@@ -187,22 +211,23 @@ impl Cell {
                     if chunk.gap_before && !cache.stable.is_empty() {
                         lines.push(Line::default());
                     }
-                    lines.extend(markdown::render(&chunk_text(source, &chunk), theme));
-                    cache.stable.push(Block::new(lines));
+                    let hangs = push_markdown(&mut lines, &chunk_text(source, &chunk), theme);
+                    cache.stable.push(Block::hanging(lines, hangs));
                 }
                 let tail = cache.scan.tail(end);
                 let mut lines = Vec::new();
+                let mut hangs = Vec::new();
                 if tail.end > tail.start {
                     if tail.gap_before && !cache.stable.is_empty() {
                         lines.push(Line::default());
                     }
-                    lines.extend(markdown::render(&chunk_text(source, &tail), theme));
+                    hangs = push_markdown(&mut lines, &chunk_text(source, &tail), theme);
                 }
                 if *streaming && cache.stable.is_empty() && lines.is_empty() {
                     lines.push(Line::styled("…", theme.dim()));
                 }
                 lines.push(Line::default());
-                cache.rest.push(Block::new(lines));
+                cache.rest.push(Block::hanging(lines, hangs));
             }
             CellKind::User { text } => {
                 let style = Style::default().fg(theme.user);
@@ -350,4 +375,12 @@ pub fn duration(ms: u64) -> String {
     } else {
         format!("{} m {} s", ms / 60_000, (ms % 60_000) / 1000)
     }
+}
+
+/// Appends the markdown of `src` to `lines`; returns its hanging indents, indexed in `lines`.
+fn push_markdown(lines: &mut Vec<Line<'static>>, src: &str, theme: &Theme) -> Hangs {
+    let (md, hangs) = markdown::render_hanging(src, theme);
+    let base = lines.len();
+    lines.extend(md);
+    hangs.into_iter().map(|(i, h)| (base + i, h)).collect()
 }

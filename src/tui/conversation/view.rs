@@ -31,10 +31,14 @@ pub fn render(conv: &Conversation, theme: &Theme, area: Rect, buf: &mut Buffer) 
                 }
                 let take = (h - skip).min(rows);
                 let rect = Rect::new(area.x, y, area.width, take as u16);
-                Paragraph::new(b.lines.clone())
-                    .wrap(Wrap { trim: false })
-                    .scroll((skip.min(u16::MAX as usize) as u16, 0))
-                    .render(rect, buf);
+                let scroll = (skip.min(u16::MAX as usize) as u16, 0);
+                match b.wrapped(area.width) {
+                    Some(rows) => Paragraph::new(rows).scroll(scroll).render(rect, buf),
+                    None => Paragraph::new(b.lines.clone())
+                        .wrap(Wrap { trim: false })
+                        .scroll(scroll)
+                        .render(rect, buf),
+                }
                 y += take as u16;
                 rows -= take;
                 skip = 0;
