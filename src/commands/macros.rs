@@ -10,7 +10,7 @@ use super::error::CommandError;
 use super::output::{CommandOutput, Outcome};
 use super::parse::Invocation;
 use super::script::{check_script, script_lines};
-use super::statefile::{check_name, read_json, write_json_atomic};
+use super::statefile::{check_name, read_json, update_json};
 use crate::session::now_iso;
 
 type Result = std::result::Result<CommandOutput, CommandError>;
@@ -79,15 +79,14 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
                 )));
             }
             let count = commands.len();
-            let replaced = file.macros.insert(
-                name.to_string(),
-                Macro {
-                    commands,
-                    source: Some(source.to_string()),
-                    saved_at: now_iso(),
-                },
-            );
-            write_json_atomic(&path, &file)?;
+            let saved = Macro {
+                commands,
+                source: Some(source.to_string()),
+                saved_at: now_iso(),
+            };
+            let replaced = update_json(&path, |file: &mut MacroFile| {
+                Ok(file.macros.insert(name.to_string(), saved))
+            })?;
             let verb = if replaced.is_some() {
                 "replaced"
             } else {
@@ -162,8 +161,9 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
         }
         "delete" => {
             let name = arg(inv, 0)?;
-            file.macros.remove(name).ok_or_else(|| unknown(name))?;
-            write_json_atomic(&path, &file)?;
+            update_json(&path, |file: &mut MacroFile| {
+                file.macros.remove(name).ok_or_else(|| unknown(name))
+            })?;
             Ok(CommandOutput::with_json(
                 vec![format!("deleted macro '{name}'")],
                 inv.json,

@@ -10,7 +10,7 @@ use super::engine::CommandEngine;
 use super::error::CommandError;
 use super::output::{CommandOutput, Outcome};
 use super::parse::Invocation;
-use super::statefile::{check_name, read_json, write_json_atomic};
+use super::statefile::{check_name, read_json, update_json};
 use crate::agent::{Op, RuntimeSettings};
 use crate::session::now_iso;
 
@@ -113,14 +113,13 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             let name = arg(inv, 0)?;
             check_name("profile", name)?;
             let settings = engine.ctx.settings.clone();
-            let replaced = file.profiles.insert(
-                name.to_string(),
-                Profile {
-                    settings: settings.clone(),
-                    saved_at: now_iso(),
-                },
-            );
-            write_json_atomic(&path, &file)?;
+            let saved = Profile {
+                settings: settings.clone(),
+                saved_at: now_iso(),
+            };
+            let replaced = update_json(&path, |file: &mut ProfileFile| {
+                Ok(file.profiles.insert(name.to_string(), saved))
+            })?;
             let verb = if replaced.is_some() {
                 "replaced"
             } else {
@@ -180,8 +179,9 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
         }
         "delete" => {
             let name = arg(inv, 0)?;
-            file.profiles.remove(name).ok_or_else(|| unknown(name))?;
-            write_json_atomic(&path, &file)?;
+            update_json(&path, |file: &mut ProfileFile| {
+                file.profiles.remove(name).ok_or_else(|| unknown(name))
+            })?;
             Ok(CommandOutput::with_json(
                 vec![format!("deleted profile '{name}'")],
                 inv.json,

@@ -1,6 +1,7 @@
 //! The project's JSON state files (`.pi/macros.json`, `.pi/profiles.json`): read leniently
 //! (a missing file is empty), written atomically (temp file, fsync, rename), so a crash
-//! leaves the old file or the new one, never half of one.
+//! leaves the old file or the new one, never half of one. A change (read, modify, write) holds
+//! an exclusive lock on a sidecar `<file>.lock`, so two processes saving at once both land.
 
 use std::io::Write;
 use std::path::Path;
@@ -56,6 +57,56 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Com
     Ok(())
 }
 
+/// Reads the file, applies `change` and writes the result, all under an exclusive lock on
+/// `<file>.lock` (kept next to the file; the lock is the kernel's, so a crash cannot leave it
+/// held). Nothing is written when `change` fails.
+pub fn update_json<T, R>(
+    path: &Path,
+    change: impl FnOnce(&mut T) -> Result<R, CommandError>,
+) -> Result<R, CommandError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let _lock = lock_state(path)?;
+    let mut value: T = read_json(path)?;
+    let result = change(&mut value)?;
+    write_json_atomic(path, &value)?;
+    Ok(result)
+}
+
+/// Holds the exclusive lock of a state file until dropped.
+struct StateLock(std::fs::File);
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+fn lock_state(path: &Path) -> Result<StateLock, CommandError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| state_error(path, format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let lock_err = |e: std::io::Error| {
+        state_error(
+            path,
+            format!("cannot lock it through {}: {e}", lock_path.display()),
+        )
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(lock_err)?;
+    file.lock().map_err(lock_err)?;
+    Ok(StateLock(file))
+}
+
 /// Whether `name` can name a macro or profile: letters, digits, `-`, `_`, `.`.
 pub fn check_name(kind: &str, name: &str) -> Result<(), CommandError> {
     let ok = !name.is_empty()
@@ -93,6 +144,40 @@ mod tests {
         std::fs::write(&path, "{oops").unwrap();
         let err = read_json::<BTreeMap<String, u32>>(&path).unwrap_err();
         assert!(err.to_string().contains("is not valid"), "{err}");
+    }
+
+    #[test]
+    fn concurrent_updates_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".pi/state.json");
+        let threads: Vec<_> = (0..6)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        update_json(&path, |m: &mut BTreeMap<String, u32>| {
+                            // Widen the window between the read and the write.
+                            std::thread::sleep(std::time::Duration::from_micros(300));
+                            m.insert(format!("{t}-{i}"), i);
+                            Ok(())
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let all: BTreeMap<String, u32> = read_json(&path).unwrap();
+        assert_eq!(all.len(), 60);
+        // A failed change writes nothing.
+        let err = update_json(&path, |m: &mut BTreeMap<String, u32>| {
+            m.clear();
+            Err::<(), _>(CommandError::failed("no"))
+        });
+        assert!(err.is_err());
+        assert_eq!(read_json::<BTreeMap<String, u32>>(&path).unwrap().len(), 60);
     }
 
     #[test]
