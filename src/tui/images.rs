@@ -34,17 +34,44 @@ pub fn decode(source: &ImageSource, cwd: &Path) -> Result<(String, DynamicImage)
 }
 
 /// The image protocol, chosen from the environment: querying the terminal would read from
-/// stdin under the event reader. Kitty and iTerm2 (and terminals that speak their protocols)
-/// get pictures; inside tmux, and everywhere else, half-blocks.
+/// stdin under the event reader. `PI_IMAGE_PROTOCOL=kitty|iterm2|sixel|halfblocks` forces one.
+/// Kitty, iTerm2 and sixel terminals (and those that speak their protocols) get pictures;
+/// inside tmux, and everywhere else, half-blocks.
 pub fn picker_for(detect: bool) -> Picker {
-    use ratatui_image::picker::ProtocolType;
     let mut picker = Picker::halfblocks();
-    if !detect || std::env::var_os("TMUX").is_some() {
+    if !detect {
         return picker;
     }
     let var = |k: &str| std::env::var(k).unwrap_or_default().to_ascii_lowercase();
+    let forced = var("PI_IMAGE_PROTOCOL");
+    let protocol = if forced.is_empty() {
+        if std::env::var_os("TMUX").is_some() {
+            return picker;
+        }
+        protocol_from_env(&var)
+    } else {
+        protocol_named(&forced)
+    };
+    picker.set_protocol_type(protocol);
+    picker
+}
+
+fn protocol_named(name: &str) -> ratatui_image::picker::ProtocolType {
+    use ratatui_image::picker::ProtocolType;
+    match name {
+        "kitty" => ProtocolType::Kitty,
+        "iterm2" | "iterm" => ProtocolType::Iterm2,
+        "sixel" => ProtocolType::Sixel,
+        _ => ProtocolType::Halfblocks,
+    }
+}
+
+/// The protocol the terminal named by the environment is known to speak.
+fn protocol_from_env(var: &dyn Fn(&str) -> String) -> ratatui_image::picker::ProtocolType {
+    use ratatui_image::picker::ProtocolType;
     let (term, program) = (var("TERM"), var("TERM_PROGRAM"));
-    let protocol = if std::env::var_os("KITTY_WINDOW_ID").is_some()
+    let set = |k: &str| !var(k).is_empty();
+    if set("KITTY_WINDOW_ID")
         || term.contains("kitty")
         || term.contains("ghostty")
         || program == "ghostty"
@@ -52,16 +79,59 @@ pub fn picker_for(detect: bool) -> Picker {
         ProtocolType::Kitty
     } else if program == "iterm.app" || program == "wezterm" || var("LC_TERMINAL") == "iterm2" {
         ProtocolType::Iterm2
+    } else if term.contains("foot")
+        || term.contains("mlterm")
+        || term.contains("contour")
+        || program == "mintty"
+        || set("WT_SESSION")
+        || set("KONSOLE_VERSION")
+    {
+        ProtocolType::Sixel
     } else {
         ProtocolType::Halfblocks
-    };
-    picker.set_protocol_type(protocol);
-    picker
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protocol_from_the_environment() {
+        use ratatui_image::picker::ProtocolType;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+                    .unwrap_or_default()
+            }
+        };
+        assert_eq!(
+            protocol_from_env(&env(&[("TERM", "xterm-kitty")])),
+            ProtocolType::Kitty
+        );
+        assert_eq!(
+            protocol_from_env(&env(&[("TERM_PROGRAM", "wezterm")])),
+            ProtocolType::Iterm2
+        );
+        assert_eq!(
+            protocol_from_env(&env(&[("TERM", "foot")])),
+            ProtocolType::Sixel
+        );
+        assert_eq!(
+            protocol_from_env(&env(&[("WT_SESSION", "1")])),
+            ProtocolType::Sixel
+        );
+        assert_eq!(
+            protocol_from_env(&env(&[("TERM", "xterm-256color")])),
+            ProtocolType::Halfblocks
+        );
+        assert_eq!(protocol_named("sixel"), ProtocolType::Sixel);
+        assert_eq!(protocol_named("nonsense"), ProtocolType::Halfblocks);
+    }
+
     use ratatui::buffer::Buffer;
     use ratatui::layout::Rect;
     use ratatui::widgets::StatefulWidget;
