@@ -67,3 +67,20 @@ fn a_stream_of_only_done_is_an_empty_response_error() {
     assert!(err.contains("empty response from the provider"), "{err}");
     assert_eq!(stdout(&out), "");
 }
+
+#[test]
+fn a_failed_turn_ends_with_error_and_no_turn_finished() {
+    let base = serve_fixed("text/event-stream", "data: [DONE]\n\n");
+    let out = run_against(&base, &["--output-format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let types: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].to_string())
+        .collect();
+    assert_eq!(
+        types.last().map(String::as_str),
+        Some("\"error\""),
+        "{types:?}"
+    );
+    assert!(!types.iter().any(|t| t == "\"turn_finished\""), "{types:?}");
+}
