@@ -34,7 +34,11 @@ pub fn run() -> ExitCode {
     };
     crate::ai::install_crypto_provider();
     init_logging(&args);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // One worker thread besides the main one: a session append that waits for another
+    // process's lock runs under `block_in_place` (session::agent_log), which needs the
+    // multi-thread runtime, so Ctrl+C and the UI keep running meanwhile.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
     {

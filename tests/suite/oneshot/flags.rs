@@ -495,3 +495,55 @@ fn context_window_compacts_a_one_shot_run() {
             .any(|l| l["type"] == "compaction")
     );
 }
+
+/// Waiting for another process's session lock must not stall the runtime: Ctrl+C is
+/// answered at once, and a second one exits.
+#[test]
+fn ctrl_c_is_answered_while_waiting_for_the_session_lock() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::io::BufRead;
+
+    let fake = FakeProvider::echo().start_blocking();
+    let run = Run::new();
+    let out = run.pi(&fake, MODEL).args(["-p", "first"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lock = run.path().join(".pi/sessions/default.jsonl.lock");
+    std::fs::write(&lock, format!("{{\"pid\":{}}}\n", std::process::id())).unwrap();
+
+    let mut child = run
+        .pi(&fake, MODEL)
+        .args(["--session-lock-wait-ms", "30000", "-p", "second"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in err.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    let pid = Pid::from_raw(child.id() as i32);
+    kill(pid, Signal::SIGINT).unwrap();
+    let line = rx.recv_timeout(Duration::from_secs(5));
+    assert!(
+        line.as_deref().is_ok_and(|l| l.contains("cancelling")),
+        "no answer to Ctrl+C while waiting for the lock: {line:?}"
+    );
+    kill(pid, Signal::SIGINT).unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "pi did not exit after a second Ctrl+C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(lock.exists(), "the other process's lock is left alone");
+}
