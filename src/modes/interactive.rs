@@ -319,6 +319,13 @@ impl Host for EngineHost {
             .map_err(|e| e.to_string())
     }
 
+    fn complete(&mut self, line: &str) -> Vec<(String, String)> {
+        crate::commands::completions(&self.engine, line)
+            .into_iter()
+            .map(|c| (c.value, c.description))
+            .collect()
+    }
+
     fn entry_text(&mut self, id: &str) -> Result<String, String> {
         lock_session(&self.session)
             .entry_preview(id)

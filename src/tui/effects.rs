@@ -77,10 +77,12 @@ pub async fn run_effect(
             });
         }
         Effect::Quit => {}
-        Effect::Suspend => {
+        Effect::Suspend { id } => {
             *events = None;
             term.suspend()?;
             *events = Some(EventStream::new());
+            let (width, height) = crossterm::terminal::size()?;
+            done(&fx.tx, id, EffectResult::Resumed { width, height });
         }
         Effect::SetMouseCapture(on) => term.set_mouse(on)?,
         Effect::Copy { id, text } => {
@@ -117,6 +119,10 @@ pub async fn run_effect(
         Effect::PreviewEntry { id, entry_id } => {
             let text = host.entry_text(&entry_id);
             done(&fx.tx, id, EffectResult::EntryPreview { entry_id, text });
+        }
+        Effect::CompleteArguments { id, line } => {
+            let items = host.complete(&line);
+            done(&fx.tx, id, EffectResult::Arguments { line, items });
         }
         Effect::RunCommand { id, line } => {
             done(&fx.tx, id, EffectResult::Command(host.run_command(&line)));

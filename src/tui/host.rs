@@ -31,6 +31,11 @@ pub trait Host: Send {
         Err("no session".into())
     }
 
+    /// Candidates (value, description) for the last word of a `/` command line.
+    fn complete(&mut self, _line: &str) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// The full text of one entry.
     fn entry_text(&mut self, _id: &str) -> Result<String, String> {
         Err("no session".into())

@@ -119,6 +119,7 @@ actions! {
     CompleteNext => "complete_next", "next completion";
     CompletePrev => "complete_prev", "previous completion";
     CompleteAccept => "complete_accept", "accept the completion";
+    CompleteOrSubmit => "complete_or_submit", "send if the word is already whole, else accept the completion";
     CompleteCancel => "complete_cancel", "close the completion list";
     Up => "up", "move up";
     Down => "down", "move down";

@@ -67,6 +67,16 @@ pub enum EffectResult {
     /// A prompt could not be sent (an attachment could not be read).
     SubmitFailed(String),
     Copied(Result<(), String>),
+    /// Candidates for the word after `line` (a `/` command line up to that word).
+    Arguments {
+        line: String,
+        items: Vec<(String, String)>,
+    },
+    /// Back from Ctrl+Z: the terminal's size now (it may have changed meanwhile).
+    Resumed {
+        width: u16,
+        height: u16,
+    },
 }
 
 /// The output of a slash command as the UI needs it.
@@ -132,8 +142,10 @@ pub enum Effect {
         attachments: Vec<PathBuf>,
     },
     Quit,
-    /// Ctrl+Z: give the terminal back until the shell resumes us.
-    Suspend,
+    /// Ctrl+Z: give the terminal back until the shell resumes us; answers `Resumed`.
+    Suspend {
+        id: u64,
+    },
     SetMouseCapture(bool),
     /// Copy to the system clipboard with OSC 52.
     Copy {
@@ -170,6 +182,11 @@ pub enum Effect {
     },
     LoadSkills {
         id: u64,
+    },
+    /// Ask the command engine for the candidates of the word after `line`.
+    CompleteArguments {
+        id: u64,
+        line: String,
     },
     /// Decode an image and show it inline in the conversation (and in the overlay).
     LoadImage {

@@ -178,6 +178,7 @@ fn draw_completion(state: &State, a: &Areas, buf: &mut Buffer) {
     let title = match c.kind {
         CompletionKind::File => " files (Tab accepts) ",
         CompletionKind::Command => " commands (Tab accepts) ",
+        CompletionKind::Argument => " arguments (Tab accepts) ",
     };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)

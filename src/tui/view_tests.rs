@@ -299,3 +299,21 @@ fn zoomed_graph_and_no_agent() {
         }];
     });
 }
+
+#[test]
+fn argument_completion() {
+    snap("argument_completion", |s| {
+        s.editor.commands = vec![("branch-alias".into(), "/branch-alias ...".into())];
+        s.editor.textarea.insert_str("/branch-alias ");
+        s.editor.refresh_completion();
+        s.editor.arg_cache.insert(
+            "/branch-alias ".into(),
+            vec![
+                ("set".into(), "name an entry".into()),
+                ("remove".into(), "drop a name".into()),
+                ("list".into(), "list the names".into()),
+            ],
+        );
+        s.editor.refresh_completion();
+    });
+}

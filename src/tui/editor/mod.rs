@@ -4,7 +4,7 @@
 
 mod completion;
 
-pub use completion::{Completion, CompletionKind};
+pub use completion::{ArgCache, Completion, CompletionKind, CompletionNeeds};
 
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
@@ -36,6 +36,8 @@ pub struct Editor {
     pub files_requested: bool,
     /// `/` commands: (name, one-line help).
     pub commands: Vec<(String, String)>,
+    /// Argument candidates from the command engine, per word position.
+    pub arg_cache: ArgCache,
 }
 
 impl Default for Editor {
@@ -56,6 +58,7 @@ impl Editor {
             files: None,
             files_requested: false,
             commands,
+            arg_cache: ArgCache::default(),
         };
         e.style(&Theme::plain());
         e

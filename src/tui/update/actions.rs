@@ -21,7 +21,10 @@ pub fn do_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Quit => quit(state, fx),
         Action::Interrupt => interrupt(state, fx),
-        Action::Suspend => fx.push(Effect::Suspend),
+        Action::Suspend => {
+            let id = state.next_id();
+            fx.push(Effect::Suspend { id });
+        }
         Action::FocusNext => cycle_focus(state, 1),
         Action::FocusPrev => cycle_focus(state, -1),
         Action::FocusConversation => state.focus = Pane::Conversation,
@@ -84,6 +87,15 @@ pub fn do_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 submit(state, fx);
             }
             super::keys::after_edit(state, fx);
+        }
+        // Enter: a word already whole (`/session`) is sent; a partial one is completed.
+        Action::CompleteOrSubmit => {
+            if state.editor.completion_is_complete() {
+                state.editor.completion = None;
+                submit(state, fx);
+            } else {
+                do_action(state, Action::CompleteAccept, fx);
+            }
         }
         Action::CompleteCancel => state.editor.completion = None,
         Action::Up | Action::Down => {

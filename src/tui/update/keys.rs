@@ -87,9 +87,20 @@ fn text_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
 /// After the prompt changed: completion follows, and the file list is asked for once.
 pub fn after_edit(state: &mut State, fx: &mut Vec<Effect>) {
     state.editor.history_pos = None;
-    if state.editor.refresh_completion() {
+    refresh_completion(state, fx);
+}
+
+/// Recomputes the completion list and asks for what it lacks (the file list, the candidates
+/// for a command's argument).
+pub fn refresh_completion(state: &mut State, fx: &mut Vec<Effect>) {
+    let needs = state.editor.refresh_completion();
+    if needs.files {
         let id = state.next_id();
         fx.push(Effect::ListFiles { id });
+    }
+    if let Some(line) = needs.arguments {
+        let id = state.next_id();
+        fx.push(Effect::CompleteArguments { id, line });
     }
 }
 

@@ -170,6 +170,8 @@ fn on_config(state: &mut State, kind: super::config::ConfigKind, text: Result<St
 }
 
 #[cfg(test)]
+mod editor_tests;
+#[cfg(test)]
 mod media_tests;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 
 use super::actions::{load_graph, preview, run_line, send_prompt};
 use super::history::cells_from_messages;
+use super::keys::refresh_completion;
 use crate::tui::conversation::{CellKind, NoticeLevel};
 use crate::tui::msg::{Effect, EffectResult};
 use crate::tui::overlay::Overlay;
@@ -11,11 +12,20 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
     match result {
         EffectResult::Files(files) => {
             state.editor.files = Some(files);
-            state.editor.refresh_completion();
+            refresh_completion(state, fx);
         }
         EffectResult::ExternalEditor(Ok(text)) => {
             state.editor.set_text(text.trim_end_matches('\n'));
-            state.editor.refresh_completion();
+            refresh_completion(state, fx);
+        }
+        EffectResult::Arguments { line, items } => {
+            state.editor.arg_cache.insert(line, items);
+            refresh_completion(state, fx);
+        }
+        EffectResult::Resumed { width, height } => {
+            state.width = width;
+            state.height = height;
+            state.quit_armed_until = None;
         }
         EffectResult::ExternalEditor(Err(e)) => {
             state.conversation.notice(NoticeLevel::Error, e);
@@ -82,6 +92,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 }
             }
             if reply.session_changed {
+                state.editor.arg_cache.clear();
                 let hid = state.next_id();
                 fx.push(Effect::LoadHistory { id: hid });
                 load_graph(state, fx);
