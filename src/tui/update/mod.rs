@@ -174,4 +174,6 @@ mod editor_tests;
 #[cfg(test)]
 mod media_tests;
 #[cfg(test)]
+mod session_tests;
+#[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 use super::actions::{load_graph, preview, run_line, send_prompt};
 use super::history::cells_from_messages;
 use super::keys::refresh_completion;
+use crate::ai::types::{Message, Usage};
 use crate::tui::conversation::{CellKind, NoticeLevel};
 use crate::tui::msg::{Effect, EffectResult};
 use crate::tui::overlay::Overlay;
@@ -63,6 +64,11 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         EffectResult::History(Ok((messages, head))) => {
             state.conversation.clear();
             cells_from_messages(&mut state.conversation, &messages);
+            // The agent loads the branch lazily: until its first Usage event the status bar
+            // counts the branch itself (the same total the agent keeps).
+            let (usage, context) = branch_usage(&messages);
+            state.status.usage = usage;
+            state.status.context_tokens = context;
             for (level, text) in std::mem::take(&mut state.pending_notices) {
                 state.conversation.notice(level, text);
             }
@@ -141,4 +147,21 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         EffectResult::Copied(Ok(())) => state.toast("copied to the clipboard (OSC 52)", 2000),
         EffectResult::Copied(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
     }
+}
+
+/// The branch's running usage total and the context the last answer used.
+fn branch_usage(messages: &[Message]) -> (Usage, u64) {
+    let mut total = Usage::default();
+    let mut context = 0;
+    for m in messages {
+        if let Message::Assistant(a) = m {
+            total.add(&a.usage);
+            let u = &a.usage;
+            let used = u.input + u.cache_read + u.cache_write + u.output;
+            if used > 0 {
+                context = used;
+            }
+        }
+    }
+    (total, context)
 }

@@ -1,0 +1,75 @@
+//! Controller tests of what comes from the session and the files around it: the status bar
+//! of a resumed session, live reload of the theme and keymap files.
+
+use pretty_assertions::assert_eq;
+
+use super::update;
+use crate::agent::{Event, EventMsg};
+use crate::ai::types::{AssistantMessage, Cost, Message, Usage, UserContent, UserMessage};
+use crate::tui::msg::{EffectResult, Msg};
+use crate::tui::state::State;
+
+fn usage(input: u64, output: u64, cost: f64) -> Usage {
+    Usage {
+        input,
+        output,
+        total_tokens: input + output,
+        cost: Cost {
+            total: cost,
+            ..Cost::default()
+        },
+        ..Usage::default()
+    }
+}
+
+fn answer(u: Usage) -> Message {
+    Message::Assistant(AssistantMessage {
+        usage: u,
+        ..AssistantMessage::default()
+    })
+}
+
+fn question() -> Message {
+    Message::User(UserMessage {
+        content: UserContent::Text("q".into()),
+        timestamp: 0,
+    })
+}
+
+#[test]
+fn a_resumed_session_shows_its_usage_before_the_first_turn() {
+    let mut s = State::new(120, 40);
+    let history = vec![
+        question(),
+        answer(usage(1000, 200, 0.01)),
+        question(),
+        answer(usage(1500, 300, 0.02)),
+    ];
+    update(
+        &mut s,
+        Msg::Done {
+            id: 1,
+            result: EffectResult::History(Ok((history, Some("h2".into())))),
+        },
+    );
+    assert_eq!(s.status.usage.input, 2500);
+    assert_eq!(s.status.usage.output, 500);
+    assert!((s.status.usage.cost.total - 0.03).abs() < 1e-9);
+    assert_eq!(s.status.context_tokens, 1800, "the last answer's context");
+    assert_eq!(s.status.head.as_deref(), Some("h2"));
+
+    // The agent's running total takes over from the first turn on.
+    let mut session = s.status.usage;
+    let turn = usage(2000, 100, 0.015);
+    session.add(&turn);
+    update(
+        &mut s,
+        Msg::Agent(Event {
+            id: 5,
+            msg: EventMsg::Usage { turn, session },
+        }),
+    );
+    assert_eq!(s.status.usage.input, 4500);
+    assert_eq!(s.status.usage.output, 600);
+    assert_eq!(s.status.context_tokens, 2100);
+}
