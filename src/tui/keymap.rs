@@ -103,6 +103,9 @@ actions! {
     ModelPicker => "model_picker", "pick a model";
     ToggleMouse => "toggle_mouse", "switch mouse capture (off: the terminal selects text)";
     CopyLastAnswer => "copy_last_answer", "copy the last answer to the clipboard (OSC 52)";
+    SelectPrev => "select_prev", "select the message above (to copy it)";
+    SelectNext => "select_next", "select the message below (to copy it)";
+    CopySelected => "copy_selected", "copy the selected message to the clipboard (OSC 52)";
     ToggleThinking => "toggle_thinking", "expand or collapse thinking";
     PageUp => "page_up", "scroll the conversation up a page";
     PageDown => "page_down", "scroll the conversation down a page";

@@ -36,7 +36,12 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         if state.conversation.cells.is_empty() {
             welcome(state, inner, buf);
         } else {
-            conversation::render(&state.conversation, theme, inner, buf);
+            // The selection shows while the conversation has the focus.
+            let selected = state
+                .conversation
+                .selected
+                .filter(|_| state.focus == Pane::Conversation);
+            conversation::render(&state.conversation, selected, theme, inner, buf);
         }
     }
     if let Some(r) = a.editor {

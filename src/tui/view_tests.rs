@@ -317,3 +317,32 @@ fn argument_completion() {
         s.editor.refresh_completion();
     });
 }
+
+#[test]
+fn the_selected_message_has_the_selection_background_while_focused() {
+    let mut s = State::new(80, 24);
+    s.conversation.push(CellKind::User {
+        text: "pick me".into(),
+    });
+    s.conversation.answer_finished("not me");
+    s.conversation.selected = Some(0);
+    let bg_of = |s: &State, text: &str| {
+        let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
+        t.draw(|f| view(s, f)).unwrap();
+        let buf = t.backend().buffer().clone();
+        let row = (0..buf.area.height)
+            .find(|&y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .contains(text)
+            })
+            .unwrap();
+        buf[(2, row)].bg
+    };
+    s.focus = Pane::Conversation;
+    assert_eq!(bg_of(&s, "pick me"), s.theme.selection_bg);
+    assert_ne!(bg_of(&s, "not me"), s.theme.selection_bg);
+    s.focus = Pane::Editor;
+    assert_ne!(bg_of(&s, "pick me"), s.theme.selection_bg);
+}

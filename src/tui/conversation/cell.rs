@@ -345,10 +345,29 @@ impl Cell {
         match &self.kind {
             CellKind::User { text } | CellKind::Thinking { text, .. } => text.clone(),
             CellKind::Assistant { source, .. } => source.clone(),
-            CellKind::Tool(t) => t.output.clone(),
+            CellKind::Tool(t) => without_ansi(&t.output),
             CellKind::Notice { text, .. } => text.clone(),
             CellKind::Image { label, .. } => label.clone(),
         }
+    }
+}
+
+/// Tool output as plain text: its ANSI colours dropped.
+fn without_ansi(text: &str) -> String {
+    use ansi_to_tui::IntoText;
+    match text.as_bytes().into_text() {
+        Ok(t) => t
+            .lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(_) => text.to_string(),
     }
 }
 

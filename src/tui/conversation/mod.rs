@@ -4,6 +4,7 @@
 
 mod cell;
 mod doc;
+mod select;
 pub mod tool_view;
 mod view;
 
@@ -39,6 +40,8 @@ pub struct Conversation {
     pub style_gen: u64,
     /// Whether thinking cells are expanded (toggled for all at once).
     pub show_thinking: bool,
+    /// The cell selected in the conversation pane (to copy it).
+    pub selected: Option<usize>,
     /// The answer and the thinking being streamed, if any.
     streaming_answer: Option<usize>,
     streaming_thinking: Option<usize>,
@@ -54,6 +57,7 @@ impl Default for Conversation {
             scroll: Scroll::Follow,
             style_gen: 0,
             show_thinking: false,
+            selected: None,
             streaming_answer: None,
             streaming_thinking: None,
             message_had_text: false,

@@ -2,13 +2,20 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::Conversation;
 use crate::tui::theme::Theme;
 
-/// Draws the conversation into `area`.
-pub fn render(conv: &Conversation, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// Draws the conversation into `area`; `selected` (a cell) gets the selection background.
+pub fn render(
+    conv: &Conversation,
+    selected: Option<usize>,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -17,6 +24,7 @@ pub fn render(conv: &Conversation, theme: &Theme, area: Rect, buf: &mut Buffer) 
         let Some(cell) = conv.cells.get(slice.cell) else {
             continue;
         };
+        let top = y;
         cell.with_blocks(theme, conv.style_gen, |blocks| {
             let mut skip = slice.skip;
             let mut rows = slice.rows;
@@ -44,5 +52,9 @@ pub fn render(conv: &Conversation, theme: &Theme, area: Rect, buf: &mut Buffer) 
                 skip = 0;
             }
         });
+        if selected == Some(slice.cell) {
+            let band = Rect::new(area.x, top, area.width, y.saturating_sub(top));
+            buf.set_style(band, Style::default().bg(theme.selection_bg));
+        }
     }
 }

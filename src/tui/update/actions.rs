@@ -8,7 +8,7 @@ use crate::ai::types::ThinkingLevel;
 use crate::tui::conversation::{CellKind, NoticeLevel};
 use crate::tui::editor::Editor;
 use crate::tui::graph::NamePrompt;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Context};
 use crate::tui::layout::{areas, inner};
 use crate::tui::msg::{Effect, ImageSource, NameKind};
 use crate::tui::overlay::{ListPicker, Overlay, PaletteKind, palette_items};
@@ -55,6 +55,13 @@ pub fn do_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             state.toast(what, 3000);
         }
         Action::CopyLastAnswer => copy_last(state, fx),
+        Action::SelectPrev | Action::SelectNext => {
+            let d = if action == Action::SelectPrev { -1 } else { 1 };
+            let (w, h) = conversation_size(state);
+            state.focus = Pane::Conversation;
+            state.conversation.select_by(d, &state.theme, w, h);
+        }
+        Action::CopySelected => copy_selected(state, fx),
         Action::ToggleThinking => state.conversation.toggle_thinking(),
         Action::PageUp => page(state, -1),
         Action::PageDown => page(state, 1),
@@ -267,6 +274,22 @@ fn copy_last(state: &mut State, fx: &mut Vec<Effect>) {
             fx.push(Effect::Copy { id, text });
         }
         None => state.toast("no answer to copy yet", 2000),
+    }
+}
+
+fn copy_selected(state: &mut State, fx: &mut Vec<Effect>) {
+    match state.conversation.selected_text() {
+        Some(text) => {
+            let id = state.next_id();
+            fx.push(Effect::Copy { id, text });
+        }
+        None => {
+            let keys = state
+                .keymap
+                .keys_for(Context::Conversation, Action::SelectPrev)
+                .unwrap_or_else(|| "select_prev".into());
+            state.toast(format!("select a message first ({keys})"), 3000);
+        }
     }
 }
 
