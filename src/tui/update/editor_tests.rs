@@ -150,3 +150,79 @@ fn arguments_complete_from_the_engine_once_per_word_position() {
         Some("/branch ".into())
     );
 }
+
+#[test]
+fn ctrl_g_hands_the_prompt_to_the_editor_and_its_text_replaces_the_buffer() {
+    let mut s = state();
+    typed(&mut s, "draft");
+    let fx = update(&mut s, ctrl('g'));
+    let id = match fx.as_slice() {
+        [Effect::ExternalEditor { id, .. }] => *id,
+        other => panic!("one editor effect expected, got {other:?}"),
+    };
+    assert_eq!(
+        fx,
+        vec![Effect::ExternalEditor {
+            id,
+            text: "draft".into()
+        }]
+    );
+    let fx = update(
+        &mut s,
+        Msg::Done {
+            id,
+            result: EffectResult::ExternalEditor(Ok("line one\nline two\n".into())),
+        },
+    );
+    assert_eq!(fx, vec![]);
+    assert_eq!(
+        s.editor.text(),
+        "line one\nline two",
+        "the final newline is dropped"
+    );
+    assert_eq!(s.editor.cursor(), (1, 8), "the cursor at the end");
+    // An editor that fails leaves the buffer and says why.
+    update(&mut s, ctrl('g'));
+    update(
+        &mut s,
+        Msg::Done {
+            id: id + 1,
+            result: EffectResult::ExternalEditor(Err("vi exited with 1".into())),
+        },
+    );
+    assert_eq!(s.editor.text(), "line one\nline two");
+    assert!(matches!(
+        s.conversation.cells.last().map(|c| &c.kind),
+        Some(crate::tui::conversation::CellKind::Notice { text, .. }) if text == "vi exited with 1"
+    ));
+}
+
+#[test]
+fn ctrl_z_suspends_and_the_resume_redraws_at_the_new_size() {
+    let mut s = state();
+    typed(&mut s, "keep me");
+    let fx = update(&mut s, ctrl('z'));
+    let id = match fx.as_slice() {
+        [Effect::Suspend { id }] => *id,
+        other => panic!("one suspend effect expected, got {other:?}"),
+    };
+    // The terminal was resized while pi was stopped.
+    let fx = update(
+        &mut s,
+        Msg::Done {
+            id,
+            result: EffectResult::Resumed {
+                width: 80,
+                height: 24,
+            },
+        },
+    );
+    assert_eq!(fx, vec![]);
+    assert_eq!((s.width, s.height), (80, 24));
+    assert_eq!(s.editor.text(), "keep me");
+    // The next frame is drawn whole at that size.
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| crate::tui::view::view(&s, f)).unwrap();
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("keep me"), "{screen}");
+}

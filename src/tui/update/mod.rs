@@ -174,6 +174,8 @@ mod editor_tests;
 #[cfg(test)]
 mod media_tests;
 #[cfg(test)]
+mod reload_tests;
+#[cfg(test)]
 mod select_tests;
 #[cfg(test)]
 mod session_tests;
