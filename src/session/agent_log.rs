@@ -3,36 +3,48 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 
+use super::error::SessionError;
 use super::store::SessionStore;
 use crate::agent::{LogContext, LogError, SessionLog};
 use crate::ai::types::{Message, ThinkingLevel};
 
-/// Runs an append, which may wait up to `--session-lock-wait-ms` for another process's lock,
-/// without stalling the runtime: on the multi-thread runtime the worker hands its other tasks
-/// to another thread meanwhile. (A current-thread runtime, as in tests, just runs it.)
-fn may_block<T>(append: impl FnOnce() -> T) -> T {
+/// Runs an append. The lock is tried once first; only when another process holds it does
+/// the wait (up to `--session-lock-wait-ms`) run under `block_in_place`, so the runtime's
+/// other tasks (Ctrl+C, the UI) go on meanwhile. The common case starts no thread.
+fn append_with<T>(
+    store: &mut SessionStore,
+    append: impl Fn(&mut SessionStore) -> Result<T, SessionError>,
+) -> Result<T, SessionError> {
     use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(append),
-        _ => append(),
+    let configured = store.lock;
+    store.lock.wait_ms = 0;
+    let first = append(store);
+    store.lock = configured;
+    match first {
+        Err(SessionError::Locked { .. }) if configured.wait_ms > 0 => {
+            match Handle::try_current().map(|h| h.runtime_flavor()) {
+                Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| append(store)),
+                // A current-thread runtime (tests) cannot hand its tasks over: just wait.
+                _ => append(store),
+            }
+        }
+        other => other,
     }
 }
 
 impl SessionLog for SessionStore {
     fn append_message(&mut self, message: &Message) -> Result<String, LogError> {
-        Ok(may_block(|| SessionStore::append_message(self, message))?)
+        Ok(append_with(self, |s| s.append_message(message))?)
     }
 
     fn append_model_change(&mut self, provider: &str, model_id: &str) -> Result<String, LogError> {
-        Ok(may_block(|| {
-            SessionStore::append_model_change(self, provider, model_id)
+        Ok(append_with(self, |s| {
+            s.append_model_change(provider, model_id)
         })?)
     }
 
     fn append_thinking_level(&mut self, level: ThinkingLevel) -> Result<String, LogError> {
-        Ok(may_block(|| {
-            SessionStore::append_thinking_level(self, level)
-        })?)
+        Ok(append_with(self, |s| s.append_thinking_level(level))?)
     }
 
     fn append_compaction(
@@ -41,8 +53,8 @@ impl SessionLog for SessionStore {
         first_kept_entry_id: &str,
         tokens_before: u64,
     ) -> Result<String, LogError> {
-        Ok(may_block(|| {
-            SessionStore::append_compaction(self, summary, first_kept_entry_id, tokens_before)
+        Ok(append_with(self, |s| {
+            s.append_compaction(summary, first_kept_entry_id, tokens_before)
         })?)
     }
 
