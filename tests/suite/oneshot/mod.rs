@@ -5,6 +5,7 @@ mod errors;
 mod faults;
 mod flags;
 mod history;
+mod locks;
 mod providers;
 mod replies;
 mod session;
