@@ -39,11 +39,6 @@ struct Macro {
     saved_at: String,
 }
 
-fn arg(inv: &Invocation, i: usize) -> std::result::Result<&str, CommandError> {
-    inv.arg(i)
-        .ok_or_else(|| inv.usage_error("missing argument"))
-}
-
 fn unknown(name: &str) -> CommandError {
     CommandError::failed(format!(
         "no macro named '{name}'; /macro list shows the saved ones"
@@ -62,9 +57,9 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
     let mut file: MacroFile = read_json(&path)?;
     match inv.sub.map_or("", |s| s.name) {
         "save" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             check_name("macro", name)?;
-            let source = arg(inv, 1)?;
+            let source = inv.required_arg(1)?;
             let src = engine.resolve(source);
             let text = std::fs::read_to_string(&src)
                 .map_err(|e| CommandError::failed(format!("cannot read {}: {e}", src.display())))?;
@@ -117,7 +112,7 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             }))
         }
         "show" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             let m = file.macros.get(name).ok_or_else(|| unknown(name))?;
             Ok(CommandOutput::with_json(
                 m.commands.clone(),
@@ -126,7 +121,7 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             ))
         }
         "run" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             let m = file.macros.remove(name).ok_or_else(|| unknown(name))?;
             let dry_run = inv.has_flag("dry-run");
             if dry_run {
@@ -160,7 +155,7 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             }))
         }
         "delete" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             update_json(&path, |file: &mut MacroFile| {
                 file.macros.remove(name).ok_or_else(|| unknown(name))
             })?;

@@ -6,15 +6,9 @@ use super::engine::CommandEngine;
 use super::error::CommandError;
 use super::output::{CommandOutput, to_json};
 use super::parse::Invocation;
-use crate::session::NamedEntry;
+use crate::session::{NamedEntry, SessionError, SessionStore};
 
 type Result = std::result::Result<CommandOutput, CommandError>;
-
-/// The first positional argument, which the parser guarantees for commands that require it.
-fn arg(inv: &Invocation, i: usize) -> std::result::Result<&str, CommandError> {
-    inv.arg(i)
-        .ok_or_else(|| inv.usage_error("missing argument"))
-}
 
 pub fn session(engine: &CommandEngine, inv: &Invocation) -> Result {
     let summary = engine.store().summary();
@@ -71,7 +65,7 @@ pub fn branches(engine: &CommandEngine, inv: &Invocation) -> Result {
 
 pub fn branch(engine: &CommandEngine, inv: &Invocation) -> Result {
     let mut store = engine.store();
-    let id = store.resolve_ref(arg(inv, 0)?)?;
+    let id = store.resolve_ref(inv.required_arg(0)?)?;
     store.set_head(&id)?;
     Ok(CommandOutput::line(format!(
         "head moved to {id}; the next prompt continues from there"
@@ -97,82 +91,82 @@ fn list_names(kinds: &str, hint: &str, names: &[NamedEntry], json: bool) -> Comm
     CommandOutput::with_json(lines, json, || to_json(&names))
 }
 
+/// A kind of named entry reference: branch aliases and bookmarks share their subcommands.
+struct NamedRefs {
+    /// `branch alias`, `bookmark`
+    one: &'static str,
+    /// `branch aliases`, `bookmarks`
+    many: &'static str,
+    set_usage: &'static str,
+    set: fn(&mut SessionStore, &str, &str) -> std::result::Result<(), SessionError>,
+    list: fn(&SessionStore) -> Vec<NamedEntry>,
+    use_it: fn(&mut SessionStore, &str) -> std::result::Result<String, SessionError>,
+    delete: fn(&mut SessionStore, &str) -> std::result::Result<(), SessionError>,
+}
+
+const BRANCH_ALIASES: NamedRefs = NamedRefs {
+    one: "branch alias",
+    many: "branch aliases",
+    set_usage: "/branch-alias set <name> <id>",
+    set: SessionStore::set_branch_alias,
+    list: SessionStore::branch_aliases,
+    use_it: SessionStore::use_branch_alias,
+    delete: SessionStore::delete_branch_alias,
+};
+
+const BOOKMARKS: NamedRefs = NamedRefs {
+    one: "bookmark",
+    many: "bookmarks",
+    set_usage: "/session-bookmark set <name> <id>",
+    set: SessionStore::set_bookmark,
+    list: SessionStore::bookmarks,
+    use_it: SessionStore::use_bookmark,
+    delete: SessionStore::delete_bookmark,
+};
+
 pub fn branch_alias(engine: &CommandEngine, inv: &Invocation) -> Result {
-    let sub = inv.sub.map_or("", |s| s.name);
-    let mut store = engine.store();
-    match sub {
-        "set" => {
-            let name = arg(inv, 0)?;
-            let id = store.resolve_ref(arg(inv, 1)?)?;
-            store.set_branch_alias(name, &id)?;
-            Ok(CommandOutput::with_json(
-                vec![format!("branch alias '{name}' → {id}")],
-                inv.json,
-                || json!({ "name": name, "target_id": id }),
-            ))
-        }
-        "list" => Ok(list_names(
-            "branch aliases",
-            "/branch-alias set <name> <id>",
-            &store.branch_aliases(),
-            inv.json,
-        )),
-        "use" => {
-            let name = arg(inv, 0)?;
-            let id = store.use_branch_alias(name)?;
-            Ok(CommandOutput::with_json(
-                vec![format!("head moved to {id} (branch alias '{name}')")],
-                inv.json,
-                || json!({ "name": name, "head": id }),
-            ))
-        }
-        "delete" => {
-            let name = arg(inv, 0)?;
-            store.delete_branch_alias(name)?;
-            Ok(CommandOutput::with_json(
-                vec![format!("branch alias '{name}' deleted")],
-                inv.json,
-                || json!({ "deleted": name }),
-            ))
-        }
-        _ => Err(inv.usage_error("unknown subcommand")),
-    }
+    named_refs(&BRANCH_ALIASES, engine, inv)
 }
 
 pub fn bookmark(engine: &CommandEngine, inv: &Invocation) -> Result {
+    named_refs(&BOOKMARKS, engine, inv)
+}
+
+fn named_refs(kind: &NamedRefs, engine: &CommandEngine, inv: &Invocation) -> Result {
     let sub = inv.sub.map_or("", |s| s.name);
     let mut store = engine.store();
+    let one = kind.one;
     match sub {
         "set" => {
-            let name = arg(inv, 0)?;
-            let id = store.resolve_ref(arg(inv, 1)?)?;
-            store.set_bookmark(name, &id)?;
+            let name = inv.required_arg(0)?;
+            let id = store.resolve_ref(inv.required_arg(1)?)?;
+            (kind.set)(&mut store, name, &id)?;
             Ok(CommandOutput::with_json(
-                vec![format!("bookmark '{name}' → {id}")],
+                vec![format!("{one} '{name}' → {id}")],
                 inv.json,
                 || json!({ "name": name, "target_id": id }),
             ))
         }
         "list" => Ok(list_names(
-            "bookmarks",
-            "/session-bookmark set <name> <id>",
-            &store.bookmarks(),
+            kind.many,
+            kind.set_usage,
+            &(kind.list)(&store),
             inv.json,
         )),
         "use" => {
-            let name = arg(inv, 0)?;
-            let id = store.use_bookmark(name)?;
+            let name = inv.required_arg(0)?;
+            let id = (kind.use_it)(&mut store, name)?;
             Ok(CommandOutput::with_json(
-                vec![format!("head moved to {id} (bookmark '{name}')")],
+                vec![format!("head moved to {id} ({one} '{name}')")],
                 inv.json,
                 || json!({ "name": name, "head": id }),
             ))
         }
         "delete" => {
-            let name = arg(inv, 0)?;
-            store.delete_bookmark(name)?;
+            let name = inv.required_arg(0)?;
+            (kind.delete)(&mut store, name)?;
             Ok(CommandOutput::with_json(
-                vec![format!("bookmark '{name}' deleted")],
+                vec![format!("{one} '{name}' deleted")],
                 inv.json,
                 || json!({ "deleted": name }),
             ))

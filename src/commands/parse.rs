@@ -26,6 +26,12 @@ impl Invocation {
         self.args.get(i).map(String::as_str)
     }
 
+    /// A positional argument the command needs; its absence is a usage error.
+    pub fn required_arg(&self, i: usize) -> Result<&str, super::error::CommandError> {
+        self.arg(i)
+            .ok_or_else(|| self.usage_error("missing argument"))
+    }
+
     pub fn flag(&self, name: &str) -> Option<&str> {
         self.flags.get(name).map(String::as_str)
     }

@@ -39,11 +39,6 @@ struct Profile {
     saved_at: String,
 }
 
-fn arg(inv: &Invocation, i: usize) -> std::result::Result<&str, CommandError> {
-    inv.arg(i)
-        .ok_or_else(|| inv.usage_error("missing argument"))
-}
-
 fn unknown(name: &str) -> CommandError {
     CommandError::failed(format!(
         "no profile named '{name}'; /profile list shows the saved ones"
@@ -110,7 +105,7 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
     let mut file: ProfileFile = read_json(&path)?;
     match inv.sub.map_or("", |s| s.name) {
         "save" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             check_name("profile", name)?;
             let settings = engine.ctx.settings.clone();
             let saved = Profile {
@@ -156,7 +151,7 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             }))
         }
         "show" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             let p = file.profiles.get(name).ok_or_else(|| unknown(name))?;
             Ok(CommandOutput::with_json(
                 settings_lines(&p.settings),
@@ -165,7 +160,7 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             ))
         }
         "load" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             let p = file.profiles.remove(name).ok_or_else(|| unknown(name))?;
             // The engine's view changes when the agent reports `settings_applied` (`observe`).
             let out = CommandOutput::with_json(
@@ -178,7 +173,7 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             })))
         }
         "delete" => {
-            let name = arg(inv, 0)?;
+            let name = inv.required_arg(0)?;
             update_json(&path, |file: &mut ProfileFile| {
                 file.profiles.remove(name).ok_or_else(|| unknown(name))
             })?;
