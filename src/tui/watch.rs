@@ -34,11 +34,9 @@ pub fn watch_configs(sources: &[ConfigSource], tx: UnboundedSender<Msg>) -> Opti
         move |res: DebounceEventResult| {
             let Ok(events) = res else { return };
             for (i, (kind, path)) in watched.iter().enumerate() {
-                let touched = events.iter().any(|e| {
-                    e.paths
-                        .iter()
-                        .any(|p| p == path || p.file_name() == path.file_name())
-                });
+                let touched = events
+                    .iter()
+                    .any(|e| e.paths.iter().any(|p| same_file(p, path)));
                 if touched {
                     let text = std::fs::read_to_string(path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()));
@@ -61,4 +59,38 @@ pub fn watch_configs(sources: &[ConfigSource], tx: UnboundedSender<Msg>) -> Opti
     Some(ConfigWatcher {
         _debouncer: debouncer,
     })
+}
+
+/// Whether an event's path names the watched file. Event paths may come through a symlinked
+/// directory (macOS's /var), so the file and its directory's names are compared when the
+/// whole paths differ.
+fn same_file(event: &std::path::Path, watched: &std::path::Path) -> bool {
+    let dir_name =
+        |p: &std::path::Path| p.parent().and_then(|d| d.file_name().map(|n| n.to_owned()));
+    event == watched
+        || (event.file_name() == watched.file_name() && dir_name(event) == dir_name(watched))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_file;
+    use std::path::Path;
+
+    #[test]
+    fn files_of_the_same_name_in_other_directories_are_not_the_watched_one() {
+        let watched = Path::new("/home/u/.config/pi/themes/mine.toml");
+        assert!(same_file(watched, watched));
+        assert!(same_file(
+            Path::new("/private/home/u/.config/pi/themes/mine.toml"),
+            watched
+        ));
+        assert!(!same_file(
+            Path::new("/home/u/.config/pi/mine.toml"),
+            watched
+        ));
+        assert!(!same_file(
+            Path::new("/home/u/.config/pi/themes/other.toml"),
+            watched
+        ));
+    }
 }

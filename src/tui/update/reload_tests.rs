@@ -31,6 +31,14 @@ async fn next_change(rx: &mut UnboundedReceiver<Msg>, state: &mut State, kind: C
     assert!(update(state, msg).is_empty());
 }
 
+/// Replaces a file the way editors do (a temp file renamed over it), so the watcher never
+/// reads a half-written file.
+fn replace(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("swp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
 fn last_notice(state: &State) -> (NoticeLevel, String) {
     match state.conversation.cells.last().map(|c| &c.kind) {
         Some(CellKind::Notice { level, text }) => (*level, text.clone()),
@@ -64,11 +72,10 @@ async fn editing_the_keymap_and_theme_files_reloads_them_and_a_bad_edit_keeps_th
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // A valid keymap edit applies.
-    std::fs::write(
+    replace(
         &keymap_path,
         "extends = \"default\"\n[global]\nhelp = [\"f4\"]\n",
-    )
-    .unwrap();
+    );
     next_change(&mut rx, &mut s, ConfigKind::Keymap).await;
     assert_eq!(
         s.keymap.keys_for(Context::Global, Action::Help).as_deref(),
@@ -81,11 +88,10 @@ async fn editing_the_keymap_and_theme_files_reloads_them_and_a_bad_edit_keeps_th
     let good = s.keymap.clone();
 
     // An invalid one names its line and keeps the last good keymap.
-    std::fs::write(
+    replace(
         &keymap_path,
         "extends = \"default\"\n[global]\nhelp = [\"f5\"]\nno_such_action = [\"x\"]\n",
-    )
-    .unwrap();
+    );
     next_change(&mut rx, &mut s, ConfigKind::Keymap).await;
     assert_eq!(s.keymap, good);
     let (level, text) = last_notice(&s);
@@ -94,15 +100,14 @@ async fn editing_the_keymap_and_theme_files_reloads_them_and_a_bad_edit_keeps_th
     assert!(text.contains("keeping the last good keymap"), "{text}");
 
     // The theme: a valid edit applies, a bad colour is refused with its line.
-    std::fs::write(&theme_path, "name = \"mine\"\n[colors]\naccent = \"red\"\n").unwrap();
+    replace(&theme_path, "name = \"mine\"\n[colors]\naccent = \"red\"\n");
     next_change(&mut rx, &mut s, ConfigKind::Theme).await;
     assert_eq!(s.theme.accent, ratatui::style::Color::Red);
     let good = s.theme.clone();
-    std::fs::write(
+    replace(
         &theme_path,
         "name = \"mine\"\n[colors]\naccent = \"nope\"\n",
-    )
-    .unwrap();
+    );
     next_change(&mut rx, &mut s, ConfigKind::Theme).await;
     assert_eq!(s.theme, good);
     let (level, text) = last_notice(&s);
