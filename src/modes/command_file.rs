@@ -97,7 +97,7 @@ impl Runner {
                     if self.interrupts > 1 {
                         return Verdict::Cancelled;
                     }
-                    eprintln!("pi: cancelling (Ctrl+C again to exit at once)");
+                    eprintln!("pi: cancelling (Ctrl+C again to exit without waiting for the turn)");
                     let _ = self.agent.submissions.send(Submission { id: 0, op: Op::Interrupt });
                 }
             }
@@ -274,7 +274,11 @@ pub async fn run_command_file(
         id: u64::MAX,
         op: Op::Shutdown,
     });
-    if !cancelled {
+    if cancelled {
+        // A cancelled turn writes its tools' results as they wind down: give them a second.
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(1), &mut runner.agent.join).await;
+    } else {
         // Let the task finish its last session append before the process ends.
         let _ = (&mut runner.agent.join).await;
     }

@@ -72,7 +72,7 @@ pub async fn run_oneshot(
                     give_up.as_mut().reset(tokio::time::Instant::now() + SECOND_INTERRUPT_GRACE);
                     continue;
                 }
-                eprintln!("pi: cancelling (Ctrl+C again to exit at once)");
+                eprintln!("pi: cancelling (Ctrl+C again to exit without waiting for the turn)");
                 let _ = handle.submissions.send(Submission { id: 2, op: Op::Interrupt });
             }
             () = &mut give_up, if interrupts > 1 => return EXIT_CANCELLED,

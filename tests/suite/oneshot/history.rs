@@ -95,26 +95,41 @@ fn an_aborted_pi_turn_with_an_unanswered_call_is_continued() {
 
 #[test]
 fn a_second_ctrl_c_still_leaves_a_result_for_every_call() {
+    double_ctrl_c(&["--prompt", "go"], |_| {});
+}
+
+#[test]
+fn a_second_ctrl_c_in_a_command_file_still_leaves_a_result_for_every_call() {
+    double_ctrl_c(&["--command-file", "cmds.txt"], |run| {
+        std::fs::write(run.path().join("cmds.txt"), "go\n").unwrap();
+    });
+}
+
+/// Starts a turn whose bash call ignores SIGINT and SIGTERM, presses Ctrl+C twice, and checks
+/// the session still answers the call.
+fn double_ctrl_c(args: &[&str], prepare: impl Fn(&Run)) {
     let fake = FakeProvider::builder()
         .reply(Reply::turn().tool_call("bash", json!({"command": "trap '' INT TERM; sleep 30"})))
         .start_blocking();
     let run = Run::new();
+    prepare(&run);
     let mut child = run
         .pi(&fake, "openai/gpt-4o-mini")
-        .args(["--prompt", "go"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
-    while !seen.contains("→ bash") {
+    while !seen.contains("bash") {
         let mut line = String::new();
         if err.read_line(&mut line).unwrap() == 0 {
             break;
         }
         seen.push_str(&line);
     }
+    assert!(seen.contains("bash"), "{seen}");
     std::thread::sleep(Duration::from_millis(200));
     let pid = Pid::from_raw(child.id() as i32);
     kill(pid, Signal::SIGINT).unwrap();
