@@ -63,6 +63,48 @@ impl ToolTrace {
         }
     }
 
+    /// Rows for the tool calls of loaded history (a resumed session or another branch):
+    /// durations are unknown, status and output come from the results.
+    pub fn load_history(&mut self, messages: &[crate::ai::types::Message]) {
+        use crate::ai::types::{ContentBlock, Message};
+        *self = ToolTrace::default();
+        for m in messages {
+            match m {
+                Message::Assistant(a) => {
+                    for b in &a.content {
+                        if let ContentBlock::ToolCall {
+                            id,
+                            name,
+                            arguments,
+                        } = b
+                        {
+                            self.started(id, name, arguments);
+                        }
+                    }
+                }
+                Message::ToolResult(r) => {
+                    let out = crate::ai::types::blocks_text(&r.content);
+                    if let Some(row) = self
+                        .rows
+                        .iter_mut()
+                        .rev()
+                        .find(|x| x.call_id == r.tool_call_id)
+                    {
+                        row.output = out;
+                        row.status = if r.is_error {
+                            ToolStatus::Error
+                        } else {
+                            ToolStatus::Ok
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Calls without a result were cut off.
+        self.turn_ended();
+    }
+
     /// A turn ended: calls still running were cut off.
     pub fn turn_ended(&mut self) {
         for r in &mut self.rows {
@@ -116,7 +158,12 @@ impl ToolTrace {
             };
             let right = format!(
                 " {:>8} {:>7}",
-                r.duration_ms.map(duration).unwrap_or_else(|| "…".into()),
+                match (r.duration_ms, r.status) {
+                    (Some(ms), _) => duration(ms),
+                    (None, ToolStatus::Running) => "…".into(),
+                    // Loaded from history: the duration was not recorded.
+                    (None, _) => "–".into(),
+                },
                 size(r.output.len())
             );
             let left_w = (area.width as usize).saturating_sub(right.width());

@@ -64,6 +64,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         EffectResult::History(Ok((messages, head))) => {
             state.conversation.clear();
             cells_from_messages(&mut state.conversation, &messages);
+            state.trace.load_history(&messages);
             // The agent loads the branch lazily: until its first Usage event the status bar
             // counts the branch itself (the same total the agent keeps).
             let (usage, context) = branch_usage(&messages);

@@ -73,3 +73,74 @@ fn a_resumed_session_shows_its_usage_before_the_first_turn() {
     assert_eq!(s.status.usage.output, 600);
     assert_eq!(s.status.context_tokens, 2100);
 }
+
+#[test]
+fn a_resumed_session_fills_the_tool_trace() {
+    use crate::ai::types::{ContentBlock, ToolResultMessage};
+    use crate::tui::conversation::ToolStatus;
+    let call = |id: &str, cmd: &str| ContentBlock::ToolCall {
+        id: id.into(),
+        name: "bash".into(),
+        arguments: serde_json::json!({ "command": cmd }),
+    };
+    let result = |id: &str, text: &str, is_error: bool| {
+        Message::ToolResult(ToolResultMessage {
+            tool_call_id: id.into(),
+            tool_name: "bash".into(),
+            content: vec![ContentBlock::Text { text: text.into() }],
+            is_error,
+            timestamp: 0,
+            details: None,
+        })
+    };
+    let history = vec![
+        question(),
+        Message::Assistant(AssistantMessage {
+            content: vec![call("c1", "ls"), call("c2", "false")],
+            ..AssistantMessage::default()
+        }),
+        result("c1", "a\nb\n", false),
+        result("c2", "Command exited with code 1", true),
+        Message::Assistant(AssistantMessage {
+            content: vec![call("c3", "sleep 9")],
+            ..AssistantMessage::default()
+        }),
+    ];
+    let mut s = State::new(120, 40);
+    update(
+        &mut s,
+        Msg::Done {
+            id: 1,
+            result: EffectResult::History(Ok((history, None))),
+        },
+    );
+    let rows: Vec<_> = s
+        .trace
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.call_id.as_str(),
+                r.status,
+                r.duration_ms,
+                r.output.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("c1", ToolStatus::Ok, None, "a\nb\n"),
+            ("c2", ToolStatus::Error, None, "Command exited with code 1"),
+            ("c3", ToolStatus::Error, None, ""),
+        ]
+    );
+    let area = ratatui::layout::Rect::new(0, 0, 60, 3);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    s.trace.render(&s.theme, false, area, &mut buf);
+    let first: String = (0..60).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+    assert!(
+        first.contains(" – "),
+        "unknown duration shown as a dash: {first:?}"
+    );
+}
