@@ -150,14 +150,31 @@ impl ToolTrace {
         } else {
             self.rows.len().saturating_sub(h)
         };
+        // The outcome column (a bash exit code, what a failed call said) is as wide as the
+        // widest visible outcome, within a quarter of the pane.
+        let cap = (area.width as usize / 4).clamp(8, 24);
+        let ow = self
+            .rows
+            .iter()
+            .skip(offset)
+            .take(h)
+            .map(|r| outcome(r).width().min(cap))
+            .max()
+            .unwrap_or(0);
         for (i, r) in self.rows.iter().enumerate().skip(offset).take(h) {
             let (mark, color) = match r.status {
                 ToolStatus::Running => ("◌", theme.tool),
                 ToolStatus::Ok => ("✓", theme.tool_ok),
                 ToolStatus::Error => ("✗", theme.tool_error),
             };
+            let out = fit(&outcome(r), ow);
+            let out = if ow == 0 {
+                String::new()
+            } else {
+                format!(" {out}{}", " ".repeat(ow.saturating_sub(out.width())))
+            };
             let right = format!(
-                " {:>8} {:>7}",
+                "{out} {:>8} {:>7}",
                 match (r.duration_ms, r.status) {
                     (Some(ms), _) => duration(ms),
                     (None, ToolStatus::Running) => "…".into(),
@@ -190,6 +207,55 @@ impl ToolTrace {
     }
 }
 
+/// The outcome of a finished call: `exit N` (or how it ended) for bash, the first line of
+/// the output for other failed calls, nothing for running or successful ones.
+pub fn outcome(r: &TraceRow) -> String {
+    if r.status == ToolStatus::Running {
+        return String::new();
+    }
+    if r.name == "bash" {
+        // bash.rs appends its status line after the output; search from the end.
+        for line in r.output.lines().rev() {
+            let line = line.trim();
+            if let Some(code) = line.strip_prefix("Command exited with code ") {
+                return format!("exit {code}");
+            }
+            if let Some(sig) = line.strip_prefix("Command was killed by signal ") {
+                return format!("signal {sig}");
+            }
+            if line.starts_with("Command timed out") {
+                return "timed out".into();
+            }
+            if line.starts_with("Command cancelled") {
+                return "cancelled".into();
+            }
+        }
+        if r.status == ToolStatus::Ok {
+            return "exit 0".into();
+        }
+    }
+    if r.status == ToolStatus::Error {
+        let first = r.output.lines().map(str::trim).find(|l| !l.is_empty());
+        return first.unwrap_or("failed").to_string();
+    }
+    String::new()
+}
+
+/// `s` cut to `w` columns, with an ellipsis when cut.
+fn fit(s: &str, w: usize) -> String {
+    if s.width() <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > w {
+            break;
+        }
+        out.push(c);
+    }
+    out + "…"
+}
+
 /// "812 B", "4.2 KB", "1.3 MB".
 pub fn size(bytes: usize) -> String {
     if bytes < 1024 {
@@ -198,5 +264,63 @@ pub fn size(bytes: usize) -> String {
         format!("{:.1} KB", bytes as f64 / 1024.0)
     } else {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, status: ToolStatus, output: &str) -> TraceRow {
+        TraceRow {
+            call_id: "c".into(),
+            name: name.into(),
+            summary: String::new(),
+            status,
+            duration_ms: None,
+            output: output.into(),
+        }
+    }
+
+    #[test]
+    fn the_outcome_column_names_exit_codes_and_errors() {
+        let cases = [
+            row(
+                "bash",
+                ToolStatus::Error,
+                "boom\n\nCommand exited with code 101",
+            ),
+            row("bash", ToolStatus::Ok, "done"),
+            row("bash", ToolStatus::Error, "Command was killed by signal 9"),
+            row(
+                "bash",
+                ToolStatus::Error,
+                "x\n\nCommand timed out after 5 seconds; ...",
+            ),
+            row(
+                "bash",
+                ToolStatus::Error,
+                "Command cancelled; its process group was killed.",
+            ),
+            row("read", ToolStatus::Error, "\ncancelled\nmore"),
+            row("read", ToolStatus::Ok, "text"),
+            row("read", ToolStatus::Running, ""),
+        ];
+        let got: Vec<String> = cases.iter().map(outcome).collect();
+        assert_eq!(
+            got,
+            [
+                "exit 101",
+                "exit 0",
+                "signal 9",
+                "timed out",
+                "cancelled",
+                "cancelled",
+                "",
+                ""
+            ]
+        );
+        assert_eq!(fit("File not found: src/main.rs", 10), "File not …");
+        assert_eq!(fit("exit 1", 10), "exit 1");
     }
 }

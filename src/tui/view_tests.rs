@@ -70,7 +70,12 @@ fn conversation(s: &mut State) {
     s.trace.finished("c1", false, "diff…", 42);
     s.trace
         .started("c2", "bash", &json!({"command": "cargo test verbose"}));
-    s.trace.finished("c2", true, "error[E0425]", 1830);
+    s.trace.finished(
+        "c2",
+        true,
+        "error[E0425]\n\nCommand exited with code 101",
+        1830,
+    );
     s.trace.started("c3", "read", &json!({"path": "README.md"}));
 }
 
