@@ -147,7 +147,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     cwd: cwd.clone(),
                     watched,
                     query_images: true,
-                    startup: startup_effects(&mut state),
+                    startup: crate::tui::update::startup(&mut state),
                 },
                 notices,
             )
@@ -193,25 +193,6 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
             1
         }
     }
-}
-
-/// Load the history, and the tree if the graph pane shows; put the `--skill` skills into the
-/// system prompt (before any prompt: the agent takes submissions in order).
-fn startup_effects(state: &mut State) -> Vec<crate::tui::Effect> {
-    let mut fx = vec![crate::tui::Effect::LoadHistory { id: 1 }];
-    if state.has_session_file {
-        state.graph.request = 2;
-        fx.push(crate::tui::Effect::LoadGraph { id: 2 });
-    }
-    let skills = state.skills.skill_inputs();
-    if !skills.is_empty() {
-        let id = state.next_id();
-        fx.push(crate::tui::Effect::Submit {
-            id,
-            op: crate::agent::Op::SetSkills { skills },
-        });
-    }
-    fx
 }
 
 /// Theme and keymap from the flags (user files override the built-in ones); returns the files

@@ -181,14 +181,14 @@ fn cycle_focus(state: &mut State, d: isize) {
     state.focus = order[((i + d).rem_euclid(n)) as usize];
 }
 
-fn focus_graph(state: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn focus_graph(state: &mut State, fx: &mut Vec<Effect>) {
     state.focus = Pane::Graph;
     if !state.graph.loaded {
         load_graph(state, fx);
     }
 }
 
-fn focus_skills(state: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn focus_skills(state: &mut State, fx: &mut Vec<Effect>) {
     state.focus = Pane::Skills;
     if !state.skills.loaded && state.skills.dir.is_some() {
         load_skills(state, fx);

@@ -18,6 +18,29 @@ use super::msg::{Effect, Msg};
 use super::state::{Pane, State};
 use super::theme::Theme;
 
+/// What the runtime does first: load the history, the branch tree and the skills list
+/// (unfocused panes show them too); put the `--skill` skills into the system prompt (before
+/// any prompt: the agent takes submissions in order).
+pub fn startup(state: &mut State) -> Vec<Effect> {
+    let id = state.next_id();
+    let mut fx = vec![Effect::LoadHistory { id }];
+    if state.has_session_file {
+        let id = state.next_id();
+        state.graph.request = id;
+        fx.push(Effect::LoadGraph { id });
+    }
+    actions::load_skills(state, &mut fx);
+    let skills = state.skills.skill_inputs();
+    if !skills.is_empty() {
+        let id = state.next_id();
+        fx.push(Effect::Submit {
+            id,
+            op: crate::agent::Op::SetSkills { skills },
+        });
+    }
+    fx
+}
+
 /// Rows scrolled by one mouse wheel step.
 const WHEEL_ROWS: isize = 3;
 
@@ -27,7 +50,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => keys::on_key(state, key, &mut fx),
         Msg::Paste(text) => on_paste(state, &text, &mut fx),
-        Msg::Mouse(m) => on_mouse(state, m),
+        Msg::Mouse(m) => on_mouse(state, m, &mut fx),
         Msg::Resize { width, height } => {
             state.width = width;
             state.height = height;
@@ -67,7 +90,7 @@ fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
     }
 }
 
-fn on_mouse(state: &mut State, m: crossterm::event::MouseEvent) {
+fn on_mouse(state: &mut State, m: crossterm::event::MouseEvent, fx: &mut Vec<Effect>) {
     let a = areas(state);
     let Some(pane) = a.hit(m.column, m.row) else {
         return;
@@ -92,7 +115,12 @@ fn on_mouse(state: &mut State, m: crossterm::event::MouseEvent) {
                 Pane::Skills => state.skills.move_cursor(d.signum()),
             }
         }
-        MouseEventKind::Down(MouseButton::Left) => state.focus = pane,
+        // A click focuses like the pane's key: the same lazy loads run.
+        MouseEventKind::Down(MouseButton::Left) => match pane {
+            Pane::Graph => actions::focus_graph(state, fx),
+            Pane::Skills => actions::focus_skills(state, fx),
+            _ => state.focus = pane,
+        },
         _ => {}
     }
 }

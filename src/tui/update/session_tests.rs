@@ -144,3 +144,56 @@ fn a_resumed_session_fills_the_tool_trace() {
         "unknown duration shown as a dash: {first:?}"
     );
 }
+
+fn click(r: ratatui::layout::Rect) -> Msg {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: r.x + 2,
+        row: r.y + 2,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn clicking_a_pane_runs_its_lazy_load_and_startup_loads_the_skills() {
+    use crate::tui::layout::areas;
+    use crate::tui::msg::Effect;
+    use crate::tui::state::Pane;
+    let mut s = State::new(120, 40);
+    s.has_session_file = true;
+    s.skills.dir = Some("skills".into());
+    let fx = super::startup(&mut s);
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [
+                Effect::LoadHistory { .. },
+                Effect::LoadGraph { .. },
+                Effect::LoadSkills { .. }
+            ]
+        ),
+        "{fx:?}"
+    );
+
+    // Nothing loaded yet (say the loads failed to arrive): a click loads like the key.
+    let mut s = State::new(120, 40);
+    s.has_session_file = true;
+    s.skills.dir = Some("skills".into());
+    let a = areas(&s);
+    let (Some(graph), Some(skills)) = (a.graph, a.skills) else {
+        panic!("the wide layout shows the graph and skills panes");
+    };
+    let fx = update(&mut s, click(graph));
+    assert_eq!(s.focus, Pane::Graph);
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadGraph { .. }]),
+        "{fx:?}"
+    );
+    let fx = update(&mut s, click(skills));
+    assert_eq!(s.focus, Pane::Skills);
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadSkills { .. }]),
+        "{fx:?}"
+    );
+}
