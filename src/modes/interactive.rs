@@ -122,7 +122,6 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     .find(&config.model)
                     .map(|m| m.context_window)
             });
-            state.has_session_file = session.path().is_some();
             state.status.session = session.path().map(|p| p.display().to_string());
             state.status.head = session.head().map(str::to_string);
             let shared = share_session(session);

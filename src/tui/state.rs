@@ -96,8 +96,6 @@ pub struct State {
     pub models: Vec<ModelChoice>,
     /// The UI is done; the runtime shuts down.
     pub quitting: bool,
-    /// Whether the session has a file (the graph can be read).
-    pub has_session_file: bool,
     /// Notices to show once the history (re)loads: start-up problems, a command's answer.
     pub pending_notices: Vec<(NoticeLevel, String)>,
     next_id: u64,
@@ -129,7 +127,6 @@ impl State {
             agent_ready: true,
             models: Vec::new(),
             quitting: false,
-            has_session_file: false,
             pending_notices: Vec::new(),
             next_id: 100,
         }

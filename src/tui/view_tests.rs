@@ -30,7 +30,6 @@ fn base(w: u16, h: u16) -> State {
     s.status.usage.cost.total = 0.0812;
     s.status.session = Some(".pi/sessions/default.jsonl".into());
     s.status.head = Some("a1b2c3d4".into());
-    s.has_session_file = true;
     s
 }
 

@@ -196,11 +196,6 @@ pub(super) fn focus_skills(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 pub fn load_graph(state: &mut State, fx: &mut Vec<Effect>) {
-    if !state.has_session_file {
-        state.graph.loaded = true;
-        state.graph.error = Some("no session file (--no-session): nothing to draw".into());
-        return;
-    }
     let id = state.next_id();
     state.graph.request = id;
     fx.push(Effect::LoadGraph { id });

@@ -26,7 +26,6 @@ fn typed(state: &mut State, text: &str) -> Vec<Effect> {
 
 fn state() -> State {
     let mut s = State::new(120, 40);
-    s.has_session_file = true;
     s.editor.commands = ["session", "session-diff", "sessions", "branch", "help"]
         .iter()
         .map(|n| (n.to_string(), format!("/{n}")))

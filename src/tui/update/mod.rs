@@ -18,17 +18,15 @@ use super::msg::{Effect, Msg};
 use super::state::{Pane, State};
 use super::theme::Theme;
 
-/// What the runtime does first: load the history, the branch tree and the skills list
+/// What the runtime does first: load the history, the branch tree (of a file or of an
+/// in-memory session) and the skills list
 /// (unfocused panes show them too); put the `--skill` skills into the system prompt (before
 /// any prompt: the agent takes submissions in order).
 pub fn startup(state: &mut State) -> Vec<Effect> {
     let id = state.next_id();
     let mut fx = vec![Effect::LoadHistory { id }];
-    if state.has_session_file {
-        let id = state.next_id();
-        state.graph.request = id;
-        fx.push(Effect::LoadGraph { id });
-    }
+    // An in-memory session (--no-session) has a tree too.
+    actions::load_graph(state, &mut fx);
     actions::load_skills(state, &mut fx);
     let skills = state.skills.skill_inputs();
     if !skills.is_empty() {

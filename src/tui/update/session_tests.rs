@@ -161,7 +161,6 @@ fn clicking_a_pane_runs_its_lazy_load_and_startup_loads_the_skills() {
     use crate::tui::msg::Effect;
     use crate::tui::state::Pane;
     let mut s = State::new(120, 40);
-    s.has_session_file = true;
     s.skills.dir = Some("skills".into());
     let fx = super::startup(&mut s);
     assert!(
@@ -178,7 +177,6 @@ fn clicking_a_pane_runs_its_lazy_load_and_startup_loads_the_skills() {
 
     // Nothing loaded yet (say the loads failed to arrive): a click loads like the key.
     let mut s = State::new(120, 40);
-    s.has_session_file = true;
     s.skills.dir = Some("skills".into());
     let a = areas(&s);
     let (Some(graph), Some(skills)) = (a.graph, a.skills) else {
@@ -196,4 +194,28 @@ fn clicking_a_pane_runs_its_lazy_load_and_startup_loads_the_skills() {
         matches!(fx.as_slice(), [Effect::LoadSkills { .. }]),
         "{fx:?}"
     );
+}
+
+#[test]
+fn an_in_memory_session_loads_its_graph_at_startup() {
+    use crate::tui::msg::Effect;
+    // --no-session: no file, but the in-memory store has a tree all the same.
+    let mut s = State::new(120, 40);
+    let fx = super::startup(&mut s);
+    let graph = fx.iter().find_map(|e| match e {
+        Effect::LoadGraph { id } => Some(*id),
+        _ => None,
+    });
+    let Some(id) = graph else {
+        panic!("no LoadGraph at startup: {fx:?}");
+    };
+    update(
+        &mut s,
+        Msg::Done {
+            id,
+            result: EffectResult::Graph(Ok(crate::session::SessionTree::default())),
+        },
+    );
+    assert!(s.graph.loaded);
+    assert_eq!(s.graph.error, None);
 }

@@ -38,9 +38,7 @@ fn agent(state: &mut State, id: u64, msg: EventMsg) -> Vec<Effect> {
 }
 
 fn state() -> State {
-    let mut s = State::new(120, 40);
-    s.has_session_file = true;
-    s
+    State::new(120, 40)
 }
 
 fn kinds(s: &State) -> Vec<&'static str> {
