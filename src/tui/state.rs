@@ -148,6 +148,22 @@ impl State {
         self.width <= 80 || self.height <= 24
     }
 
+    /// Moves the queued prompts back into the editor, after any text there (a cancelled turn
+    /// must not drop them); returns how many there were.
+    pub fn unqueue_into_editor(&mut self) -> usize {
+        let n = self.queue.len();
+        if n == 0 {
+            return 0;
+        }
+        let mut parts: Vec<String> = Vec::with_capacity(n + 1);
+        if !self.editor.is_empty() {
+            parts.push(self.editor.text());
+        }
+        parts.extend(self.queue.drain(..));
+        self.editor.set_text(&parts.join("\n"));
+        n
+    }
+
     pub fn toast(&mut self, text: impl Into<String>, ms: u64) {
         self.toast = Some(Toast {
             text: text.into(),

@@ -155,14 +155,17 @@ fn quit(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Ctrl+C: cancel the turn; else clear the prompt; else arm, and quit on the second press.
 fn interrupt(state: &mut State, fx: &mut Vec<Effect>) {
-    if let Some(b) = state.busy {
-        let _ = b;
+    if state.busy.is_some() {
         let id = state.next_id();
         fx.push(Effect::Submit {
             id,
             op: Op::Interrupt,
         });
-        state.queue.clear();
+        let n = state.unqueue_into_editor();
+        if n > 0 {
+            let note = format!("{n} queued prompt(s) put back in the editor");
+            state.conversation.notice(NoticeLevel::Info, note);
+        }
         state.toast("cancelling the turn…", 3000);
     } else if !state.editor.is_empty() {
         state.editor.clear();

@@ -225,3 +225,33 @@ fn ctrl_z_suspends_and_the_resume_redraws_at_the_new_size() {
     let screen = format!("{}", t.backend());
     assert!(screen.contains("keep me"), "{screen}");
 }
+
+#[test]
+fn ctrl_c_during_a_turn_puts_the_queued_prompts_back_in_the_editor() {
+    use crate::agent::Op;
+    use crate::tui::conversation::CellKind;
+    let mut s = state();
+    typed(&mut s, "one");
+    update(&mut s, key(KeyCode::Enter));
+    typed(&mut s, "two");
+    update(&mut s, key(KeyCode::Enter));
+    typed(&mut s, "three");
+    update(&mut s, key(KeyCode::Enter));
+    typed(&mut s, "draft");
+    assert_eq!(s.queue, ["two", "three"]);
+    let fx = update(&mut s, ctrl('c'));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Submit {
+            op: Op::Interrupt,
+            ..
+        }]
+    ));
+    assert!(s.queue.is_empty());
+    assert_eq!(s.editor.text(), "draft\ntwo\nthree");
+    let last = s.conversation.cells.last().map(|c| &c.kind);
+    assert!(
+        matches!(last, Some(CellKind::Notice { text, .. }) if text.contains("2 queued prompt(s)")),
+        "{last:?}"
+    );
+}
