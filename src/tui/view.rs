@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
 use super::conversation;
 use super::editor::CompletionKind;
+use super::keymap::{Action, Context};
 use super::layout::{Areas, areas};
 use super::overlay;
 use super::state::{Pane, State};
@@ -108,28 +109,31 @@ fn pane_block(state: &State, pane: Pane, title: &str, r: Rect, buf: &mut Buffer)
 fn draw_tabs(state: &State, r: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
     let mut spans = Vec::new();
-    for (i, p) in [Pane::Conversation, Pane::Graph, Pane::Trace, Pane::Skills]
-        .into_iter()
-        .enumerate()
-    {
+    for (p, action) in [
+        (Pane::Conversation, Action::FocusConversation),
+        (Pane::Graph, Action::FocusGraph),
+        (Pane::Trace, Action::FocusTrace),
+        (Pane::Skills, Action::FocusSkills),
+    ] {
         let active = state.focus == p || (p == Pane::Conversation && state.focus == Pane::Editor);
-        let label = format!(
-            " {} {} ",
-            i + 1,
-            if p == Pane::Conversation {
-                "Chat"
-            } else {
-                p.title()
-            }
-        );
+        let name = if p == Pane::Conversation {
+            "Chat"
+        } else {
+            p.title()
+        };
+        // The key that focuses the pane, as the keymap has it (the first if several).
+        let key = state.keymap.keys_for(Context::Global, action);
+        let label = match key.as_deref().and_then(|k| k.split(" / ").next()) {
+            Some(k) => format!(" {k} {name} "),
+            None => format!(" {name} "),
+        };
         spans.push(if active {
             Span::styled(label, theme.selected())
         } else {
             Span::styled(label, theme.dim())
         });
-        spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled("Tab switches · F1 keys", theme.dim()));
+    spans.push(Span::styled(" Tab switches · F1 keys", theme.dim()));
     Line::from(spans).render(r, buf);
 }
 

@@ -350,3 +350,23 @@ fn the_selected_message_has_the_selection_background_while_focused() {
     s.focus = Pane::Editor;
     assert_ne!(bg_of(&s, "pick me"), s.theme.selection_bg);
 }
+
+#[test]
+fn tab_labels_show_the_keys_of_the_keymap() {
+    let mut s = base(80, 24);
+    let text =
+        "extends = \"default\"\n[global]\nfocus_graph = [\"f7\", \"alt-3\"]\nfocus_trace = []\n";
+    let Ok(km) = crate::tui::keymap::Keymap::parse("mine", text) else {
+        panic!("the test keymap parses");
+    };
+    s.keymap = km;
+    let top = draw(&s)
+        .lines()
+        .find(|l| l.contains("Chat"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(top.contains(" alt-1 Chat "), "{top}");
+    assert!(top.contains(" f7 Branches "), "{top}");
+    assert!(top.contains(" Tools "), "unbound: no key shown: {top}");
+    assert!(!top.contains("alt-4"), "{top}");
+}
