@@ -327,6 +327,20 @@ mod tests {
     }
 
     #[test]
+    fn emacs_ctrl_x_does_not_quit() {
+        // Ctrl+X starts emacs chords: one stray press must not end the session.
+        let text = BUILTIN_KEYMAPS
+            .iter()
+            .find(|(n, _)| *n == "emacs")
+            .unwrap()
+            .1;
+        let k = Keymap::parse("emacs", text).unwrap();
+        let ctrl = |c| key(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(k.lookup(Context::Global, &ctrl('x')), None);
+        assert_eq!(k.lookup(Context::Global, &ctrl('d')), Some(Action::Quit));
+    }
+
+    #[test]
     fn backtab_and_shift_letters() {
         let k = Keymap::default();
         assert_eq!(
