@@ -65,6 +65,17 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             state.conversation.clear();
             cells_from_messages(&mut state.conversation, &messages);
             state.trace.load_history(&messages);
+            // At start (nothing typed yet) Up recalls the branch's earlier prompts.
+            if state.editor.history.is_empty() {
+                let mut prompts: Vec<String> = messages
+                    .iter()
+                    .filter(|m| matches!(m, Message::User(_)))
+                    .map(Message::text)
+                    .filter(|t| !t.trim().is_empty())
+                    .collect();
+                prompts.dedup();
+                state.editor.history = prompts;
+            }
             // The agent loads the branch lazily: until its first Usage event the status bar
             // counts the branch itself (the same total the agent keeps).
             let (usage, context) = branch_usage(&messages);

@@ -219,3 +219,29 @@ fn an_in_memory_session_loads_its_graph_at_startup() {
     assert!(s.graph.loaded);
     assert_eq!(s.graph.error, None);
 }
+
+#[test]
+fn up_recalls_the_prompts_of_the_resumed_branch() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let ask = |t: &str| {
+        Message::User(UserMessage {
+            content: UserContent::Text(t.into()),
+            timestamp: 0,
+        })
+    };
+    let history = vec![ask("first"), answer(usage(1, 1, 0.0)), ask("second")];
+    let mut s = State::new(120, 40);
+    update(
+        &mut s,
+        Msg::Done {
+            id: 1,
+            result: EffectResult::History(Ok((history, None))),
+        },
+    );
+    assert_eq!(s.editor.history, ["first", "second"]);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE)),
+    );
+    assert_eq!(s.editor.text(), "second");
+}
