@@ -183,6 +183,8 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     .map(|h| format!(" (head {h})"))
                     .unwrap_or_default();
                 println!("session {s}{head} · resume with: pi --session {s}");
+            } else {
+                println!("no session saved (--no-session)");
             }
             0
         }

@@ -226,3 +226,18 @@ fn image_png() -> Vec<u8> {
         .unwrap();
     bytes
 }
+
+#[test]
+fn no_session_draws_its_graph_and_says_nothing_was_saved() {
+    let fake = FakeProvider::builder().start_blocking();
+    let run = Run::new();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.arg("--no-session");
+    cmd.stdin(std::process::Stdio::inherit());
+    let mut tui = Tui::spawn(cmd, 120, 40);
+    // The in-memory session's (empty) tree loads: no endless "loading the session tree…".
+    tui.wait_for("no entries yet", 10);
+    tui.send("\x04");
+    let out = tui.wait_exit(10);
+    assert!(out.contains("no session saved (--no-session)"), "{out}");
+}
