@@ -241,3 +241,23 @@ fn no_session_draws_its_graph_and_says_nothing_was_saved() {
     let out = tui.wait_exit(10);
     assert!(out.contains("no session saved (--no-session)"), "{out}");
 }
+
+#[test]
+fn a_resumed_session_adds_the_new_turn_to_the_branch_usage() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::turn().text("first answer").usage(1000, 200))
+        .reply(Reply::turn().text("second answer").usage(3000, 100))
+        .start_blocking();
+    let run = Run::new();
+    let out = run.pi(&fake, MODEL).args(["-p", "first"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut tui = spawn(&run, &fake, 120, 40);
+    // The branch's total before the first turn ...
+    tui.wait_for("↑1.0k ↓200", 10);
+    tui.send("again\r");
+    // ... and the old total plus the new turn after it (not the new turn alone).
+    tui.wait_for("second answer", 20);
+    tui.wait_for("↑4.0k ↓300", 5);
+    tui.send("\x04");
+    tui.wait_exit(10);
+}
