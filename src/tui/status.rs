@@ -94,12 +94,12 @@ pub fn render(
         },
         base.add_modifier(Modifier::BOLD),
     ));
-    if info.thinking != ThinkingLevel::Off {
-        left.push(Span::styled(
-            format!(" ({})", thinking_name(info.thinking)),
-            base.fg(theme.thinking),
-        ));
-    }
+    // "thinking off" says it is off rather than leaving it to be guessed.
+    let thinking = match info.thinking {
+        ThinkingLevel::Off => " (thinking off)".to_string(),
+        t => format!(" ({})", thinking_name(t)),
+    };
+    left.push(Span::styled(thinking, base.fg(theme.thinking)));
     left.push(sep.clone());
     left.push(Span::styled(
         format!(

@@ -370,3 +370,13 @@ fn tab_labels_show_the_keys_of_the_keymap() {
     assert!(top.contains(" Tools "), "unbound: no key shown: {top}");
     assert!(!top.contains("alt-4"), "{top}");
 }
+
+#[test]
+fn the_status_bar_says_thinking_off() {
+    let mut s = base(120, 40);
+    s.status.thinking = ThinkingLevel::Off;
+    let screen = draw(&s);
+    assert!(screen.contains("(thinking off)"), "{screen}");
+    s.status.thinking = ThinkingLevel::High;
+    assert!(draw(&s).contains("(high)"));
+}
