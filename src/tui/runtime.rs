@@ -20,7 +20,7 @@ use super::msg::{Effect, Msg};
 use super::overlay::{Overlay, image_area};
 use super::state::State;
 use super::terminal::TerminalGuard;
-use super::update::update;
+use super::update::update_at;
 use super::view::view;
 use super::watch::watch_configs;
 use crate::agent::{AgentHandle, Op, Submission};
@@ -121,10 +121,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         };
         // Time is injected: a message long after the last tick brings the clock up to date.
         let now = ms_since(started);
-        if now >= state.now_ms + TICK.as_millis() as u64 {
-            let _ = update(&mut state, Msg::Tick { now_ms: now });
-        }
-        let effects = update(&mut state, msg);
+        let effects = update_at(&mut state, msg, now, TICK.as_millis() as u64);
         dirty = true;
         for e in effects {
             run_effect(

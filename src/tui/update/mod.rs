@@ -39,6 +39,18 @@ pub fn startup(state: &mut State) -> Vec<Effect> {
     fx
 }
 
+/// `update` for a message that arrives at `now_ms`: when the clock is `tick_ms` or more
+/// behind (no ticks ran meanwhile), a `Tick` brings it up to date first. The effects of both
+/// are returned: a tick can ask for graph labels, which are marked as asked for.
+pub fn update_at(state: &mut State, msg: Msg, now_ms: u64, tick_ms: u64) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if now_ms >= state.now_ms + tick_ms {
+        fx = update(state, Msg::Tick { now_ms });
+    }
+    fx.extend(update(state, msg));
+    fx
+}
+
 /// Rows scrolled by one mouse wheel step.
 const WHEEL_ROWS: isize = 3;
 

@@ -245,3 +245,30 @@ fn up_recalls_the_prompts_of_the_resumed_branch() {
     );
     assert_eq!(s.editor.text(), "second");
 }
+
+#[test]
+fn a_catch_up_tick_keeps_its_effects() {
+    use crate::tui::msg::Effect;
+    let mut s = State::new(120, 40);
+    // The tree arrived outside `update` (its labels not asked for yet).
+    let (snap, _) = crate::tui::graph::tree_from_lines(&[
+        r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
+    ]);
+    s.graph.set_snapshot(snap, None);
+    s.graph.loaded = true;
+    let fx = super::update_at(
+        &mut s,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+        10_000,
+        80,
+    );
+    assert_eq!(s.now_ms, 10_000);
+    let asked: Vec<_> = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::LoadEntryLabels { .. }))
+        .collect();
+    assert_eq!(asked.len(), 1, "{fx:?}");
+}
