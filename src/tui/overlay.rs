@@ -22,6 +22,15 @@ pub struct ListPicker {
 }
 
 impl ListPicker {
+    /// A picker with the cursor on the item whose value is `value` (the current choice).
+    pub fn at(items: Vec<(String, String)>, value: &str) -> ListPicker {
+        let mut p = ListPicker::new(items);
+        if let Some(pos) = p.matches.iter().position(|&i| p.items[i].0 == value) {
+            p.cursor = pos;
+        }
+        p
+    }
+
     pub fn new(items: Vec<(String, String)>) -> ListPicker {
         let mut p = ListPicker {
             items,

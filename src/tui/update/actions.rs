@@ -260,7 +260,7 @@ fn open_models(state: &mut State) {
         .collect();
     state.overlay = Some(Overlay::Picker {
         kind: PaletteKind::Models,
-        list: ListPicker::new(items),
+        list: ListPicker::at(items, &state.status.model),
     });
 }
 

@@ -272,3 +272,28 @@ fn a_catch_up_tick_keeps_its_effects() {
         .collect();
     assert_eq!(asked.len(), 1, "{fx:?}");
 }
+
+#[test]
+fn the_model_picker_opens_on_the_current_model() {
+    use crate::tui::overlay::Overlay;
+    use crate::tui::state::ModelChoice;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = State::new(120, 40);
+    s.models = ["a/one", "b/two", "c/three"]
+        .iter()
+        .map(|n| ModelChoice {
+            name: n.to_string(),
+            context_window: 1000,
+            label: n.to_string(),
+        })
+        .collect();
+    s.status.model = "b/two".into();
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+    );
+    let Some(Overlay::Picker { list, .. }) = &s.overlay else {
+        panic!("no picker: {:?}", s.overlay);
+    };
+    assert_eq!(list.items[list.matches[list.cursor]].0, "b/two");
+}
