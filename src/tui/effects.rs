@@ -86,9 +86,10 @@ pub async fn run_effect(
         }
         Effect::SetMouseCapture(on) => term.set_mouse(on)?,
         Effect::Copy { id, text } => {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            let (b64, cut) = osc52_payload(&text);
             let r = term
                 .write_raw(format!("\x1b]52;c;{b64}\x07").as_bytes())
+                .map(|()| cut)
                 .map_err(|e| format!("cannot copy: {e}"));
             done(&fx.tx, id, EffectResult::Copied(r));
         }
@@ -254,4 +255,35 @@ async fn edit_externally(text: &str) -> Result<String, String> {
         ));
     }
     std::fs::read_to_string(file.path()).map_err(|e| format!("cannot read the prompt back: {e}"))
+}
+
+/// Base64 bytes of an OSC 52 copy at most: terminals drop (or choke on) longer sequences.
+const OSC52_MAX: usize = 100 * 1024;
+
+/// The base64 payload of `text` for OSC 52, cut at a character boundary to fit `OSC52_MAX`;
+/// whether it was cut.
+fn osc52_payload(text: &str) -> (String, bool) {
+    use base64::Engine;
+    let max_bytes = OSC52_MAX / 4 * 3;
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[..end]);
+    (b64, end < text.len())
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    use super::*;
+
+    #[test]
+    fn osc52_payload_is_capped_at_a_char_boundary() {
+        let (b64, cut) = osc52_payload("hello");
+        assert_eq!((b64.as_str(), cut), ("aGVsbG8=", false));
+        let big = "é".repeat(100_000);
+        let (b64, cut) = osc52_payload(&big);
+        assert!(cut);
+        assert!(b64.len() <= OSC52_MAX, "{}", b64.len());
+    }
 }

@@ -66,7 +66,8 @@ pub enum EffectResult {
     Image(Result<ImageInfo, String>),
     /// A prompt could not be sent (an attachment could not be read).
     SubmitFailed(String),
-    Copied(Result<(), String>),
+    /// `Ok(true)`: the text was cut to fit the OSC 52 limit.
+    Copied(Result<bool, String>),
     /// Candidates for the word after `line` (a `/` command line up to that word).
     Arguments {
         line: String,

@@ -156,7 +156,11 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             state.busy = None;
             state.conversation.notice(NoticeLevel::Error, e);
         }
-        EffectResult::Copied(Ok(())) => state.toast("copied to the clipboard (OSC 52)", 2000),
+        EffectResult::Copied(Ok(false)) => state.toast("copied to the clipboard (OSC 52)", 2000),
+        EffectResult::Copied(Ok(true)) => state.conversation.notice(
+            NoticeLevel::Warning,
+            "copied only the first 75 KB: terminals drop longer OSC 52 copies",
+        ),
         EffectResult::Copied(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
     }
 }

@@ -297,3 +297,21 @@ fn the_model_picker_opens_on_the_current_model() {
     };
     assert_eq!(list.items[list.matches[list.cursor]].0, "b/two");
 }
+
+#[test]
+fn a_cut_copy_says_so() {
+    use crate::tui::conversation::CellKind;
+    let mut s = State::new(120, 40);
+    update(
+        &mut s,
+        Msg::Done {
+            id: 1,
+            result: EffectResult::Copied(Ok(true)),
+        },
+    );
+    let last = s.conversation.cells.last().map(|c| &c.kind);
+    assert!(
+        matches!(last, Some(CellKind::Notice { text, .. }) if text.contains("first 75 KB")),
+        "{last:?}"
+    );
+}
