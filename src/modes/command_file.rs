@@ -51,6 +51,7 @@ struct Runner {
     agent: AgentHandle,
     next_id: u64,
     interrupts: u32,
+    sigint: super::interrupt::Interrupts,
 }
 
 fn print_lines(lines: &[String]) {
@@ -91,8 +92,7 @@ impl Runner {
                         return answer(&ev.msg);
                     }
                 }
-                res = tokio::signal::ctrl_c() => {
-                    if res.is_err() { continue; }
+                () = self.sigint.next() => {
                     self.interrupts += 1;
                     if self.interrupts > 1 {
                         return Verdict::Cancelled;
@@ -228,6 +228,7 @@ pub async fn run_command_file(
         agent,
         next_id: 0,
         interrupts: 0,
+        sigint: super::interrupt::Interrupts::register(),
     };
     let mut queue: VecDeque<Line> = script_lines(&options.text)
         .into_iter()

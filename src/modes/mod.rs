@@ -3,6 +3,7 @@
 
 mod command_file;
 mod interactive;
+mod interrupt;
 mod oneshot;
 mod progress;
 mod validate;

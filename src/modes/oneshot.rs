@@ -38,6 +38,7 @@ pub async fn run_oneshot(
     for w in &warnings {
         eprintln!("pi: warning: {w}");
     }
+    let mut sigint = super::interrupt::Interrupts::register();
     let mut handle = spawn_agent(config, share_session(session));
     let turn = Submission {
         id: 1,
@@ -64,8 +65,7 @@ pub async fn run_oneshot(
                     break code;
                 }
             }
-            res = tokio::signal::ctrl_c() => {
-                if res.is_err() { continue; }
+            () = sigint.next() => {
                 interrupts += 1;
                 if interrupts > 1 {
                     eprintln!("pi: interrupted twice, exiting");
