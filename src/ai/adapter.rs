@@ -86,3 +86,27 @@ pub fn decode_response(model: &ModelRef, body: &str) -> Result<Vec<StreamEvent>,
         WireFormat::GoogleGenerativeAi => google::decode_response(p, body),
     }
 }
+
+/// Decodes `bytes` of a `model`'s event stream fed in pieces of `chunk` bytes, as the driver
+/// does: the decoders' tests check that chunking never changes the events.
+#[cfg(test)]
+pub fn decode_chunked(
+    model: &str,
+    bytes: &[u8],
+    chunk: usize,
+) -> Result<Vec<StreamEvent>, AiError> {
+    let model: ModelRef = model.parse().expect("a known test model");
+    let mut parser = super::sse::SseParser::new();
+    let mut decoder = Decoder::new(&model);
+    let mut out = Vec::new();
+    for piece in bytes.chunks(chunk) {
+        for ev in parser.push(piece) {
+            decoder.on_data(&ev.data, &mut out)?;
+        }
+    }
+    if let Some(ev) = parser.finish() {
+        decoder.on_data(&ev.data, &mut out)?;
+    }
+    decoder.on_eof(&mut out)?;
+    Ok(out)
+}

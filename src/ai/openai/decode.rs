@@ -280,7 +280,6 @@ pub fn decode_response(provider: &str, body: &str) -> Result<Vec<StreamEvent>, A
 mod tests {
     use super::*;
     use crate::ai::builder::MessageBuilder;
-    use crate::ai::sse::SseParser;
     use crate::ai::types::ContentBlock;
     use serde_json::json;
 
@@ -297,19 +296,7 @@ mod tests {
     );
 
     fn run(bytes: &[u8], chunk: usize) -> Result<Vec<StreamEvent>, AiError> {
-        let mut p = SseParser::new();
-        let mut d = Decoder::new("openai");
-        let mut out = Vec::new();
-        for c in bytes.chunks(chunk) {
-            for ev in p.push(c) {
-                d.on_data(&ev.data, &mut out)?;
-            }
-        }
-        if let Some(ev) = p.finish() {
-            d.on_data(&ev.data, &mut out)?;
-        }
-        d.on_eof(&mut out)?;
-        Ok(out)
+        crate::ai::adapter::decode_chunked("openai/gpt-4o", bytes, chunk)
     }
 
     #[test]
