@@ -16,8 +16,7 @@ mod fake_provider;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_provider::{FakeProvider, Reply};
-use serde_json::json;
+use fake_provider::FakeProvider;
 
 const RUNS: usize = 40;
 
@@ -27,22 +26,7 @@ const RUNS: usize = 40;
 const GNU_TIME: &str = "/usr/bin/time";
 
 fn script() -> FakeProvider {
-    FakeProvider::builder()
-        .reply(Reply::turn().text("I'll create it.").tool_call(
-            "write",
-            json!({"path": "hello.txt", "content": "hello world\n"}),
-        ))
-        .reply(
-            Reply::turn()
-                .tool_call("bash", json!({"command": "cat hello.txt && echo BASH_OK"}))
-                .tool_call("read", json!({"path": "hello.txt"})),
-        )
-        .reply(Reply::turn().tool_call(
-            "edit",
-            json!({"path": "hello.txt", "oldText": "world", "newText": "rust"}),
-        ))
-        .reply(Reply::text("All done: hello.txt now says hello rust."))
-        .start_blocking()
+    FakeProvider::builder().four_turn_task().start_blocking()
 }
 
 /// One run: wall time, and peak RSS in KiB when GNU time is installed.

@@ -211,14 +211,8 @@ impl SessionStore {
 
     /// Moves the head to the entry alias `name` points at.
     pub fn use_branch_alias(&mut self, name: &str) -> Result<String, SessionError> {
-        let target = self
-            .branch_aliases()
-            .into_iter()
-            .find(|a| a.name == name)
-            .ok_or_else(|| self.unknown_name("branch alias", name, "/branch-alias list"))?
-            .target_id;
-        self.set_head(&target)?;
-        Ok(target)
+        let names = self.branch_aliases();
+        self.use_named(names, name, "branch alias", "/branch-alias list")
     }
 
     // ----- bookmarks: pi's `label` entries -----
@@ -294,11 +288,22 @@ impl SessionStore {
 
     /// Moves the head to the bookmarked entry.
     pub fn use_bookmark(&mut self, name: &str) -> Result<String, SessionError> {
-        let target = self
-            .bookmarks()
+        let names = self.bookmarks();
+        self.use_named(names, name, "bookmark", "/session-bookmark list")
+    }
+
+    /// Moves the head to the target of `name` among `names` (aliases or bookmarks).
+    fn use_named(
+        &mut self,
+        names: Vec<NamedEntry>,
+        name: &str,
+        kind: &'static str,
+        list_hint: &'static str,
+    ) -> Result<String, SessionError> {
+        let target = names
             .into_iter()
-            .find(|b| b.name == name)
-            .ok_or_else(|| self.unknown_name("bookmark", name, "/session-bookmark list"))?
+            .find(|n| n.name == name)
+            .ok_or_else(|| self.unknown_name(kind, name, list_hint))?
             .target_id;
         self.set_head(&target)?;
         Ok(target)

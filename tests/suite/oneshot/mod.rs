@@ -14,9 +14,9 @@ mod usage;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::support::fake_provider::{FakeProvider, Reply};
+use crate::support::fake_provider::FakeProvider;
 
 /// Provider key variables cleared for every run so the developer's own keys never leak in.
 const KEY_VARS: [&str; 14] = [
@@ -130,21 +130,7 @@ pub fn stderr(o: &Output) -> String {
 
 /// The scripted 4-turn task of the benchmark: write; bash and read in parallel; edit; answer.
 pub fn four_turn_script(fake: crate::support::fake_provider::FakeProviderBuilder) -> FakeProvider {
-    fake.reply(Reply::turn().text("I'll create it.").tool_call(
-        "write",
-        json!({"path": "hello.txt", "content": "hello world\n"}),
-    ))
-    .reply(
-        Reply::turn()
-            .tool_call("bash", json!({"command": "cat hello.txt && echo BASH_OK"}))
-            .tool_call("read", json!({"path": "hello.txt"})),
-    )
-    .reply(Reply::turn().tool_call(
-        "edit",
-        json!({"path": "hello.txt", "oldText": "world", "newText": "rust"}),
-    ))
-    .reply(Reply::text("All done: hello.txt now says hello rust."))
-    .start_blocking()
+    fake.four_turn_task().start_blocking()
 }
 
 /// Checks the session and the files after the 4-turn task.

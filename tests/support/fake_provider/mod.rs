@@ -338,3 +338,27 @@ impl Drop for FakeProvider {
         }
     }
 }
+
+impl FakeProviderBuilder {
+    /// Queues the 4-turn coding task of the one-shot tests and benchmark: write `hello.txt`;
+    /// bash and read in parallel; edit it; answer.
+    pub fn four_turn_task(self) -> Self {
+        self.reply(Reply::turn().text("I'll create it.").tool_call(
+            "write",
+            serde_json::json!({"path": "hello.txt", "content": "hello world\n"}),
+        ))
+        .reply(
+            Reply::turn()
+                .tool_call(
+                    "bash",
+                    serde_json::json!({"command": "cat hello.txt && echo BASH_OK"}),
+                )
+                .tool_call("read", serde_json::json!({"path": "hello.txt"})),
+        )
+        .reply(Reply::turn().tool_call(
+            "edit",
+            serde_json::json!({"path": "hello.txt", "oldText": "world", "newText": "rust"}),
+        ))
+        .reply(Reply::text("All done: hello.txt now says hello rust."))
+    }
+}
