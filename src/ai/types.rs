@@ -276,6 +276,35 @@ pub enum ThinkingLevel {
     Xhigh,
 }
 
+impl ThinkingLevel {
+    /// Every level, lowest first.
+    pub const ALL: [ThinkingLevel; 6] = [
+        ThinkingLevel::Off,
+        ThinkingLevel::Minimal,
+        ThinkingLevel::Low,
+        ThinkingLevel::Medium,
+        ThinkingLevel::High,
+        ThinkingLevel::Xhigh,
+    ];
+
+    /// The level's name as pi writes it (`off`, `minimal`, … `xhigh`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ThinkingLevel::Off => "off",
+            ThinkingLevel::Minimal => "minimal",
+            ThinkingLevel::Low => "low",
+            ThinkingLevel::Medium => "medium",
+            ThinkingLevel::High => "high",
+            ThinkingLevel::Xhigh => "xhigh",
+        }
+    }
+
+    /// The level of a name, as `name` writes it.
+    pub fn parse(s: &str) -> Option<ThinkingLevel> {
+        Self::ALL.into_iter().find(|l| l.name() == s)
+    }
+}
+
 /// Milliseconds since the Unix epoch, the timestamp unit of messages.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::agent::{AgentConfig, EventMsg, spawn_agent};
+use crate::ai::AiError;
 use crate::ai::types::Message;
 use crate::commands::{
     COMMANDS, CommandEngine, EngineContext, Outcome, SharedSession, lock_session, share_session,
@@ -13,7 +14,7 @@ use crate::commands::{
 use crate::session::{ImportMode, SessionStore, SessionTree};
 use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
 use crate::tui::conversation::NoticeLevel;
-use crate::tui::keymap::Keymap;
+use crate::tui::keymap::{Action, Context, Keymap};
 use crate::tui::skills::load_skills;
 use crate::tui::theme::Theme;
 use crate::tui::{CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
@@ -100,7 +101,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                 notices.push((NoticeLevel::Warning, w));
             }
             if let Err(e) = config.client.check_model(&config.model) {
-                notices.push((NoticeLevel::Error, e.to_string()));
+                notices.push((NoticeLevel::Error, model_problem(&state, &e)));
             }
             state.models = config
                 .client
@@ -234,6 +235,23 @@ fn load_look(
         Err(e) => notices.push((NoticeLevel::Error, e)),
     }
     watched
+}
+
+/// Why the chosen model cannot be used, said the UI's way: a missing key points to the
+/// model picker rather than to a flag.
+fn model_problem(state: &State, e: &AiError) -> String {
+    match e {
+        AiError::MissingApiKey { var } => {
+            let keys = state
+                .keymap
+                .keys_for(Context::Global, Action::ModelPicker)
+                .unwrap_or_else(|| "/model".into());
+            format!(
+                "{var} is not set: export it and start pi again, or pick another model ({keys})"
+            )
+        }
+        other => other.to_string(),
+    }
 }
 
 fn where_(src: &ConfigSource) -> String {

@@ -39,6 +39,8 @@ pub enum Msg {
     /// A theme or keymap file in use changed on disk: its new text, or why it cannot be read.
     ConfigChanged {
         kind: ConfigKind,
+        /// The watched file, named in an error notice.
+        path: std::path::PathBuf,
         text: Result<String, String>,
     },
 }

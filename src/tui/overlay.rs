@@ -129,6 +129,16 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
             theme.dim(),
         ),
     ])];
+    // The key column is as wide as the longest binding up to 20 columns; a longer one
+    // pushes its description right, still two spaces away.
+    let width = keymap
+        .listing()
+        .values()
+        .flatten()
+        .map(|(_, keys)| keys.join(" / ").chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(20);
     for ctx in Context::ALL {
         let Some(list) = keymap.listing().get(&ctx) else {
             continue;
@@ -143,7 +153,7 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         for (action, keys) in list {
             out.push(Line::from(vec![
                 Span::styled(
-                    format!("  {:<22}", keys.join(" / ")),
+                    format!("  {:<width$}  ", keys.join(" / ")),
                     Style::default().fg(theme.accent),
                 ),
                 Span::raw(action.help()),
@@ -170,10 +180,11 @@ pub fn palette_items(keymap: &Keymap, commands: &[(String, String)]) -> Vec<(Str
 pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf: &mut Buffer) {
     match overlay {
         Overlay::Help { scroll } => {
-            let r = centered(area, 90, area.height.saturating_sub(4));
-            let inner = frame("Keys", theme, r, buf);
-            Paragraph::new(help_lines(keymap, theme))
-                .scroll((*scroll as u16, 0))
+            let inner = frame("Keys", theme, help_area(area), buf);
+            let lines = help_lines(keymap, theme);
+            let top = (*scroll).min(lines.len().saturating_sub(inner.height as usize));
+            Paragraph::new(lines)
+                .scroll((top as u16, 0))
                 .render(inner, buf);
         }
         Overlay::Picker { kind, list } => {
@@ -215,17 +226,11 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
             text,
             scroll,
         } => {
-            let r = centered(
-                area,
-                area.width.saturating_sub(6),
-                area.height.saturating_sub(4),
-            );
-            let inner = frame(title, theme, r, buf);
-            let lines = super::conversation::tool_view::ansi_lines(text);
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .scroll((*scroll as u16, 0))
-                .render(inner, buf);
+            let inner = frame(title, theme, text_area(area), buf);
+            let para = text_paragraph(text);
+            let rows = para.line_count(inner.width);
+            let top = (*scroll).min(rows.saturating_sub(inner.height as usize));
+            para.scroll((top as u16, 0)).render(inner, buf);
         }
         Overlay::Image {
             title,
@@ -246,6 +251,45 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
                 buf,
             );
         }
+    }
+}
+
+fn help_area(area: Rect) -> Rect {
+    centered(area, 90, area.height.saturating_sub(4))
+}
+
+fn text_area(area: Rect) -> Rect {
+    centered(
+        area,
+        area.width.saturating_sub(6),
+        area.height.saturating_sub(4),
+    )
+}
+
+fn text_paragraph(text: &str) -> Paragraph<'static> {
+    Paragraph::new(super::conversation::tool_view::ansi_lines(text)).wrap(Wrap { trim: false })
+}
+
+/// The furthest a scrolling overlay can scroll in a frame of `area`: its last row at the
+/// bottom of the box. Zero for overlays that do not scroll.
+pub fn max_scroll(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect) -> usize {
+    // The box's border takes a row above and below and a column each side.
+    let inner = |r: Rect| {
+        (
+            r.width.saturating_sub(2),
+            r.height.saturating_sub(2) as usize,
+        )
+    };
+    match overlay {
+        Overlay::Help { .. } => {
+            let (_, h) = inner(help_area(area));
+            help_lines(keymap, theme).len().saturating_sub(h)
+        }
+        Overlay::Text { text, .. } => {
+            let (w, h) = inner(text_area(area));
+            text_paragraph(text).line_count(w).saturating_sub(h)
+        }
+        Overlay::Picker { .. } | Overlay::Image { .. } => 0,
     }
 }
 

@@ -44,17 +44,6 @@ pub fn tokens(n: u64) -> String {
     }
 }
 
-fn thinking_name(t: ThinkingLevel) -> &'static str {
-    match t {
-        ThinkingLevel::Off => "off",
-        ThinkingLevel::Minimal => "minimal",
-        ThinkingLevel::Low => "low",
-        ThinkingLevel::Medium => "medium",
-        ThinkingLevel::High => "high",
-        ThinkingLevel::Xhigh => "xhigh",
-    }
-}
-
 /// What the right end of the bar says besides the fixed fields.
 pub struct StatusExtras<'a> {
     pub busy_ms: Option<u64>,
@@ -97,7 +86,7 @@ pub fn render(
     // "thinking off" says it is off rather than leaving it to be guessed.
     let thinking = match info.thinking {
         ThinkingLevel::Off => " (thinking off)".to_string(),
-        t => format!(" ({})", thinking_name(t)),
+        t => format!(" ({})", ThinkingLevel::name(t)),
     };
     left.push(Span::styled(thinking, base.fg(theme.thinking)));
     left.push(sep.clone());

@@ -294,7 +294,7 @@ fn zoomed_graph_and_no_agent() {
         s.agent_ready = false;
         s.conversation.notice(
             NoticeLevel::Error,
-            "ANTHROPIC_API_KEY is not set: export it or pick another --model",
+            "ANTHROPIC_API_KEY is not set: export it and start pi again, or pick another model (ctrl-o)",
         );
         s.models = vec![ModelChoice {
             name: "x/y".into(),

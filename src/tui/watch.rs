@@ -44,7 +44,11 @@ pub fn watch_configs(sources: &[ConfigSource], tx: UnboundedSender<Msg>) -> Opti
                         continue;
                     }
                     last[i] = Some(text.clone());
-                    let _ = tx.send(Msg::ConfigChanged { kind: *kind, text });
+                    let _ = tx.send(Msg::ConfigChanged {
+                        kind: *kind,
+                        path: path.clone(),
+                        text,
+                    });
                 }
             }
         },

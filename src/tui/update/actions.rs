@@ -1,18 +1,15 @@
-//! What each action does, and how a prompt or a slash command line is sent.
+//! What each action of the keymap does.
 
-use std::path::PathBuf;
-
+use super::prompt::{run_line, submit};
 use super::{conversation_size, graph_rows, scroll_conversation};
 use crate::agent::Op;
-use crate::ai::types::ThinkingLevel;
-use crate::tui::conversation::{CellKind, NoticeLevel};
-use crate::tui::editor::Editor;
+use crate::tui::conversation::NoticeLevel;
 use crate::tui::graph::NamePrompt;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::layout::{areas, inner};
-use crate::tui::msg::{Effect, ImageSource, NameKind};
+use crate::tui::msg::{Effect, NameKind};
 use crate::tui::overlay::{ListPicker, Overlay, PaletteKind, palette_items};
-use crate::tui::state::{Busy, Pane, State};
+use crate::tui::state::{Pane, State};
 
 /// How long a first Ctrl+C waits for the second.
 const QUIT_WINDOW_MS: u64 = 2000;
@@ -148,7 +145,7 @@ fn trace_rows(state: &State) -> usize {
     areas(state).trace.map_or(10, |r| inner(r).height as usize)
 }
 
-fn quit(state: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn quit(state: &mut State, fx: &mut Vec<Effect>) {
     state.quitting = true;
     fx.push(Effect::Quit);
 }
@@ -242,7 +239,7 @@ pub fn preview(state: &mut State, fx: &mut Vec<Effect>) {
     fx.push(Effect::PreviewEntry { id, entry_id });
 }
 
-fn open_models(state: &mut State) {
+pub(super) fn open_models(state: &mut State) {
     let items = state
         .models
         .iter()
@@ -264,7 +261,7 @@ fn open_models(state: &mut State) {
     });
 }
 
-fn copy_last(state: &mut State, fx: &mut Vec<Effect>) {
+pub(super) fn copy_last(state: &mut State, fx: &mut Vec<Effect>) {
     match state.conversation.last_answer() {
         Some(text) => {
             let text = text.to_string();
@@ -354,118 +351,4 @@ fn select(state: &mut State, fx: &mut Vec<Effect>) {
         }
         _ => {}
     }
-}
-
-/// Enter in the editor: a slash command runs, a prompt is sent (or queued during a turn).
-fn submit(state: &mut State, fx: &mut Vec<Effect>) {
-    if state.editor.is_empty() {
-        return;
-    }
-    let text = state.editor.take();
-    state.conversation.follow();
-    if text.trim_start().starts_with('/') {
-        run_line(state, text.trim(), fx);
-    } else if state.busy.is_some() {
-        state.queue.push_back(text);
-        state.toast("queued: it is sent when the turn ends", 3000);
-    } else {
-        send_prompt(state, text, fx);
-    }
-}
-
-/// Sends `text` as a user turn.
-pub fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
-    if !state.agent_ready {
-        state.conversation.notice(
-            NoticeLevel::Error,
-            "the agent is not running; fix the problem above and start pi again",
-        );
-        return;
-    }
-    let id = state.next_id();
-    state.busy = Some(Busy {
-        submission: id,
-        since_ms: state.now_ms,
-    });
-    state
-        .conversation
-        .push(CellKind::User { text: text.clone() });
-    let attachments: Vec<PathBuf> = Editor::image_refs(&text)
-        .into_iter()
-        .map(PathBuf::from)
-        .collect();
-    let attachments_shown = attachments.clone();
-    fx.push(Effect::SubmitPrompt {
-        id,
-        text,
-        attachments,
-    });
-    // The attached images show below the prompt, as the model gets them.
-    for path in attachments_shown {
-        let id = state.next_id();
-        fx.push(Effect::LoadImage {
-            id,
-            source: ImageSource::File(path),
-            overlay: false,
-        });
-    }
-}
-
-/// Runs a slash command line: the UI's own commands here, the rest through the engine.
-pub fn run_line(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
-    let mut words = line.trim_start_matches('/').split_whitespace();
-    let name = words.next().unwrap_or("");
-    let rest: Vec<&str> = words.collect();
-    match name {
-        "quit" | "exit" | "q" => quit(state, fx),
-        "keys" => state.overlay = Some(Overlay::Help { scroll: 0 }),
-        "copy" => copy_last(state, fx),
-        "image" => match rest.first() {
-            Some(p) => {
-                let id = state.next_id();
-                fx.push(Effect::LoadImage {
-                    id,
-                    source: ImageSource::File(PathBuf::from(p)),
-                    overlay: true,
-                });
-            }
-            None => state
-                .conversation
-                .notice(NoticeLevel::Warning, "usage: /image <path>"),
-        },
-        "model" if rest.is_empty() => open_models(state),
-        "thinking" => match rest.first().and_then(|l| parse_thinking(l)) {
-            Some(level) => {
-                let id = state.next_id();
-                state.status.thinking = level;
-                fx.push(Effect::Submit {
-                    id,
-                    op: Op::SetThinking { level },
-                });
-            }
-            None => state.conversation.notice(
-                NoticeLevel::Warning,
-                "usage: /thinking off|minimal|low|medium|high|xhigh",
-            ),
-        },
-        _ => {
-            let id = state.next_id();
-            fx.push(Effect::RunCommand {
-                id,
-                line: line.to_string(),
-            });
-        }
-    }
-}
-
-fn parse_thinking(s: &str) -> Option<ThinkingLevel> {
-    Some(match s {
-        "off" => ThinkingLevel::Off,
-        "minimal" => ThinkingLevel::Minimal,
-        "low" => ThinkingLevel::Low,
-        "medium" => ThinkingLevel::Medium,
-        "high" => ThinkingLevel::High,
-        "xhigh" => ThinkingLevel::Xhigh,
-        _ => return None,
-    })
 }

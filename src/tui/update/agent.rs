@@ -1,6 +1,7 @@
 //! Agent events: the conversation streams, the trace and status follow, the turn ends.
 
-use super::actions::{load_graph, send_prompt};
+use super::actions::load_graph;
+use super::prompt::send_prompt;
 use crate::agent::{Event, EventMsg};
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::msg::{Effect, ImageSource};

@@ -3,11 +3,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::actions::{do_action, run_line};
+use super::actions::do_action;
+use super::prompt::run_line;
 use crate::tui::graph::NamePrompt;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, NameKind};
-use crate::tui::overlay::{Overlay, PaletteKind};
+use ratatui::layout::Rect;
+
+use crate::tui::overlay::{self, Overlay, PaletteKind};
 use crate::tui::state::{Pane, State};
 
 pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -158,6 +161,7 @@ fn overlay_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
             KeyCode::PageDown | KeyCode::Char(' ') => *scroll += 10,
             KeyCode::Home => *scroll = 0,
+            KeyCode::End => *scroll = usize::MAX,
             KeyCode::Char('q') | KeyCode::Enter => state.overlay = None,
             _ if global == Some(Action::Help) => state.overlay = None,
             _ => {}
@@ -190,6 +194,17 @@ fn overlay_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                 _ => {}
             },
         },
+    }
+    clamp_overlay_scroll(state);
+}
+
+/// Keeps a scrolling overlay's last row at the bottom at most (no scrolling into nothing).
+fn clamp_overlay_scroll(state: &mut State) {
+    let area = Rect::new(0, 0, state.width, state.height);
+    let Some(o) = &state.overlay else { return };
+    let max = overlay::max_scroll(o, &state.keymap, &state.theme, area);
+    if let Some(Overlay::Help { scroll } | Overlay::Text { scroll, .. }) = &mut state.overlay {
+        *scroll = (*scroll).min(max);
     }
 }
 

@@ -5,6 +5,7 @@ mod actions;
 mod agent;
 mod history;
 mod keys;
+mod prompt;
 mod results;
 
 pub use history::cells_from_messages;
@@ -77,7 +78,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.busy = None;
         }
         Msg::Done { id, result } => results::on_result(state, id, result, &mut fx),
-        Msg::ConfigChanged { kind, text } => on_config(state, kind, text),
+        Msg::ConfigChanged { kind, path, text } => on_config(state, kind, &path, text),
     }
     actions::request_labels(state, &mut fx);
     fx
@@ -169,9 +170,15 @@ fn on_tick(state: &mut State, now_ms: u64) {
     }
 }
 
-fn on_config(state: &mut State, kind: super::config::ConfigKind, text: Result<String, String>) {
+fn on_config(
+    state: &mut State,
+    kind: super::config::ConfigKind,
+    path: &std::path::Path,
+    text: Result<String, String>,
+) {
     use super::config::ConfigKind;
     let label = kind.label();
+    let file = path.display();
     let text = match text {
         Ok(t) => t,
         Err(e) => {
@@ -191,7 +198,7 @@ fn on_config(state: &mut State, kind: super::config::ConfigKind, text: Result<St
             }
             Err(e) => state.conversation.notice(
                 NoticeLevel::Error,
-                format!("theme file {e}; keeping the last good theme"),
+                format!("theme {file}: {e}; keeping the last good theme"),
             ),
         },
         ConfigKind::Keymap => match Keymap::parse(&state.keymap.name.clone(), &text) {
@@ -201,7 +208,7 @@ fn on_config(state: &mut State, kind: super::config::ConfigKind, text: Result<St
             }
             Err(e) => state.conversation.notice(
                 NoticeLevel::Error,
-                format!("keymap file {e}; keeping the last good keymap"),
+                format!("keymap {file}: {e}; keeping the last good keymap"),
             ),
         },
     }

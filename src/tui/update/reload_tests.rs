@@ -97,6 +97,7 @@ async fn editing_the_keymap_and_theme_files_reloads_them_and_a_bad_edit_keeps_th
     let (level, text) = last_notice(&s);
     assert_eq!(level, NoticeLevel::Error);
     assert!(text.contains("line 4"), "{text}");
+    assert!(text.contains("mine.toml"), "names the file: {text}");
     assert!(text.contains("keeping the last good keymap"), "{text}");
 
     // The theme: a valid edit applies, a bad colour is refused with its line.

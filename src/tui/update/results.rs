@@ -1,8 +1,9 @@
 //! Effect results coming back.
 
-use super::actions::{load_graph, preview, run_line, send_prompt};
+use super::actions::{load_graph, preview};
 use super::history::cells_from_messages;
 use super::keys::refresh_completion;
+use super::prompt::{run_line, send_prompt};
 use crate::ai::types::{Message, Usage};
 use crate::tui::conversation::{CellKind, NoticeLevel};
 use crate::tui::msg::{Effect, EffectResult};

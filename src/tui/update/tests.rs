@@ -359,6 +359,40 @@ fn overlays_open_filter_and_close() {
 }
 
 #[test]
+fn overlay_scrolling_stops_at_the_last_row() {
+    let help = |s: &State| match s.overlay {
+        Some(Overlay::Help { scroll }) => scroll,
+        ref o => panic!("not the help: {o:?}"),
+    };
+    let mut s = State::new(80, 24);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+    );
+    // The help is longer than 24 rows: End shows its last row at the bottom of the box.
+    update(&mut s, key(KeyCode::End));
+    let max = help(&s);
+    let rows = crate::tui::overlay::help_lines(&s.keymap, &s.theme).len();
+    assert_eq!(max, rows - (24 - 4 - 2), "box of 18 rows");
+    for _ in 0..5 {
+        update(&mut s, key(KeyCode::PageDown));
+    }
+    assert_eq!(help(&s), max);
+    // One step up from the end moves at once (no dead rows to scroll back through).
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(help(&s), max - 1);
+
+    // A short text does not scroll at all.
+    s.overlay = Some(Overlay::Text {
+        title: "out".into(),
+        text: "one\ntwo\n".into(),
+        scroll: 0,
+    });
+    update(&mut s, key(KeyCode::PageDown));
+    assert!(matches!(s.overlay, Some(Overlay::Text { scroll: 0, .. })));
+}
+
+#[test]
 fn the_mouse_wheel_scrolls_the_conversation_and_end_follows() {
     let mut s = state();
     for i in 0..100 {
@@ -391,6 +425,7 @@ fn a_bad_theme_file_keeps_the_last_good_theme() {
         &mut s,
         Msg::ConfigChanged {
             kind: ConfigKind::Theme,
+            path: "/home/u/.config/pi/themes/mine.toml".into(),
             text: Ok("[colors]\naccent = \"nope\"\n".into()),
         },
     );
@@ -400,10 +435,15 @@ fn a_bad_theme_file_keeps_the_last_good_theme() {
     };
     assert_eq!(*level, NoticeLevel::Error);
     assert!(text.contains("line 2"), "{text}");
+    assert!(
+        text.starts_with("theme /home/u/.config/pi/themes/mine.toml: "),
+        "{text}"
+    );
     update(
         &mut s,
         Msg::ConfigChanged {
             kind: ConfigKind::Theme,
+            path: "/home/u/.config/pi/themes/mine.toml".into(),
             text: Ok("name = \"mine\"\n".into()),
         },
     );

@@ -128,6 +128,12 @@ fn without_an_api_key_it_opens_and_names_the_variable() {
     let mut tui = Tui::spawn(cmd, 100, 30);
     let screen = tui.wait_for("ANTHROPIC_API_KEY", 10);
     assert!(screen.contains("Prompt"), "{screen}");
+    // It points to the model picker, which works without the key.
+    assert!(screen.contains("(ctrl-o)"), "{screen}");
+    tui.send("\x0f");
+    tui.wait_for("Models", 5);
+    tui.send("\x1b");
+    tui.wait_gone("Models", 5);
     // Ctrl+C twice on an idle, empty prompt quits.
     tui.send("\x03");
     tui.wait_for("Ctrl+C again", 5);

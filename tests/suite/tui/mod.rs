@@ -67,6 +67,22 @@ impl Tui {
         }
     }
 
+    /// Waits until the screen no longer shows `text`.
+    pub fn wait_gone(&mut self, text: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            self.pump();
+            let s = self.screen();
+            if !s.contains(text) {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?} to go; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
     pub fn send(&mut self, text: &str) {
         use std::io::Write;
         self.session
