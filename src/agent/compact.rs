@@ -166,14 +166,8 @@ impl Agent {
                 "the model returned an empty summary; retry /compact or switch models".to_string(),
             ));
         }
-        self.session_usage.add(&answer.usage);
-        self.emit(
-            id,
-            EventMsg::Usage {
-                turn: answer.usage,
-                session: self.session_usage,
-            },
-        );
+        // The summary's cost is reported with the compaction, not added to the branch's
+        // total: the session records no usage for it, so a reload could not count it.
         let entry_id = self
             .append(|log| log.append_compaction(summary.trim(), &first_kept, tokens_before))
             .map_err(CompactError::Failed)?;
@@ -189,6 +183,7 @@ impl Agent {
                 kept: self.messages.len().saturating_sub(1),
                 tokens_before,
                 tokens_after: self.request_tokens(),
+                usage: answer.usage,
             },
         );
         Ok(true)

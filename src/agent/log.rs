@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::ai::types::{Message, ThinkingLevel};
+use crate::ai::types::{Message, ThinkingLevel, Usage};
 
 /// A failed session operation; its `Display` is one line for the user.
 pub type LogError = Box<dyn std::error::Error + Send + Sync>;
@@ -26,6 +26,9 @@ pub struct LogContext {
     pub model: Option<(String, String)>,
     /// The thinking level last recorded on the branch.
     pub thinking: Option<ThinkingLevel>,
+    /// The usage of every assistant message on the branch, also those a compaction
+    /// summarised away.
+    pub usage: Usage,
 }
 
 /// A session the agent appends to. Every append goes after the head and moves the head to it.

@@ -260,6 +260,8 @@ pub enum EventMsg {
         /// Estimated tokens of the context before and after.
         tokens_before: u64,
         tokens_after: u64,
+        /// What the summary request used (not part of the branch's usage total).
+        usage: Usage,
     },
     /// `/compact` found nothing old enough to summarise.
     CompactionSkipped {

@@ -131,13 +131,9 @@ impl Agent {
         self.entry_ids = ctx.entry_ids;
         self.branch_model = ctx.model;
         self.revision = Some(revision);
-        // The running total is the branch's: recounted whenever the branch is reloaded.
-        self.session_usage = Usage::default();
-        for m in &self.messages {
-            if let Message::Assistant(a) = m {
-                self.session_usage.add(&a.usage);
-            }
-        }
+        // The running total is the branch's (compacted turns included): recounted whenever
+        // the branch is reloaded.
+        self.session_usage = ctx.usage;
         Ok(())
     }
 

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use crate::agent::{AgentConfig, EventMsg, spawn_agent};
 use crate::ai::AiError;
-use crate::ai::types::Message;
 use crate::commands::{
     COMMANDS, CommandEngine, EngineContext, Outcome, SharedSession, lock_session, share_session,
 };
@@ -17,7 +16,7 @@ use crate::tui::conversation::NoticeLevel;
 use crate::tui::keymap::{Action, Context, Keymap};
 use crate::tui::skills::load_skills;
 use crate::tui::theme::Theme;
-use crate::tui::{CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
+use crate::tui::{BranchHistory, CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
 
 /// The interactive mode's own flags.
 #[derive(Debug, Clone, Default)]
@@ -299,10 +298,14 @@ impl Host for EngineHost {
         self.engine.observe(msg);
     }
 
-    fn history(&mut self) -> Result<(Vec<Message>, Option<String>), String> {
+    fn history(&mut self) -> Result<BranchHistory, String> {
         let s = lock_session(&self.session);
         let ctx = s.context().map_err(|e| e.to_string())?;
-        Ok((ctx.messages, s.head().map(str::to_string)))
+        Ok(BranchHistory {
+            messages: ctx.messages,
+            head: s.head().map(str::to_string),
+            usage: ctx.usage,
+        })
     }
 
     fn session_path(&self) -> Option<PathBuf> {

@@ -65,6 +65,7 @@ impl SessionLog for SessionStore {
             entry_ids: ctx.entry_ids,
             model: ctx.model,
             thinking: ctx.thinking,
+            usage: ctx.usage,
         })
     }
 

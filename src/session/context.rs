@@ -10,7 +10,7 @@ use super::index::Node;
 use super::kinds::{EntryKind, Role};
 use super::scan::SessionFormat;
 use super::store::SessionStore;
-use crate::ai::types::{Message, SummaryMessage, ThinkingLevel};
+use crate::ai::types::{Message, SummaryMessage, ThinkingLevel, Usage};
 
 /// What the model is sent for the active branch.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -24,6 +24,9 @@ pub struct SessionContext {
     pub thinking: Option<ThinkingLevel>,
     /// The entry id each message came from (the compaction's id for its summary).
     pub entry_ids: Vec<String>,
+    /// The usage of every assistant message on the path, also those a compaction replaced
+    /// by its summary: what the branch has cost so far.
+    pub usage: Usage,
 }
 
 /// Adjacent lines closer than this are read with one `pread`.
@@ -69,7 +72,10 @@ impl SessionStore {
                 .rposition(|&i| pred(self.index.node(i)))
                 .map(|p| (p, path[p]))
         };
-        let mut ctx = SessionContext::default();
+        let mut ctx = SessionContext {
+            usage: self.index.path_usage(&path),
+            ..SessionContext::default()
+        };
         if let Some((_, i)) = last(&|n| n.kind == EntryKind::ThinkingLevelChange) {
             ctx.thinking = self.read_thinking(i)?;
         }

@@ -216,6 +216,18 @@ impl Index {
         out
     }
 
+    /// The summed usage of the assistant messages among `path`'s entries (read from the
+    /// scan's record, not the file).
+    pub fn path_usage(&self, path: &[u32]) -> Usage {
+        let mut total = Usage::default();
+        for &i in path {
+            if let Ok(at) = self.usage.binary_search_by_key(&i, |(j, _)| *j) {
+                total.add(&self.usage[at].1);
+            }
+        }
+        total
+    }
+
     /// Entries from the root to each entry, inclusive.
     pub fn depths(&self) -> Vec<u32> {
         let mut depth = vec![0u32; self.nodes.len()];

@@ -5,8 +5,18 @@ use std::path::PathBuf;
 
 use super::msg::CommandReply;
 use crate::agent::EventMsg;
-use crate::ai::types::Message;
+use crate::ai::types::{Message, Usage};
 use crate::session::SessionTree;
+
+/// The active branch as the UI shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BranchHistory {
+    /// What the model sees: a compaction's summary first, then the kept messages.
+    pub messages: Vec<Message>,
+    pub head: Option<String>,
+    /// What the whole branch has used, the turns a compaction summarised included.
+    pub usage: Usage,
+}
 
 pub trait Host: Send {
     /// Runs one slash command line.
@@ -15,8 +25,8 @@ pub trait Host: Send {
     /// Sees every agent event (to keep the command engine's settings in step).
     fn observe(&mut self, _msg: &EventMsg) {}
 
-    /// The active branch's messages and the head.
-    fn history(&mut self) -> Result<(Vec<Message>, Option<String>), String>;
+    /// The active branch's messages, head and usage.
+    fn history(&mut self) -> Result<BranchHistory, String>;
 
     /// The session file, if there is one.
     fn session_path(&self) -> Option<PathBuf>;
@@ -50,8 +60,8 @@ impl Host for NoHost {
         Err(format!("{line}: commands need a running agent"))
     }
 
-    fn history(&mut self) -> Result<(Vec<Message>, Option<String>), String> {
-        Ok((Vec::new(), None))
+    fn history(&mut self) -> Result<BranchHistory, String> {
+        Ok(BranchHistory::default())
     }
 
     fn session_path(&self) -> Option<PathBuf> {

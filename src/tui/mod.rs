@@ -31,7 +31,7 @@ mod watch;
 pub(crate) mod wrap;
 
 pub use effects::list_files;
-pub use host::{Host, NoHost};
+pub use host::{BranchHistory, Host, NoHost};
 pub use msg::{CommandReply, Effect, EffectResult, Msg};
 pub use runtime::{ExitInfo, TuiContext, run};
 pub use state::{ModelChoice, Pane, State};

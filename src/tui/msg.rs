@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::config::ConfigKind;
+use super::host::BranchHistory;
 use super::skills::Skill;
 use crate::agent::{Event, Op};
-use crate::ai::types::Message;
 use crate::session::SessionTree;
 
 /// One thing that happened.
@@ -55,8 +55,8 @@ pub enum EffectResult {
     Graph(Result<SessionTree, String>),
     /// One-line labels of graph entries (entry id, label).
     EntryLabels(Result<Vec<(String, String)>, String>),
-    /// The messages of the active branch and the head.
-    History(Result<(Vec<Message>, Option<String>), String>),
+    /// The messages of the active branch, its head and usage.
+    History(Result<BranchHistory, String>),
     /// The preview text of a graph entry.
     EntryPreview {
         entry_id: String,
@@ -83,7 +83,7 @@ pub enum EffectResult {
 }
 
 /// The output of a slash command as the UI needs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CommandReply {
     pub lines: Vec<String>,
     pub ok: bool,

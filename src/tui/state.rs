@@ -56,6 +56,8 @@ pub struct ModelChoice {
 pub struct Busy {
     pub submission: u64,
     pub since_ms: u64,
+    /// A `/compact` runs (not a turn).
+    pub compacting: bool,
 }
 
 /// A transient message in the status bar.

@@ -141,6 +141,7 @@ fn streaming_answer_while_busy_with_a_queued_prompt() {
         s.busy = Some(Busy {
             submission: 1,
             since_ms: 0,
+            compacting: false,
         });
         s.now_ms = 2400;
         s.queue.push_back("and then?".into());

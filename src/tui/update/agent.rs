@@ -2,7 +2,7 @@
 
 use super::actions::load_graph;
 use super::prompt::send_prompt;
-use crate::agent::{Event, EventMsg};
+use crate::agent::{CompactionReason, Event, EventMsg};
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::msg::{Effect, ImageSource};
 use crate::tui::state::{Busy, State};
@@ -22,6 +22,7 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             state.busy = Some(Busy {
                 submission: ev.id,
                 since_ms: state.now_ms,
+                compacting: false,
             });
         }
         EventMsg::AssistantStarted { .. } => {}
@@ -124,12 +125,73 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
                 turn_over(state, fx);
             }
         }
+        EventMsg::CompactionStarted { reason } => compaction_started(state, ev.id, reason),
+        EventMsg::Compacted {
+            entry_id,
+            summarized,
+            kept,
+            tokens_before,
+            tokens_after,
+            usage,
+            ..
+        } => {
+            let text = format!(
+                "compacted: {summarized} messages summarised, {kept} kept; context about {} → {} tokens (the summary cost ${:.4})",
+                tokens_before, tokens_after, usage.cost.total
+            );
+            state.status.head = Some(entry_id);
+            state.status.context_tokens = tokens_after;
+            if own_submission(state, ev.id) {
+                // `/compact` between turns: the conversation becomes what the model sees now,
+                // the summary first, with this notice below it.
+                state.pending_notices.push((NoticeLevel::Info, text));
+                let id = state.next_id();
+                fx.push(Effect::LoadHistory { id });
+                turn_over(state, fx);
+            } else {
+                state.conversation.notice(NoticeLevel::Info, text);
+            }
+        }
+        EventMsg::CompactionSkipped { reason } => {
+            state.conversation.notice(NoticeLevel::Info, reason);
+            if own_submission(state, ev.id) {
+                turn_over(state, fx);
+            }
+        }
         EventMsg::ShutdownComplete => state.agent_ready = false,
         // The toggle already said so.
         EventMsg::SkillsChanged { .. } => {}
         #[allow(unreachable_patterns)]
         _ => {}
     }
+}
+
+/// A compaction starts: a `/compact` makes the app busy (spinner, Ctrl+C cancels it); one the
+/// agent starts during a turn says why.
+fn compaction_started(state: &mut State, id: u64, reason: CompactionReason) {
+    if state.busy.is_none() {
+        state.busy = Some(Busy {
+            submission: id,
+            since_ms: state.now_ms,
+            compacting: true,
+        });
+    }
+    let why = match reason {
+        CompactionReason::Manual => return,
+        CompactionReason::Threshold => "the context is near the model's window",
+        CompactionReason::Overflow => "the provider refused the context as too long",
+    };
+    state.conversation.notice(
+        NoticeLevel::Info,
+        format!("{why}: summarising the older part of the branch…"),
+    );
+}
+
+/// Whether the busy state belongs to the compaction submission `id` (not to a turn).
+fn own_submission(state: &State, id: u64) -> bool {
+    state
+        .busy
+        .is_some_and(|b| b.submission == id && b.compacting)
 }
 
 fn set_model(state: &mut State, model: &str) {

@@ -41,6 +41,7 @@ pub fn send_prompt(state: &mut State, text: String, fx: &mut Vec<Effect>) {
     state.busy = Some(Busy {
         submission: id,
         since_ms: state.now_ms,
+        compacting: false,
     });
     state
         .conversation

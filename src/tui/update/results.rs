@@ -4,8 +4,9 @@ use super::actions::{load_graph, preview};
 use super::history::cells_from_messages;
 use super::keys::refresh_completion;
 use super::prompt::{run_line, send_prompt};
-use crate::ai::types::{Message, Usage};
+use crate::ai::types::Message;
 use crate::tui::conversation::{CellKind, NoticeLevel};
+use crate::tui::host::BranchHistory;
 use crate::tui::msg::{Effect, EffectResult};
 use crate::tui::overlay::Overlay;
 use crate::tui::state::State;
@@ -62,7 +63,11 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 state.graph.preview = Some((entry_id, text));
             }
         }
-        EffectResult::History(Ok((messages, head))) => {
+        EffectResult::History(Ok(BranchHistory {
+            messages,
+            head,
+            usage,
+        })) => {
             state.conversation.clear();
             cells_from_messages(&mut state.conversation, &messages);
             state.trace.load_history(&messages);
@@ -78,10 +83,9 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 state.editor.history = prompts;
             }
             // The agent loads the branch lazily: until its first Usage event the status bar
-            // counts the branch itself (the same total the agent keeps).
-            let (usage, context) = branch_usage(&messages);
+            // shows the branch's total as the session reports it (the one the agent keeps).
             state.status.usage = usage;
-            state.status.context_tokens = context;
+            state.status.context_tokens = last_context(&messages);
             for (level, text) in std::mem::take(&mut state.pending_notices) {
                 state.conversation.notice(level, text);
             }
@@ -166,13 +170,11 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
     }
 }
 
-/// The branch's running usage total and the context the last answer used.
-fn branch_usage(messages: &[Message]) -> (Usage, u64) {
-    let mut total = Usage::default();
+/// The context the last answer used.
+fn last_context(messages: &[Message]) -> u64 {
     let mut context = 0;
     for m in messages {
         if let Message::Assistant(a) = m {
-            total.add(&a.usage);
             let u = &a.usage;
             let used = u.input + u.cache_read + u.cache_write + u.output;
             if used > 0 {
@@ -180,5 +182,5 @@ fn branch_usage(messages: &[Message]) -> (Usage, u64) {
             }
         }
     }
-    (total, context)
+    context
 }

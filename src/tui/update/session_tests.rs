@@ -6,6 +6,7 @@ use pretty_assertions::assert_eq;
 use super::update;
 use crate::agent::{Event, EventMsg};
 use crate::ai::types::{AssistantMessage, Cost, Message, Usage, UserContent, UserMessage};
+use crate::tui::host::BranchHistory;
 use crate::tui::msg::{EffectResult, Msg};
 use crate::tui::state::State;
 
@@ -29,6 +30,15 @@ fn answer(u: Usage) -> Message {
     })
 }
 
+/// A history load of `messages` whose branch used `usage`.
+fn loaded(messages: Vec<Message>, head: Option<&str>, usage: Usage) -> EffectResult {
+    EffectResult::History(Ok(BranchHistory {
+        messages,
+        head: head.map(str::to_string),
+        usage,
+    }))
+}
+
 fn question() -> Message {
     Message::User(UserMessage {
         content: UserContent::Text("q".into()),
@@ -39,9 +49,12 @@ fn question() -> Message {
 #[test]
 fn a_resumed_session_shows_its_usage_before_the_first_turn() {
     let mut s = State::new(120, 40);
+    // A compacted branch: the session's total counts the summarised turns too.
     let history = vec![
-        question(),
-        answer(usage(1000, 200, 0.01)),
+        Message::CompactionSummary(crate::ai::types::SummaryMessage {
+            summary: "earlier".into(),
+            timestamp: 0,
+        }),
         question(),
         answer(usage(1500, 300, 0.02)),
     ];
@@ -49,7 +62,7 @@ fn a_resumed_session_shows_its_usage_before_the_first_turn() {
         &mut s,
         Msg::Done {
             id: 1,
-            result: EffectResult::History(Ok((history, Some("h2".into())))),
+            result: loaded(history, Some("h2"), usage(2500, 500, 0.03)),
         },
     );
     assert_eq!(s.status.usage.input, 2500);
@@ -111,7 +124,7 @@ fn a_resumed_session_fills_the_tool_trace() {
         &mut s,
         Msg::Done {
             id: 1,
-            result: EffectResult::History(Ok((history, None))),
+            result: loaded(history, None, Usage::default()),
         },
     );
     let rows: Vec<_> = s
@@ -235,7 +248,7 @@ fn up_recalls_the_prompts_of_the_resumed_branch() {
         &mut s,
         Msg::Done {
             id: 1,
-            result: EffectResult::History(Ok((history, None))),
+            result: loaded(history, None, Usage::default()),
         },
     );
     assert_eq!(s.editor.history, ["first", "second"]);
@@ -314,4 +327,82 @@ fn a_cut_copy_says_so() {
         matches!(last, Some(CellKind::Notice { text, .. }) if text.contains("first 75 KB")),
         "{last:?}"
     );
+}
+
+#[test]
+fn compact_is_busy_until_compacted_then_the_branch_reloads_with_a_notice_below() {
+    use crate::agent::{CompactionReason, Op};
+    use crate::tui::msg::{CommandReply, Effect};
+    let mut s = State::new(120, 40);
+    let fx = update(
+        &mut s,
+        Msg::Done {
+            id: 1,
+            result: EffectResult::Command(Ok(CommandReply {
+                ok: true,
+                lines: vec!["compacting the older part of the branch…".into()],
+                submit: Some(Op::Compact { instructions: None }),
+                ..CommandReply::default()
+            })),
+        },
+    );
+    let Some(Effect::Submit { id, .. }) = fx.last() else {
+        panic!("no submit: {fx:?}");
+    };
+    let id = *id;
+    let event = |msg| Msg::Agent(Event { id, msg });
+    update(
+        &mut s,
+        event(EventMsg::CompactionStarted {
+            reason: CompactionReason::Manual,
+        }),
+    );
+    assert!(
+        s.busy.is_some_and(|b| b.compacting),
+        "spinner; Ctrl+C cancels"
+    );
+    let fx = update(
+        &mut s,
+        event(EventMsg::Compacted {
+            reason: CompactionReason::Manual,
+            entry_id: "c1".into(),
+            summarized: 4,
+            kept: 2,
+            tokens_before: 9000,
+            tokens_after: 1200,
+            usage: usage(9000, 300, 0.002),
+        }),
+    );
+    assert_eq!(s.busy, None);
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::LoadHistory { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(s.status.head.as_deref(), Some("c1"));
+    assert_eq!(s.status.context_tokens, 1200);
+    assert_eq!(
+        s.status.usage,
+        Usage::default(),
+        "the summary is not branch usage"
+    );
+    let (_, text) = &s.pending_notices[0];
+    assert!(
+        text.starts_with("compacted: 4 messages summarised, 2 kept"),
+        "{text}"
+    );
+
+    // Nothing to compact: said, and not busy any more.
+    update(
+        &mut s,
+        event(EventMsg::CompactionStarted {
+            reason: CompactionReason::Manual,
+        }),
+    );
+    update(
+        &mut s,
+        event(EventMsg::CompactionSkipped {
+            reason: "nothing to compact".into(),
+        }),
+    );
+    assert_eq!(s.busy, None);
 }

@@ -250,6 +250,33 @@ fn compaction_sends_the_summary_then_the_kept_messages() {
 }
 
 #[test]
+fn the_branch_usage_counts_the_turns_a_compaction_summarised() {
+    let (_dir, path) = fixture_copy();
+    let (mut store, _) = open(&path);
+    let mut ids = Vec::new();
+    for (i, tokens) in [100, 200, 300].into_iter().enumerate() {
+        store
+            .append_message(&Message::user_text(format!("q{i}"), 0))
+            .unwrap();
+        ids.push(store.append_message(&assistant("a", tokens)).unwrap());
+    }
+    let before = store.context().unwrap().usage;
+    store.append_compaction("S", &ids[2], 600).unwrap();
+    let after = store.context().unwrap();
+    assert_eq!(after.messages.len(), 2, "the summary and the last answer");
+    assert_eq!(
+        after.usage, before,
+        "compaction costs nothing and forgets nothing"
+    );
+    // A fork before the compaction counts only its own path; reopening reads the same.
+    let fork = store.context_of(&ids[0]).unwrap().usage;
+    assert_eq!(before.input - fork.input, 500);
+    drop(store);
+    let (store, _) = open(&path);
+    assert_eq!(store.context().unwrap().usage, before);
+}
+
+#[test]
 fn an_in_memory_session_has_no_path() {
     let mut store = SessionStore::in_memory(Path::new("/w"));
     assert_eq!(store.path(), None);

@@ -267,3 +267,38 @@ fn a_resumed_session_adds_the_new_turn_to_the_branch_usage() {
     tui.send("\x04");
     tui.wait_exit(10);
 }
+
+#[test]
+fn a_compacted_branch_keeps_counting_the_summarised_turns() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::turn().text("first answer").usage(1000, 200))
+        .reply(Reply::turn().text("second answer").usage(2000, 100))
+        .reply(Reply::turn().text("the summary").usage(50, 10))
+        .reply(Reply::turn().text("third answer").usage(500, 50))
+        .start_blocking();
+    let run = Run::new();
+    for prompt in ["first", "second"] {
+        let out = run.pi(&fake, MODEL).args(["-p", prompt]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let mut tui = spawn(&run, &fake, 120, 40);
+    tui.wait_for("↑3.0k ↓300", 10);
+    tui.send("/compact\r");
+    // The conversation reloads as the model now sees it, the notice below it.
+    let screen = tui.wait_for("compacted: ", 20);
+    assert!(screen.contains("the summary"), "{screen}");
+    // The first turn is only in the summary now; the total still counts it (and not the
+    // summary's own cost, which the session does not record).
+    assert!(screen.contains("↑3.0k ↓300"), "{screen}");
+    tui.send("\x04");
+    tui.wait_exit(10);
+
+    // A new process loads the compacted branch: its total starts from the whole branch.
+    let mut tui = spawn(&run, &fake, 120, 40);
+    tui.wait_for("↑3.0k ↓300", 10);
+    tui.send("again\r");
+    tui.wait_for("third answer", 20);
+    tui.wait_for("↑3.5k ↓350", 5);
+    tui.send("\x04");
+    tui.wait_exit(10);
+}
