@@ -5,9 +5,10 @@ use std::path::Path;
 
 use base64::Engine as _;
 use image::DynamicImage;
-use ratatui_image::picker::Picker;
+use ratatui_image::picker::{Picker, ProtocolType};
 
 use super::msg::ImageSource;
+use super::term_query::Replies;
 
 /// The label and the decoded picture of `source`; relative paths are taken from `cwd`.
 pub fn decode(source: &ImageSource, cwd: &Path) -> Result<(String, DynamicImage), String> {
@@ -33,10 +34,60 @@ pub fn decode(source: &ImageSource, cwd: &Path) -> Result<(String, DynamicImage)
     }
 }
 
-/// The image protocol, chosen from the environment: querying the terminal would read from
-/// stdin under the event reader. `PI_IMAGE_PROTOCOL=kitty|iterm2|sixel|halfblocks` forces one.
-/// Kitty, iTerm2 and sixel terminals (and those that speak their protocols) get pictures;
-/// inside tmux, and everywhere else, half-blocks.
+/// Whether to ask the terminal what it can draw: not when `PI_IMAGE_PROTOCOL` decides, not for
+/// a dumb terminal, and only when both ends of the session are a terminal.
+pub fn wants_query(detect: bool) -> bool {
+    use std::io::IsTerminal;
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    detect
+        && var("PI_IMAGE_PROTOCOL").is_empty()
+        && var("TERM") != "dumb"
+        && std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+}
+
+/// The protocol the terminal's replies allow (if it did not answer, the environment decides
+/// as in `picker_for`). iTerm2's protocol has no query, so the environment names it; kitty's
+/// does not pass through tmux, sixel does when tmux itself says it has it.
+pub fn picker_from_replies(r: &Replies) -> Picker {
+    if !r.answered {
+        return picker_for(true);
+    }
+    let var = |k: &str| std::env::var(k).unwrap_or_default().to_ascii_lowercase();
+    let tmux = std::env::var_os("TMUX").is_some();
+    let iterm2 = !tmux && protocol_from_env(&var) == ProtocolType::Iterm2;
+    let protocol = if iterm2 {
+        ProtocolType::Iterm2
+    } else if r.kitty && !tmux {
+        ProtocolType::Kitty
+    } else if r.sixel {
+        ProtocolType::Sixel
+    } else {
+        ProtocolType::Halfblocks
+    };
+    let mut picker = match r.cell.or_else(cell_from_winsize) {
+        // The only constructor that takes a measured cell size; its replacement
+        // (`from_query_stdio`) reads stdin with a thread that can outlive its timeout.
+        #[allow(deprecated)]
+        Some((w, h)) => Picker::from_fontsize(ratatui_image::FontSize::new(w, h)),
+        None => Picker::halfblocks(),
+    };
+    picker.set_protocol_type(protocol);
+    picker
+}
+
+/// The cell size from the window size in pixels, when the terminal reports it.
+fn cell_from_winsize() -> Option<(u16, u16)> {
+    let (cols, rows) = crossterm::terminal::size().ok()?;
+    let px = crossterm::terminal::window_size().ok()?;
+    (cols > 0 && rows > 0 && px.width > 0 && px.height > 0)
+        .then(|| (px.width / cols, px.height / rows))
+}
+
+/// The image protocol, chosen from the environment (when the terminal was not asked, or did
+/// not answer). `PI_IMAGE_PROTOCOL=kitty|iterm2|sixel|halfblocks` forces one. Kitty, iTerm2
+/// and sixel terminals (and those that speak their protocols) get pictures; inside tmux, and
+/// everywhere else, half-blocks.
 pub fn picker_for(detect: bool) -> Picker {
     let mut picker = Picker::halfblocks();
     if !detect {
@@ -56,8 +107,7 @@ pub fn picker_for(detect: bool) -> Picker {
     picker
 }
 
-fn protocol_named(name: &str) -> ratatui_image::picker::ProtocolType {
-    use ratatui_image::picker::ProtocolType;
+fn protocol_named(name: &str) -> ProtocolType {
     match name {
         "kitty" => ProtocolType::Kitty,
         "iterm2" | "iterm" => ProtocolType::Iterm2,
@@ -67,8 +117,7 @@ fn protocol_named(name: &str) -> ratatui_image::picker::ProtocolType {
 }
 
 /// The protocol the terminal named by the environment is known to speak.
-fn protocol_from_env(var: &dyn Fn(&str) -> String) -> ratatui_image::picker::ProtocolType {
-    use ratatui_image::picker::ProtocolType;
+fn protocol_from_env(var: &dyn Fn(&str) -> String) -> ProtocolType {
     let (term, program) = (var("TERM"), var("TERM_PROGRAM"));
     let set = |k: &str| !var(k).is_empty();
     if set("KITTY_WINDOW_ID")

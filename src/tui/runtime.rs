@@ -15,10 +15,12 @@ use tokio::sync::mpsc;
 use super::config::ConfigSource;
 use super::effects::{Effects, run_effect};
 use super::host::Host;
+use super::images::{picker_from_replies, wants_query};
 use super::layout::{areas, inner};
 use super::msg::{Effect, Msg};
 use super::overlay::{Overlay, image_area};
 use super::state::State;
+use super::term_query;
 use super::terminal::TerminalGuard;
 use super::update::update_at;
 use super::view::view;
@@ -29,6 +31,8 @@ use crate::agent::{AgentHandle, Op, Submission};
 const FRAME: Duration = Duration::from_millis(16);
 /// Tick period while something animates (the spinner) or expires (a notice).
 const TICK: Duration = Duration::from_millis(80);
+/// How long the terminal has to answer the capability query (a round trip, over SSH too).
+const QUERY_TIMEOUT: Duration = Duration::from_millis(800);
 
 /// What the runtime runs with.
 pub struct TuiContext {
@@ -71,7 +75,10 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         query_images: ctx.query_images,
         next_image: 1,
     };
-    let mut events = Some(EventStream::new());
+    // The terminal is asked what images it can draw after the first frame, and answers while
+    // the history loads; the event stream starts reading only once the replies are in.
+    let query = ctx.query_images && wants_query(true) && term_query::send().is_ok();
+    let mut events: Option<EventStream> = None;
     for e in std::mem::take(&mut ctx.startup) {
         run_effect(
             e,
@@ -83,6 +90,18 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         )
         .await?;
     }
+    if query {
+        let replies = tokio::task::spawn_blocking(|| term_query::read_replies(QUERY_TIMEOUT))
+            .await
+            .unwrap_or_default();
+        tracing::info!("terminal capabilities: {replies:?}");
+        fx.picker = Some(picker_from_replies(&replies));
+        // Keys typed before the replies came go to the loop first, in order.
+        for key in term_query::typed_keys(&replies.typed) {
+            let _ = tx.send(Msg::Key(key));
+        }
+    }
+    events = Some(EventStream::new());
     let mut dirty = false;
     let mut last_draw = Instant::now();
     let mut ticker = tokio::time::interval(TICK);

@@ -204,7 +204,7 @@ fn skills_toggled_in_the_browser_stay_in_the_system_prompt_of_every_later_reques
 #[test]
 fn an_image_the_read_tool_returns_shows_inline() {
     let run = Run::new();
-    // A 2×2 PNG.
+    // A 40×40 PNG.
     let png = image_png();
     std::fs::write(run.path().join("shot.png"), &png).unwrap();
     let fake = FakeProvider::builder()
@@ -215,14 +215,74 @@ fn an_image_the_read_tool_returns_shows_inline() {
     tui.wait_for("Prompt", 10);
     tui.send("what is in shot.png\r");
     tui.wait_for("a red square", 20);
-    let screen = tui.wait_for("image read result (2×2)", 10);
+    let screen = tui.wait_for("image read result (40×40)", 10);
     assert!(screen.contains("✓ read"), "{screen}");
+    // This terminal said it has neither kitty graphics nor sixel: half-blocks (a red
+    // picture is red cells).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !tui.has_background(255, 0, 0) {
+        assert!(std::time::Instant::now() < deadline, "no picture drawn");
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        tui.pump();
+    }
+    assert!(!contains(tui.raw(), KITTY_IMAGE));
+    tui.send("\x04");
+    tui.wait_exit(10);
+}
+
+/// How ratatui-image's kitty protocol starts sending a picture.
+const KITTY_IMAGE: &[u8] = b"\x1b_Gq=2,";
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_terminal_that_answers_the_kitty_query_gets_kitty_pictures() {
+    let run = Run::new();
+    std::fs::write(run.path().join("shot.png"), image_png()).unwrap();
+    let fake = FakeProvider::builder().start_blocking();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    let kitty = "\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t\x1b[?62;22c";
+    let mut tui = Tui::spawn_answering(cmd, 120, 40, Some(kitty));
+    tui.wait_for("Prompt", 10);
+    tui.send("/image shot.png\r");
+    tui.wait_for("40×40", 10);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !contains(tui.raw(), KITTY_IMAGE) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no kitty picture sent"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        tui.pump();
+    }
+    tui.send("\x1b");
+    tui.send("\x04");
+    tui.wait_exit(10);
+}
+
+#[test]
+fn keys_typed_while_a_silent_terminal_is_asked_are_not_lost() {
+    let run = Run::new();
+    let fake = FakeProvider::builder().start_blocking();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    let mut tui = Tui::spawn_answering(cmd, 120, 40, None);
+    // Typed at once: pi is still waiting for a reply that never comes.
+    tui.send("hello");
+    let screen = tui.wait_for("hello", 10);
+    assert!(screen.contains("Prompt"), "{screen}");
+    // Ctrl+C clears the prompt, Ctrl+D on the empty prompt quits.
+    tui.send("\x03");
+    tui.wait_gone("hello", 5);
     tui.send("\x04");
     tui.wait_exit(10);
 }
 
 fn image_png() -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(2, 2, image::Rgb([255, 0, 0]));
+    let img = image::RgbImage::from_pixel(40, 40, image::Rgb([255, 0, 0]));
     let mut bytes = Vec::new();
     image::DynamicImage::ImageRgb8(img)
         .write_to(

@@ -3,7 +3,6 @@
 
 mod e2e;
 
-use std::io::Read;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,10 +12,24 @@ use expectrl::session::OsSession;
 pub struct Tui {
     session: OsSession,
     parser: vt100::Parser,
+    /// Everything pi wrote (escape sequences vt100 does not keep, e.g. kitty graphics).
+    raw: Vec<u8>,
+    /// What this terminal answers to pi's capability query (ending with the device
+    /// attributes, as real terminals do); sent once.
+    replies: Option<String>,
 }
 
+/// A terminal that has neither kitty graphics nor sixel (a VT220's device attributes).
+pub const PLAIN_TERMINAL: &str = "\x1b[?62;22c";
+
 impl Tui {
-    pub fn spawn(mut cmd: Command, cols: u16, rows: u16) -> Tui {
+    pub fn spawn(cmd: Command, cols: u16, rows: u16) -> Tui {
+        Tui::spawn_answering(cmd, cols, rows, Some(PLAIN_TERMINAL))
+    }
+
+    /// Spawns pi in a terminal that answers the capability query with `replies` (`None`: a
+    /// terminal that never answers).
+    pub fn spawn_answering(mut cmd: Command, cols: u16, rows: u16, replies: Option<&str>) -> Tui {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("TMUX");
         cmd.env("PI_CONFIG_DIR", "/nonexistent-pi-config");
@@ -32,7 +45,28 @@ impl Tui {
                 std::num::NonZeroU16::new(cols).unwrap(),
                 0,
             ),
+            raw: Vec::new(),
+            replies: replies.map(str::to_string),
         }
+    }
+
+    /// Whether some cell of the screen has this background colour (a picture drawn with
+    /// half-blocks is coloured cells).
+    pub fn has_background(&self, r: u8, g: u8, b: u8) -> bool {
+        let screen = self.parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get()).any(|y| {
+            (0..cols.get()).any(|x| {
+                screen
+                    .cell(y, x)
+                    .is_some_and(|c| c.bgcolor() == vt100::Color::Rgb(r, g, b))
+            })
+        })
+    }
+
+    /// What pi wrote so far, raw.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
     }
 
     /// Reads what the program wrote so far into the emulator.
@@ -41,9 +75,17 @@ impl Tui {
         loop {
             match self.session.try_read(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => self.parser.process(&buf[..n]),
+                Ok(n) => {
+                    self.parser.process(&buf[..n]);
+                    self.raw.extend_from_slice(&buf[..n]);
+                }
                 Err(_) => break,
             }
+        }
+        if self.raw.windows(3).any(|w| w == b"\x1b[c")
+            && let Some(replies) = self.replies.take()
+        {
+            self.send(&replies);
         }
     }
 
@@ -98,13 +140,17 @@ impl Tui {
         let mut raw = Vec::new();
         let mut buf = [0u8; 65536];
         loop {
-            match self.session.read(&mut buf) {
+            match self.session.try_read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => raw.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if Instant::now() > deadline {
+                        panic!("pi did not exit; output: {}", String::from_utf8_lossy(&raw));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                // EIO: the terminal's other end closed with the process.
                 Err(_) => break,
-            }
-            if Instant::now() > deadline {
-                panic!("pi did not exit; output: {}", String::from_utf8_lossy(&raw));
             }
         }
         String::from_utf8_lossy(&raw).into_owned()
