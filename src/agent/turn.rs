@@ -2,7 +2,7 @@
 //! compaction when the next request would not fit the context window, and one retry after
 //! compacting when the provider reports an overflow anyway.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
@@ -12,10 +12,10 @@ use super::overflow::is_context_overflow;
 use super::protocol::{CompactionReason, Event, EventMsg, ImageInput};
 use super::task::Agent;
 use crate::ai::types::{
-    AssistantMessage, ContentBlock, Message, StopReason, ToolResultMessage, UserContent,
+    AssistantMessage, ContentBlock, Message, StopReason, ToolResultMessage, Usage, UserContent,
     UserMessage, blocks_text, now_ms,
 };
-use crate::ai::{AiError, CompletionRequest, StreamEvent};
+use crate::ai::{AiError, CompletionRequest, MessageBuilder, StreamEvent};
 use crate::tools::{ToolContext, ToolOutput, run_tool};
 
 /// How one user turn ended.
@@ -132,7 +132,11 @@ impl Agent {
         loop {
             let request = self.request();
             let events = self.events.clone();
+            // What has streamed so far, kept if the turn is cancelled mid-answer.
+            let partial = Arc::new(Mutex::new(MessageBuilder::new(&self.cfg.model)));
+            let sink = partial.clone();
             let forward = move |ev: &StreamEvent| {
+                sink.lock().unwrap_or_else(PoisonError::into_inner).push(ev);
                 if let Some(msg) = stream_event_to_msg(ev) {
                     let _ = events.send(Event { id, msg });
                 }
@@ -144,7 +148,15 @@ impl Agent {
                 .await;
             match result {
                 Ok(a) => return Ok(a),
-                Err(AiError::Cancelled) => return Err(TurnOutcome::Cancelled),
+                Err(AiError::Cancelled) => {
+                    let so_far = partial
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .message()
+                        .clone();
+                    self.save_aborted(id, so_far);
+                    return Err(TurnOutcome::Cancelled);
+                }
                 Err(e) if !compacted_for_overflow && is_context_overflow(&e) => {
                     compacted_for_overflow = true;
                     match self
@@ -213,7 +225,8 @@ impl Agent {
                 Err(outcome) => return outcome,
             };
             if cancel.is_cancelled() {
-                // Nothing half-written goes into the session.
+                // Cancelled as the answer ended: kept like a cut-off one, its tool calls unrun.
+                self.save_aborted(id, assistant);
                 return TurnOutcome::Cancelled;
             }
             let entry_id = match self.push_message(Message::Assistant(assistant.clone())) {
@@ -266,6 +279,49 @@ impl Agent {
             "stopped after {} model requests in one turn (--max-turns); ask again to continue",
             self.cfg.max_turns
         ))
+    }
+
+    /// Records an answer cut off by a cancel, as pi does: its text and thinking so far, with
+    /// stop reason `aborted` (tool calls, perhaps half-streamed, are dropped; they never ran).
+    /// Nothing is written when no text had come yet.
+    fn save_aborted(&mut self, id: u64, mut message: AssistantMessage) {
+        message
+            .content
+            .retain(|b| matches!(b, ContentBlock::Text { .. } | ContentBlock::Thinking { .. }));
+        let said = message
+            .content
+            .iter()
+            .any(|b| matches!(b, ContentBlock::Text { text } if !text.trim().is_empty()));
+        if !said {
+            return;
+        }
+        message.stop_reason = StopReason::Aborted;
+        let text = message.text();
+        let usage = message.usage;
+        match self.push_message(Message::Assistant(message)) {
+            Ok(entry_id) => {
+                self.session_usage.add(&usage);
+                self.emit(
+                    id,
+                    EventMsg::AssistantFinished {
+                        text,
+                        stop_reason: StopReason::Aborted,
+                        entry_id: Some(entry_id),
+                    },
+                );
+                // Most providers report usage only at the end of a response.
+                if usage != Usage::default() {
+                    self.emit(
+                        id,
+                        EventMsg::Usage {
+                            turn: usage,
+                            session: self.session_usage,
+                        },
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("the cancelled answer was not saved: {e}"),
+        }
     }
 
     /// Runs the tool calls of one assistant message concurrently; results in call order.

@@ -1,6 +1,6 @@
 //! The active branch's messages as history cells (at start and after the head moves).
 
-use crate::ai::types::{ContentBlock, Message, UserContent};
+use crate::ai::types::{ContentBlock, Message, StopReason, UserContent};
 use crate::tui::conversation::{CellKind, Conversation, NoticeLevel};
 
 /// Fills `conv` with the cells of `messages`.
@@ -67,6 +67,8 @@ pub fn cells_from_messages(conv: &mut Conversation, messages: &[Message]) {
                 }
                 if let Some(e) = &a.error_message {
                     conv.notice(NoticeLevel::Error, e.clone());
+                } else if a.stop_reason == StopReason::Aborted {
+                    conv.notice(NoticeLevel::Warning, "turn cancelled");
                 }
             }
             Message::ToolResult(r) => {

@@ -55,12 +55,13 @@ fn ctrl_c_during_a_tool_call_cancels_cleanly() {
 }
 
 #[test]
-fn ctrl_c_while_streaming_writes_no_partial_message() {
+fn ctrl_c_while_streaming_keeps_the_partial_answer_as_aborted() {
     let long = "word ".repeat(4000);
     let fake = FakeProvider::builder()
         .chunk_size(8)
         .chunk_delay(Duration::from_millis(5))
-        .reply(Reply::text(long))
+        .reply(Reply::text(long.clone()))
+        .reply(Reply::text("going on"))
         .start_blocking();
     let run = Run::new();
     let mut child = run
@@ -76,12 +77,39 @@ fn ctrl_c_while_streaming_writes_no_partial_message() {
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    let roles: Vec<String> = run
-        .session_messages()
+    let messages = run.session_messages();
+    let roles: Vec<&str> = messages
         .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
+        .map(|m| m["role"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["user"]);
+    assert_eq!(roles, ["user", "assistant"]);
+    // What had streamed, as pi records a cut-off answer.
+    let answer = &messages[1];
+    assert_eq!(answer["stopReason"], "aborted");
+    let text = answer["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.len() >= 16 && text.len() < long.len(),
+        "{}",
+        text.len()
+    );
+    assert!(long.starts_with(text));
+
+    // The next turn sends it back as what the assistant had said.
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--prompt", "go on"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = &fake.requests()[1].body["messages"];
+    let roles: Vec<&str> = sent
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    assert_eq!(sent[2]["content"].as_str(), Some(text));
 }
 
 #[test]
