@@ -101,6 +101,15 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
             let _ = tx.send(Msg::Key(key));
         }
     }
+    // A resize before the event stream started was not seen as an event.
+    if let Ok(size) = term.terminal.size()
+        && (size.width, size.height) != (state.width, state.height)
+    {
+        let _ = tx.send(Msg::Resize {
+            width: size.width,
+            height: size.height,
+        });
+    }
     events = Some(EventStream::new());
     let mut dirty = false;
     let mut last_draw = Instant::now();
