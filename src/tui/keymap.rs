@@ -106,7 +106,8 @@ actions! {
     SelectPrev => "select_prev", "select the message above (to copy it)";
     SelectNext => "select_next", "select the message below (to copy it)";
     CopySelected => "copy_selected", "copy the selected message to the clipboard (OSC 52)";
-    ToggleThinking => "toggle_thinking", "expand or collapse thinking";
+    ToggleThinking => "toggle_thinking", "expand or collapse thinking: the selected block, else all";
+    ToggleSelectedThinking => "toggle_selected_thinking", "expand or collapse the selected thinking block";
     PageUp => "page_up", "scroll the conversation up a page";
     PageDown => "page_down", "scroll the conversation down a page";
     ScrollUp => "scroll_up", "scroll up a line";

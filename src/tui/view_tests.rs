@@ -381,3 +381,206 @@ fn the_status_bar_says_thinking_off() {
     s.status.thinking = ThinkingLevel::High;
     assert!(draw(&s).contains("(high)"));
 }
+
+/// The screen as `draw` has it, each row with the selection background followed by a row of
+/// `^` under those cells (text snapshots carry no colours).
+fn draw_marking_selection(s: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
+    t.draw(|f| view(s, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let screen = format!("{}", t.backend());
+    let mut out = String::new();
+    for (y, line) in screen.lines().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        let mut marks = String::new();
+        let mut skip = 0u16;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y as u16)];
+            if skip == 0 {
+                marks.push(if cell.bg == s.theme.selection_bg {
+                    '^'
+                } else {
+                    ' '
+                });
+            }
+            let width = unicode_width::UnicodeWidthStr::width(cell.symbol()) as u16;
+            skip = skip.max(width).saturating_sub(1);
+        }
+        if marks.contains('^') {
+            out.push_str(&format!(" {}   (selected)\n", marks.trim_end()));
+        }
+    }
+    out
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, key(KeyCode::Char(c)));
+    }
+}
+
+fn agent(s: &mut State, id: u64, msg: crate::agent::EventMsg) {
+    update(s, Msg::Agent(crate::agent::Event { id, msg }));
+}
+
+#[test]
+fn image_overlay() {
+    snap("image", |s| {
+        conversation(s);
+        graph(s);
+        update(
+            s,
+            Msg::Done {
+                id: 1,
+                result: super::msg::EffectResult::Image(Ok(super::msg::ImageInfo {
+                    label: "docs/diagram.png".into(),
+                    width: 1280,
+                    height: 720,
+                    key: 1,
+                    overlay: true,
+                })),
+            },
+        );
+    });
+}
+
+#[test]
+fn graph_of_an_in_memory_session() {
+    // --no-session: no file; the in-memory store's tree loads, empty until a prompt.
+    let no_session = |s: &mut State| {
+        s.status.session = None;
+        s.status.head = None;
+        let fx = super::update::startup(s);
+        for e in fx {
+            if let super::msg::Effect::LoadGraph { id } = e {
+                update(
+                    s,
+                    Msg::Done {
+                        id,
+                        result: super::msg::EffectResult::Graph(Ok(
+                            crate::session::SessionTree::default(),
+                        )),
+                    },
+                );
+            }
+        }
+        update(
+            s,
+            Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)),
+        );
+    };
+    snap("graph_no_session", no_session);
+    // After some turns the tree has entries; still nothing is saved.
+    snap("graph_no_session_entries", |s| {
+        conversation(s);
+        graph(s);
+        s.status.session = None;
+        s.focus = Pane::Graph;
+    });
+}
+
+/// A prompt sent at 0 s runs a tool; two more prompts wait in the queue.
+fn busy_with_two_queued(s: &mut State) {
+    graph(s);
+    update(s, Msg::Tick { now_ms: 0 });
+    typed(s, "run the tests");
+    update(s, key(KeyCode::Enter));
+    agent(s, 1, crate::agent::EventMsg::TurnStarted);
+    agent(
+        s,
+        1,
+        crate::agent::EventMsg::ToolCallStarted {
+            call_id: "c1".into(),
+            name: "bash".into(),
+            arguments: json!({"command": "cargo test"}),
+        },
+    );
+    for q in ["then commit", "and push"] {
+        typed(s, q);
+        update(s, key(KeyCode::Enter));
+    }
+    // The "queued" toast has gone by now.
+    update(s, Msg::Tick { now_ms: 12_400 });
+}
+
+#[test]
+fn status_while_a_turn_runs_with_queued_prompts() {
+    snap("status_busy_queued", |s| {
+        busy_with_two_queued(s);
+        assert_eq!(s.queue.len(), 2);
+        assert!(s.busy.is_some());
+    });
+}
+
+#[test]
+fn status_after_a_cancelled_turn() {
+    snap("turn_cancelled", |s| {
+        busy_with_two_queued(s);
+        // Ctrl+C: the queued prompts go back to the editor, the agent reports the cancel.
+        update(
+            s,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
+        agent(s, 1, crate::agent::EventMsg::TurnCancelled);
+        update(s, Msg::Tick { now_ms: 16_000 });
+        assert!(s.busy.is_none());
+        assert!(s.queue.is_empty());
+    });
+}
+
+#[test]
+fn tab_bar_marks_the_focused_pane() {
+    for (name, alt) in [("tabs_branches", '3'), ("tabs_skills", '5')] {
+        let mut s = base(80, 24);
+        conversation(&mut s);
+        graph(&mut s);
+        skills(&mut s);
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Char(alt), KeyModifiers::ALT)),
+        );
+        insta::assert_snapshot!(format!("{name}_80x24"), draw_marking_selection(&s));
+    }
+}
+
+#[test]
+fn a_selected_thinking_block_expanded() {
+    for (w, h) in SIZES {
+        let mut s = base(w, h);
+        graph(&mut s);
+        for (ask, thought, answer) in [
+            (
+                "Add a --verbose flag",
+                "The flag goes in args.rs.\nThen a test.",
+                "Added `--verbose`.",
+            ),
+            (
+                "And the docs?",
+                "README first.\nThen docs/cli.md.",
+                "Both updated.",
+            ),
+        ] {
+            s.conversation.push(CellKind::User { text: ask.into() });
+            s.conversation.push(CellKind::Thinking {
+                text: thought.into(),
+                streaming: false,
+            });
+            s.conversation.answer_finished(answer);
+        }
+        s.focus = Pane::Conversation;
+        // Up to the first thinking block (cell 1); only it opens, the later one stays shut.
+        while s.conversation.selected != Some(1) {
+            update(&mut s, key(KeyCode::Char('[')));
+        }
+        update(&mut s, key(KeyCode::Enter));
+        insta::assert_snapshot!(
+            format!("thinking_selected_{w}x{h}"),
+            draw_marking_selection(&s)
+        );
+    }
+}

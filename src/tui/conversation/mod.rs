@@ -38,7 +38,8 @@ pub struct Conversation {
     pub scroll: Scroll,
     /// Bumped when the theme or a display toggle changes: every cache re-renders.
     pub style_gen: u64,
-    /// Whether thinking cells are expanded (toggled for all at once).
+    /// Whether thinking cells are expanded: new ones follow it, and toggling it sets every one
+    /// (a selected cell also toggles alone, see `toggle_selected`).
     pub show_thinking: bool,
     /// The cell selected in the conversation pane (to copy it).
     pub selected: Option<usize>,

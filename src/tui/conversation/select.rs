@@ -1,7 +1,7 @@
-//! Selecting a history cell (to copy it): the selection moves through the cells and the view
-//! scrolls to keep it in sight.
+//! Selecting a history cell (to copy it, or to open one thinking block): the selection moves
+//! through the cells and the view scrolls to keep it in sight.
 
-use super::{Conversation, Scroll};
+use super::{CellKind, Conversation, Scroll};
 use crate::tui::theme::Theme;
 
 impl Conversation {
@@ -24,6 +24,25 @@ impl Conversation {
     /// The selected cell's text, if a cell is selected.
     pub fn selected_text(&self) -> Option<String> {
         self.cells.get(self.selected?).map(|c| c.copy_text())
+    }
+
+    /// Expands or collapses the selected cell if it is a thinking block (false if not). The
+    /// cell re-renders (its cached blocks and wrapped heights are keyed by its revision) and
+    /// the view keeps its top in sight.
+    pub fn toggle_selected(&mut self, theme: &Theme, width: u16, height: usize) -> bool {
+        let Some(i) = self.selected else {
+            return false;
+        };
+        let Some(cell) = self.cells.get_mut(i) else {
+            return false;
+        };
+        if !matches!(cell.kind, CellKind::Thinking { .. }) {
+            return false;
+        }
+        cell.expanded = !cell.expanded;
+        cell.touch();
+        self.reveal(i, theme, width, height);
+        true
     }
 
     /// Scrolls the least needed to show the top of `cell` (or as much of it as fits).

@@ -59,7 +59,8 @@ pub fn do_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             state.conversation.select_by(d, &state.theme, w, h);
         }
         Action::CopySelected => copy_selected(state, fx),
-        Action::ToggleThinking => state.conversation.toggle_thinking(),
+        Action::ToggleThinking => toggle_thinking(state, false),
+        Action::ToggleSelectedThinking => toggle_thinking(state, true),
         Action::PageUp => page(state, -1),
         Action::PageDown => page(state, 1),
         Action::ScrollUp => scroll_conversation(state, -1),
@@ -279,13 +280,38 @@ fn copy_selected(state: &mut State, fx: &mut Vec<Effect>) {
             fx.push(Effect::Copy { id, text });
         }
         None => {
-            let keys = state
-                .keymap
-                .keys_for(Context::Conversation, Action::SelectPrev)
-                .unwrap_or_else(|| "select_prev".into());
+            let keys = select_keys(state);
             state.toast(format!("select a message first ({keys})"), 3000);
         }
     }
+}
+
+/// Ctrl+T opens or closes the selected thinking block while the conversation shows the
+/// selection, else every one (new ones follow); `only_selected` (Enter) never toggles all.
+fn toggle_thinking(state: &mut State, only_selected: bool) {
+    let (w, h) = conversation_size(state);
+    let selection_shown = only_selected || state.focus == Pane::Conversation;
+    if selection_shown && state.conversation.toggle_selected(&state.theme, w, h) {
+        return;
+    }
+    if !only_selected {
+        state.conversation.toggle_thinking();
+        return;
+    }
+    if state.conversation.selected.is_some() {
+        state.toast("the selected message is not a thinking block", 3000);
+    } else {
+        let keys = select_keys(state);
+        state.toast(format!("select a thinking block first ({keys})"), 3000);
+    }
+}
+
+/// The keys that select a message, for hints.
+fn select_keys(state: &State) -> String {
+    state
+        .keymap
+        .keys_for(Context::Conversation, Action::SelectPrev)
+        .unwrap_or_else(|| "select_prev".into())
 }
 
 fn page(state: &mut State, dir: isize) {

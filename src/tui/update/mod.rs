@@ -226,3 +226,5 @@ mod select_tests;
 mod session_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod thinking_tests;
