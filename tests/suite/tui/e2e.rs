@@ -258,7 +258,9 @@ fn a_terminal_that_answers_the_kitty_query_gets_kitty_pictures() {
         std::thread::sleep(std::time::Duration::from_millis(30));
         tui.pump();
     }
+    // Esc and Ctrl+D sent together would read as Alt+Ctrl+D.
     tui.send("\x1b");
+    tui.wait_gone("Esc closes", 5);
     tui.send("\x04");
     tui.wait_exit(10);
 }
