@@ -206,6 +206,14 @@ fn set_model(state: &mut State, model: &str) {
 /// The turn is over: the next queued prompt goes out, the graph catches up.
 fn turn_over(state: &mut State, fx: &mut Vec<Effect>) {
     state.busy = None;
+    // "cancelling the turn…" is done.
+    if state
+        .toast
+        .as_ref()
+        .is_some_and(|t| t.text.starts_with("cancelling"))
+    {
+        state.toast = None;
+    }
     state.conversation.turn_ended();
     state.trace.turn_ended();
     if state.graph.loaded {
