@@ -31,6 +31,8 @@ use crate::agent::{AgentHandle, Op, Submission};
 const FRAME: Duration = Duration::from_millis(16);
 /// Tick period while something animates (the spinner) or expires (a notice).
 const TICK: Duration = Duration::from_millis(80);
+/// The longest run of ready agent events applied before input and frames get a turn.
+const BATCH: Duration = Duration::from_millis(4);
 /// How long the terminal has to answer the capability query (a round trip, over SSH too).
 const QUERY_TIMEOUT: Duration = Duration::from_millis(800);
 
@@ -120,9 +122,11 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         let msg = tokio::select! {
             biased;
             () = tokio::time::sleep_until(frame_due), if dirty => {
+                // Frames are paced from the start of a draw: a slow draw does not add a
+                // whole frame period on top of itself.
+                last_draw = Instant::now();
                 draw(&mut term, &state, &mut fx.images)?;
                 dirty = false;
-                last_draw = Instant::now();
                 continue;
             }
             ev = next_event(&mut events) => match ev {
@@ -147,20 +151,33 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
             Some(m) = rx.recv() => m,
             _ = ticker.tick(), if state.wants_ticks() => Msg::Tick { now_ms: ms_since(started) },
         };
-        // Time is injected: a message long after the last tick brings the clock up to date.
-        let now = ms_since(started);
-        let effects = update_at(&mut state, msg, now, TICK.as_millis() as u64);
-        dirty = true;
-        for e in effects {
-            run_effect(
-                e,
-                &mut fx,
-                &mut term,
-                &mut events,
-                ctx.agent.as_ref(),
-                ctx.host.as_mut(),
-            )
-            .await?;
+        // A burst of agent events (a fast stream) is applied as one batch, bounded in time:
+        // the terminal is checked once per batch rather than once per event.
+        let batch_start = Instant::now();
+        let mut next = Some(msg);
+        while let Some(msg) = next.take() {
+            let from_agent = matches!(msg, Msg::Agent(_));
+            // Time is injected: a message long after the last tick brings the clock up to date.
+            let now = ms_since(started);
+            let effects = update_at(&mut state, msg, now, TICK.as_millis() as u64);
+            dirty = true;
+            for e in effects {
+                run_effect(
+                    e,
+                    &mut fx,
+                    &mut term,
+                    &mut events,
+                    ctx.agent.as_ref(),
+                    ctx.host.as_mut(),
+                )
+                .await?;
+            }
+            if state.quitting {
+                break;
+            }
+            if from_agent && batch_start.elapsed() < BATCH {
+                next = ready_agent_event(&mut ctx.agent, ctx.host.as_mut());
+            }
         }
         if state.quitting {
             break;
@@ -219,6 +236,13 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
         Some(s) => s.next().await,
         None => std::future::pending().await,
     }
+}
+
+/// An agent event already waiting, if any (the channel's end is left to `next_agent_event`).
+fn ready_agent_event(agent: &mut Option<AgentHandle>, host: &mut dyn Host) -> Option<Msg> {
+    let ev = agent.as_mut()?.events.try_recv().ok()?;
+    host.observe(&ev.msg);
+    Some(Msg::Agent(ev))
 }
 
 async fn next_agent_event(agent: &mut Option<AgentHandle>) -> Option<crate::agent::Event> {

@@ -245,6 +245,23 @@ impl GraphPane {
     }
 }
 
+/// The preview keeps what its small pane can show (the first lines of a long message), so a
+/// huge entry costs nothing on every frame.
+pub fn clip_preview(mut text: String) -> String {
+    const LINES: usize = 60;
+    const BYTES: usize = 8 << 10;
+    let by_lines = text.match_indices('\n').nth(LINES - 1).map(|(i, _)| i);
+    let mut cut = by_lines.unwrap_or(text.len()).min(BYTES);
+    if cut < text.len() {
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("\n…");
+    }
+    text
+}
+
 /// A graph pane loaded from session lines through the real session store, labels included.
 #[cfg(test)]
 pub(crate) fn pane_from_lines(lines: &[&str]) -> GraphPane {
@@ -275,4 +292,24 @@ pub(crate) fn tree_from_lines(lines: &[&str]) -> (SessionTree, Vec<(String, Stri
     let ids: Vec<String> = tree.nodes.iter().map(|n| n.id.clone()).collect();
     let labels = store.entry_labels(&ids).unwrap();
     (tree, labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_preview;
+
+    #[test]
+    fn a_long_preview_keeps_its_first_lines_and_says_it_is_cut() {
+        let long: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        let clipped = clip_preview(long);
+        assert_eq!(clipped.lines().count(), 61);
+        assert!(clipped.starts_with("line 0\nline 1\n"));
+        assert!(clipped.ends_with("line 59\n…"), "{clipped}");
+        // One huge line is cut by size, on a character boundary.
+        let wide = "é".repeat(10_000);
+        let clipped = clip_preview(wide);
+        assert!(clipped.len() <= (8 << 10) + 4);
+        assert!(clipped.ends_with('…'));
+        assert_eq!(clip_preview("short".into()), "short");
+    }
 }

@@ -59,7 +59,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         EffectResult::EntryLabels(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
         EffectResult::EntryPreview { entry_id, text } => {
             if id == state.graph.preview_request {
-                let text = text.unwrap_or_else(|e| e);
+                let text = crate::tui::graph::clip_preview(text.unwrap_or_else(|e| e));
                 state.graph.preview = Some((entry_id, text));
             }
         }
