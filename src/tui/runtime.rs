@@ -31,6 +31,8 @@ use crate::agent::{AgentHandle, Op, Submission};
 const FRAME: Duration = Duration::from_millis(16);
 /// Tick period while something animates (the spinner) or expires (a notice).
 const TICK: Duration = Duration::from_millis(80);
+/// Streamed text laid out per frame at most (about 16 ms of markdown and highlighting).
+const FRAME_TEXT: usize = 32 << 10;
 /// The longest run of ready agent events applied before input and frames get a turn.
 const BATCH: Duration = Duration::from_millis(4);
 /// How long the terminal has to answer the capability query (a round trip, over SSH too).
@@ -115,6 +117,10 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
     events = Some(EventStream::new());
     let mut dirty = false;
     let mut last_draw = Instant::now();
+    // Streamed text applied since the last frame: past FRAME_TEXT the next frame comes
+    // first, so no frame has an unbounded amount of new text to lay out and a key typed
+    // meanwhile shows within a frame or two.
+    let mut unframed = 0usize;
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -127,6 +133,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
                 last_draw = Instant::now();
                 draw(&mut term, &state, &mut fx.images)?;
                 dirty = false;
+                unframed = 0;
                 continue;
             }
             ev = next_event(&mut events) => match ev {
@@ -141,7 +148,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
                 }
                 None => { events = None; continue; }
             },
-            ev = next_agent_event(&mut ctx.agent) => match ev {
+            ev = next_agent_event(&mut ctx.agent), if unframed < FRAME_TEXT => match ev {
                 Some(ev) => {
                     ctx.host.observe(&ev.msg);
                     Msg::Agent(ev)
@@ -157,6 +164,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         let mut next = Some(msg);
         while let Some(msg) = next.take() {
             let from_agent = matches!(msg, Msg::Agent(_));
+            unframed += streamed_len(&msg);
             // Time is injected: a message long after the last tick brings the clock up to date.
             let now = ms_since(started);
             let effects = update_at(&mut state, msg, now, TICK.as_millis() as u64);
@@ -175,7 +183,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
             if state.quitting {
                 break;
             }
-            if from_agent && batch_start.elapsed() < BATCH {
+            if from_agent && batch_start.elapsed() < BATCH && unframed < FRAME_TEXT {
                 next = ready_agent_event(&mut ctx.agent, ctx.host.as_mut());
             }
         }
@@ -235,6 +243,19 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
     match events {
         Some(s) => s.next().await,
         None => std::future::pending().await,
+    }
+}
+
+/// The bytes of streamed text (answer, thinking, tool output) a message adds.
+fn streamed_len(msg: &Msg) -> usize {
+    use crate::agent::EventMsg;
+    match msg {
+        Msg::Agent(ev) => match &ev.msg {
+            EventMsg::TextDelta { delta } | EventMsg::ThinkingDelta { delta } => delta.len(),
+            EventMsg::ToolOutputDelta { chunk, .. } => chunk.len(),
+            _ => 0,
+        },
+        _ => 0,
     }
 }
 
