@@ -3,6 +3,7 @@
 //! and the command that resumes it.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::agent::{AgentConfig, EventMsg, spawn_agent};
@@ -177,16 +178,9 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
     }
     match crate::tui::run(state, ctx).await {
         Ok(exit) => {
-            if let Some(s) = exit.session {
-                let head = exit
-                    .head
-                    .map(|h| format!(" (head {h})"))
-                    .unwrap_or_default();
-                println!("session {s}{head} · resume with: pi --session {s}");
-            } else {
-                println!("no session saved (--no-session)");
-            }
-            0
+            // After SIGHUP nobody reads this: a failed write is not an error.
+            let _ = writeln!(std::io::stdout(), "{}", exit_line(&exit));
+            exit.signal.map_or(0, |sig| 128 + sig as u8)
         }
         Err(e) => {
             crate::tui::terminal::restore();
@@ -194,6 +188,25 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
             1
         }
     }
+}
+
+/// The one line printed on exit: the session file and a command that resumes it, pasteable
+/// from any directory.
+fn exit_line(exit: &crate::tui::ExitInfo) -> String {
+    let Some(s) = &exit.session else {
+        return "no session saved (--no-session)".to_string();
+    };
+    let path = std::fs::canonicalize(s).unwrap_or_else(|_| PathBuf::from(s));
+    let shown = path.display().to_string();
+    let head = exit
+        .head
+        .as_ref()
+        .map(|h| format!(" (head {h})"))
+        .unwrap_or_default();
+    format!(
+        "session {shown}{head} · resume with: pi --session {}",
+        shell_words::quote(&shown)
+    )
 }
 
 /// Theme and keymap from the flags (user files override the built-in ones); returns the files

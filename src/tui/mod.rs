@@ -20,6 +20,7 @@ pub mod runtime;
 pub mod skills;
 pub mod state;
 pub mod status;
+mod stop_signals;
 mod term_query;
 pub mod terminal;
 pub mod theme;

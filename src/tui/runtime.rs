@@ -20,6 +20,7 @@ use super::layout::{areas, inner};
 use super::msg::{Effect, Msg};
 use super::overlay::{Overlay, image_area};
 use super::state::State;
+use super::stop_signals::StopSignals;
 use super::term_query;
 use super::terminal::TerminalGuard;
 use super::update::update_at;
@@ -57,10 +58,14 @@ pub struct TuiContext {
 pub struct ExitInfo {
     pub session: Option<String>,
     pub head: Option<String>,
+    /// The signal that ended the UI (SIGTERM, SIGHUP, ...), if one did.
+    pub signal: Option<i32>,
 }
 
 /// Runs the UI until the user quits.
 pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitInfo> {
+    let mut stop = StopSignals::register();
+    let mut stopped_by = None;
     let mut term = TerminalGuard::enter(state.mouse_capture)?;
     let size = term.terminal.size()?;
     state.width = size.width;
@@ -136,6 +141,11 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
                 unframed = 0;
                 continue;
             }
+            sig = stop.next() => {
+                tracing::info!("signal {sig}: quitting");
+                stopped_by = Some(sig);
+                break;
+            }
             ev = next_event(&mut events) => match ev {
                 Some(Ok(e)) => match term_msg(e) {
                     Some(m) => m,
@@ -192,10 +202,15 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         }
     }
     shutdown(ctx.agent.take()).await;
-    term.release()?;
+    let released = term.release();
+    // After SIGHUP the terminal is gone: there is nothing left to restore.
+    if stopped_by.is_none() {
+        released?;
+    }
     Ok(ExitInfo {
         session: state.status.session.clone(),
         head: state.status.head.clone(),
+        signal: stopped_by,
     })
 }
 

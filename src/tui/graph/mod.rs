@@ -48,9 +48,16 @@ pub struct GraphPane {
 }
 
 impl GraphPane {
-    /// Takes a fresh snapshot, keeping the cursor on the same entry (or the head).
+    /// Takes a fresh snapshot, keeping the cursor on the same entry; a cursor on the old head
+    /// (or none yet) follows the head, so the newest entries stay in view as a turn goes on.
     pub fn set_snapshot(&mut self, snap: SessionTree, head: Option<&str>) {
-        let keep = self.selected_id().map(str::to_string);
+        let on_head =
+            self.selected_id().is_none() || self.selected_id() == self.snapshot.head.as_deref();
+        let keep = if on_head {
+            None
+        } else {
+            self.selected_id().map(str::to_string)
+        };
         self.rows = layout(&snap);
         self.snapshot = snap;
         self.loaded = true;
@@ -113,6 +120,8 @@ impl GraphPane {
             .unwrap_or("…")
     }
 
+    /// Scrolls so the cursor is in a view of `height` rows, with no blank rows below the last
+    /// entry while earlier ones are hidden above (after a resize, say).
     pub fn keep_visible(&mut self, height: usize) {
         let h = height.max(1);
         if self.cursor < self.offset {
@@ -120,6 +129,7 @@ impl GraphPane {
         } else if self.cursor >= self.offset + h {
             self.offset = self.cursor + 1 - h;
         }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(h));
     }
 
     /// Draws the pane (inside its border) into `area`.
@@ -296,7 +306,49 @@ pub(crate) fn tree_from_lines(lines: &[&str]) -> (SessionTree, Vec<(String, Stri
 
 #[cfg(test)]
 mod tests {
-    use super::clip_preview;
+    use super::{clip_preview, tree_from_lines};
+
+    fn user(id: &str, parent: Option<&str>) -> String {
+        let parent = parent.map_or("null".to_string(), |p| format!("\"{p}\""));
+        format!(
+            r#"{{"type":"message","id":"{id}","parentId":{parent},"message":{{"role":"user","content":"{id}"}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_cursor_on_the_head_follows_it_and_one_elsewhere_stays() {
+        let lines: Vec<String> = (0..30)
+            .map(|i| {
+                user(
+                    &format!("e{i}"),
+                    (i > 0).then(|| format!("e{}", i - 1)).as_deref(),
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let mut pane = super::GraphPane::default();
+        let (snap, _) = tree_from_lines(&refs[..10]);
+        pane.set_snapshot(snap, Some("e9"));
+        pane.keep_visible(5);
+        assert_eq!(pane.selected_id(), Some("e9"));
+        // The session grows: the cursor was on the head, so it moves to the new head, in view.
+        let (snap, _) = tree_from_lines(&refs[..30]);
+        pane.set_snapshot(snap, Some("e29"));
+        pane.keep_visible(5);
+        assert_eq!(pane.selected_id(), Some("e29"));
+        assert_eq!(pane.offset, 25);
+        // A cursor the user moved stays where it was.
+        pane.move_cursor(-10, 5);
+        assert_eq!(pane.selected_id(), Some("e19"));
+        let (snap, _) = tree_from_lines(&refs[..30]);
+        pane.set_snapshot(snap, Some("e29"));
+        assert_eq!(pane.selected_id(), Some("e19"));
+        // A taller view after a resize shows rows above rather than blank rows below.
+        pane.offset = 25;
+        pane.cursor = 29;
+        pane.keep_visible(20);
+        assert_eq!(pane.offset, 10);
+    }
 
     #[test]
     fn a_long_preview_keeps_its_first_lines_and_says_it_is_cut() {

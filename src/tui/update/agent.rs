@@ -25,6 +25,9 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
                 compacting: false,
             });
         }
+        // The entries before this request (the prompt, tool results) are in the session now:
+        // the graph shows them as the turn goes on.
+        EventMsg::AssistantStarted { .. } if state.graph.loaded => load_graph(state, fx),
         EventMsg::AssistantStarted { .. } => {}
         EventMsg::TextDelta { delta } => state.conversation.text_delta(&delta),
         EventMsg::ThinkingDelta { delta } => state.conversation.thinking_delta(&delta),
@@ -49,6 +52,9 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             state.conversation.answer_finished(&text);
             if entry_id.is_some() {
                 state.status.head = entry_id;
+                if state.graph.loaded {
+                    load_graph(state, fx);
+                }
             }
         }
         EventMsg::ToolCallStarted {

@@ -65,6 +65,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => {
             state.width = width;
             state.height = height;
+            let rows = graph_rows(state);
+            state.graph.keep_visible(rows);
         }
         Msg::Tick { now_ms } => on_tick(state, now_ms),
         Msg::Agent(ev) => agent::on_event(state, ev, &mut fx),

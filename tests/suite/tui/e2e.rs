@@ -364,3 +364,32 @@ fn a_compacted_branch_keeps_counting_the_summarised_turns() {
     tui.send("\x04");
     tui.wait_exit(10);
 }
+
+#[test]
+fn sigterm_cancels_the_turn_restores_the_terminal_and_prints_the_exit_line() {
+    use nix::sys::signal::{Signal, kill};
+    let fake = FakeProvider::builder()
+        .reply(Reply::turn().tool_call("bash", json!({"command": "sleep 30"})))
+        .start_blocking();
+    let run = Run::new();
+    let mut tui = spawn(&run, &fake, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("wait a while\r");
+    tui.wait_for("bash sleep 30", 20);
+    kill(nix::unistd::Pid::from_raw(tui.pid()), Signal::SIGTERM).unwrap();
+    let out = tui.wait_exit(10);
+    // The alternate screen was left, and the exit line names the session file in full.
+    assert!(out.contains("\x1b[?1049l"), "{out:?}");
+    let file = std::fs::canonicalize(run.path().join(".pi/sessions/default.jsonl")).unwrap();
+    assert!(
+        out.contains(&format!("resume with: pi --session {}", file.display())),
+        "{out}"
+    );
+    // The cancelled tool call has its result: the session stays consistent.
+    let roles: Vec<String> = run
+        .session_messages()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(roles, ["user", "assistant", "toolResult"]);
+}

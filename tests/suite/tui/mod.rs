@@ -64,6 +64,11 @@ impl Tui {
         })
     }
 
+    /// The process id of pi.
+    pub fn pid(&self) -> i32 {
+        self.session.get_process().pid().as_raw()
+    }
+
     /// What pi wrote so far, raw.
     pub fn raw(&self) -> &[u8] {
         &self.raw
