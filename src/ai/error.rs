@@ -12,7 +12,7 @@ pub enum AiError {
     )]
     UnknownProvider(String),
 
-    #[error("{var} is not set: export it or pick another --model")]
+    #[error("{var} is not set: export it, or pick another model")]
     MissingApiKey { var: &'static str },
 
     #[error("{var} contains characters not allowed in an HTTP header: check its value")]
@@ -146,7 +146,7 @@ mod tests {
                 var: "OPENAI_API_KEY"
             }
             .to_string(),
-            "OPENAI_API_KEY is not set: export it or pick another --model"
+            "OPENAI_API_KEY is not set: export it, or pick another model"
         );
     }
 

@@ -85,7 +85,7 @@ macro_rules! actions {
 }
 
 actions! {
-    Quit => "quit", "quit pi";
+    Quit => "quit", "quit pi (its key only on an empty prompt)";
     Interrupt => "interrupt", "cancel the running turn; twice on an empty editor quits";
     Suspend => "suspend", "suspend pi (resume with fg)";
     FocusNext => "focus_next", "focus the next pane";

@@ -284,7 +284,7 @@ fn model_checks_name_what_to_do() {
         let err = c.check_model(&"xai/grok-4".parse().unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "XAI_API_KEY is not set: export it or pick another --model"
+            "XAI_API_KEY is not set: export it, or pick another model"
         );
     }
     let mut c = AiClient::new(ClientOptions::default()).unwrap();
