@@ -86,6 +86,9 @@ pub async fn run_effect(
         }
         Effect::SetMouseCapture(on) => term.set_mouse(on)?,
         Effect::Copy { id, text } => {
+            if std::env::var_os("TMUX").is_some() {
+                copy_through_tmux(text.clone());
+            }
             let (b64, cut) = osc52_payload(&text);
             let r = term
                 .write_raw(format!("\x1b]52;c;{b64}\x07").as_bytes())
@@ -262,6 +265,35 @@ const OSC52_MAX: usize = 100 * 1024;
 
 /// The base64 payload of `text` for OSC 52, cut at a character boundary to fit `OSC52_MAX`;
 /// whether it was cut.
+/// Inside tmux an application's OSC 52 reaches the clipboard only with `set-clipboard on`
+/// (the default, `external`, drops it): the text also goes into tmux's buffer, and with `-w`
+/// tmux passes it on to the outer terminal's clipboard itself.
+fn copy_through_tmux(text: String) {
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let child = tokio::process::Command::new("tmux")
+            .args(["load-buffer", "-w", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("cannot run tmux load-buffer: {e}");
+                return;
+            }
+        };
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(text.as_bytes()).await;
+        }
+        match child.wait().await {
+            Ok(s) if s.success() => {}
+            other => tracing::warn!("tmux load-buffer failed: {other:?}"),
+        }
+    });
+}
+
 fn osc52_payload(text: &str) -> (String, bool) {
     use base64::Engine;
     let max_bytes = OSC52_MAX / 4 * 3;

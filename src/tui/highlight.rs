@@ -24,6 +24,22 @@ fn themes() -> &'static EmbeddedLazyThemeSet {
     SET.get_or_init(two_face::theme::extra)
 }
 
+/// Whether `name` names a code theme (any case; empty is the default). Loads no theme.
+pub fn is_code_theme(name: &str) -> bool {
+    name.is_empty()
+        || EmbeddedLazyThemeSet::theme_names()
+            .iter()
+            .any(|t| t.as_name().eq_ignore_ascii_case(name))
+}
+
+/// The names `code_theme` takes.
+pub fn code_theme_names() -> Vec<&'static str> {
+    EmbeddedLazyThemeSet::theme_names()
+        .iter()
+        .map(|t| t.as_name())
+        .collect()
+}
+
 fn theme_named(name: &str) -> Option<&'static CodeTheme> {
     let found = EmbeddedLazyThemeSet::theme_names()
         .iter()

@@ -63,7 +63,7 @@ impl Default for Theme {
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     name: Option<String>,
-    code_theme: Option<String>,
+    code_theme: Option<Spanned<String>>,
     #[serde(default)]
     colors: BTreeMap<String, Spanned<ColorValue>>,
 }
@@ -121,7 +121,18 @@ impl Theme {
             t.name = n;
         }
         if let Some(c) = file.code_theme {
-            t.code_theme = c;
+            let line = line_of(text, c.span().start);
+            let name = c.into_inner();
+            if !super::highlight::is_code_theme(&name) {
+                return Err(ConfigError {
+                    line,
+                    message: format!(
+                        "'{name}' is not a code theme; use one of {}",
+                        super::highlight::code_theme_names().join(", ")
+                    ),
+                });
+            }
+            t.code_theme = name;
         }
         for (key, value) in file.colors {
             let line = line_of(text, value.span().start);
@@ -252,5 +263,19 @@ mod tests {
         assert_eq!(e.line, 2);
         let e = Theme::parse("[colors\n").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn an_unknown_code_theme_names_its_line_and_the_choices() {
+        let e = Theme::parse("name = \"x\"\ncode_theme = \"NoSuchTheme\"\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message.contains("'NoSuchTheme' is not a code theme"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("Monokai Extended"), "{}", e.message);
+        let t = Theme::parse("code_theme = \"onehalflight\"\n").unwrap();
+        assert_eq!(t.code_theme, "onehalflight");
     }
 }

@@ -393,3 +393,41 @@ fn sigterm_cancels_the_turn_restores_the_terminal_and_prints_the_exit_line() {
         .collect();
     assert_eq!(roles, ["user", "assistant", "toolResult"]);
 }
+
+#[test]
+fn copying_inside_tmux_also_fills_the_tmux_buffer() {
+    use std::os::unix::fs::PermissionsExt;
+    let run = Run::new();
+    // A stand-in for tmux that keeps what `load-buffer -w -` is given.
+    let bin = run.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let tmux = bin.join("tmux");
+    std::fs::write(
+        &tmux,
+        "#!/bin/sh\n[ \"$*\" = 'load-buffer -w -' ] && cat > \"$(dirname \"$0\")/buffer\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&tmux, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("copy me please"))
+        .start_blocking();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    cmd.env("TMUX", "/tmp/tmux-test/default,1,0");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    cmd.env("PATH", path);
+    let mut tui = Tui::spawn(cmd, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("hi\r");
+    tui.wait_for("copy me please", 20);
+    tui.send("/copy\r");
+    let buffer = bin.join("buffer");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::read_to_string(&buffer).unwrap_or_default() != "copy me please" {
+        assert!(std::time::Instant::now() < deadline, "tmux got no buffer");
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        tui.pump();
+    }
+    tui.send("\x04");
+    tui.wait_exit(10);
+}

@@ -31,7 +31,9 @@ impl Tui {
     /// terminal that never answers).
     pub fn spawn_answering(mut cmd: Command, cols: u16, rows: u16, replies: Option<&str>) -> Tui {
         cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("TMUX");
+        if !cmd.get_envs().any(|(k, _)| k == "TMUX") {
+            cmd.env_remove("TMUX");
+        }
         cmd.env("PI_CONFIG_DIR", "/nonexistent-pi-config");
         let mut session = OsSession::spawn(cmd).expect("spawn pi in a pty");
         session
