@@ -72,6 +72,11 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
     state.height = size.height;
     let started = Instant::now();
     term.terminal.draw(|f| view(&state, f))?;
+    // A test hook: the end-to-end tests check that a panic gives the terminal back and is
+    // logged (tests/suite/tui/e2e.rs).
+    if std::env::var_os("PI_TEST_PANIC").is_some() {
+        panic!("PI_TEST_PANIC is set: panicking after the first frame");
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let _watcher = watch_configs(&ctx.watched, tx.clone());
     let mut fx = Effects {

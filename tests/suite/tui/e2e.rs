@@ -431,3 +431,22 @@ fn copying_inside_tmux_also_fills_the_tmux_buffer() {
     tui.send("\x04");
     tui.wait_exit(10);
 }
+
+#[test]
+fn a_panic_gives_the_terminal_back_and_goes_to_the_log() {
+    let run = Run::new();
+    let fake = FakeProvider::builder().start_blocking();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    cmd.env("PI_TEST_PANIC", "1");
+    let tui = Tui::spawn(cmd, 120, 40);
+    let out = tui.wait_exit(10);
+    // The alternate screen was left before anything was reported.
+    let left = out.find("\x1b[?1049l").expect("left the alternate screen");
+    if let Some(said) = out.find("PI_TEST_PANIC is set") {
+        assert!(left < said, "{out:?}");
+    }
+    let log = std::fs::read_to_string(run.path().join("pi.log")).unwrap();
+    assert!(log.contains("pi panicked"), "{log}");
+    assert!(log.contains("PI_TEST_PANIC is set"), "{log}");
+}
