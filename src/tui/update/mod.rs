@@ -230,3 +230,5 @@ mod session_tests;
 mod tests;
 #[cfg(test)]
 mod thinking_tests;
+#[cfg(test)]
+mod whole_state_tests;

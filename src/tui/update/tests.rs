@@ -1,17 +1,21 @@
-//! Controller tests: feed `Msg`s, compare the state and the effects.
+//! Controller tests: feed `Msg`s, compare the state and the effects. The flows of the
+//! session (the graph moving the head, compaction) compare the whole state after each step
+//! with `whole_state_tests::step`; the rest check what they are about.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use pretty_assertions::assert_eq;
-use serde_json::json;
 
 use super::update;
-use crate::agent::{Event, EventMsg, Op};
-use crate::ai::types::StopReason;
+use super::whole_state_tests::{agent as event, done, notice, reply, step, tokens, user};
+use crate::agent::{CompactionReason, Event, EventMsg, Op};
+use crate::ai::types::{Message, SummaryMessage};
 use crate::tui::config::ConfigKind;
 use crate::tui::conversation::{CellKind, NoticeLevel, Scroll};
-use crate::tui::msg::{CommandReply, Effect, EffectResult, Msg};
+use crate::tui::graph::NamePrompt;
+use crate::tui::host::BranchHistory;
+use crate::tui::msg::{Effect, EffectResult, Msg, NameKind};
 use crate::tui::overlay::Overlay;
-use crate::tui::state::{Pane, State};
+use crate::tui::state::{Busy, Pane, State};
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -57,136 +61,6 @@ fn kinds(s: &State) -> Vec<&'static str> {
 }
 
 #[test]
-fn enter_sends_the_prompt_and_the_turn_streams_in() {
-    let mut s = state();
-    assert!(typed(&mut s, "hello").is_empty());
-    let fx = update(&mut s, key(KeyCode::Enter));
-    let id = s.busy.map(|b| b.submission).unwrap();
-    assert_eq!(
-        fx,
-        vec![Effect::SubmitPrompt {
-            id,
-            text: "hello".into(),
-            attachments: vec![],
-        }]
-    );
-    assert!(s.editor.is_empty());
-    agent(&mut s, id, EventMsg::TurnStarted);
-    agent(
-        &mut s,
-        id,
-        EventMsg::ThinkingDelta {
-            delta: "hmm".into(),
-        },
-    );
-    agent(
-        &mut s,
-        id,
-        EventMsg::TextDelta {
-            delta: "Hi ".into(),
-        },
-    );
-    agent(
-        &mut s,
-        id,
-        EventMsg::ToolCallStarted {
-            call_id: "c1".into(),
-            name: "ls".into(),
-            arguments: json!({"path": "."}),
-        },
-    );
-    agent(
-        &mut s,
-        id,
-        EventMsg::ToolCallFinished {
-            call_id: "c1".into(),
-            name: "ls".into(),
-            is_error: false,
-            output: "a\nb".into(),
-            duration_ms: 5,
-            images: Vec::new(),
-        },
-    );
-    agent(
-        &mut s,
-        id,
-        EventMsg::AssistantFinished {
-            text: "Hi there".into(),
-            stop_reason: StopReason::Stop,
-            entry_id: Some("e1".into()),
-        },
-    );
-    let fx = agent(
-        &mut s,
-        id,
-        EventMsg::TurnFinished {
-            text: "Hi there".into(),
-            stop_reason: StopReason::Stop,
-            turns: 1,
-        },
-    );
-    assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(kinds(&s), ["user", "thinking", "assistant", "tool"]);
-    assert_eq!(s.busy, None);
-    assert_eq!(s.status.head.as_deref(), Some("e1"));
-    assert_eq!(s.trace.rows.len(), 1);
-    assert_eq!(s.trace.rows[0].summary, ".");
-    assert_eq!(s.conversation.last_answer(), Some("Hi "));
-    assert_eq!(s.conversation.cells.len(), 4);
-}
-
-#[test]
-fn enter_during_a_turn_queues_and_the_queue_drains_after_it() {
-    let mut s = state();
-    typed(&mut s, "one");
-    update(&mut s, key(KeyCode::Enter));
-    let first = s.busy.unwrap().submission;
-    typed(&mut s, "two");
-    let fx = update(&mut s, key(KeyCode::Enter));
-    assert!(fx.is_empty());
-    assert_eq!(s.queue, ["two"]);
-    let fx = agent(&mut s, first, EventMsg::TurnCancelled);
-    let second = s.busy.unwrap().submission;
-    assert_eq!(
-        fx,
-        vec![Effect::SubmitPrompt {
-            id: second,
-            text: "two".into(),
-            attachments: vec![],
-        }]
-    );
-    assert!(s.queue.is_empty());
-}
-
-#[test]
-fn ctrl_c_cancels_a_turn_then_twice_quits() {
-    let mut s = state();
-    typed(&mut s, "go");
-    update(&mut s, key(KeyCode::Enter));
-    let fx = update(&mut s, ctrl('c'));
-    assert!(matches!(
-        fx.as_slice(),
-        [Effect::Submit {
-            op: Op::Interrupt,
-            ..
-        }]
-    ));
-    s.busy = None;
-    // Ctrl+C clears a non-empty prompt first.
-    typed(&mut s, "draft");
-    assert!(update(&mut s, ctrl('c')).is_empty());
-    assert!(s.editor.is_empty());
-    assert!(update(&mut s, ctrl('c')).is_empty());
-    assert!(s.quit_armed_until.is_some());
-    // The arm expires.
-    update(&mut s, Msg::Tick { now_ms: 5_000 });
-    assert_eq!(s.quit_armed_until, None);
-    update(&mut s, ctrl('c'));
-    assert_eq!(update(&mut s, ctrl('c')), vec![Effect::Quit]);
-    assert!(s.quitting);
-}
-
-#[test]
 fn ctrl_d_quits_only_on_an_empty_prompt() {
     let mut s = state();
     typed(&mut s, "ab");
@@ -198,94 +72,213 @@ fn ctrl_d_quits_only_on_an_empty_prompt() {
 }
 
 #[test]
-fn focus_moves_and_the_graph_loads_when_first_shown() {
-    let mut s = state();
-    update(&mut s, key(KeyCode::Tab));
-    assert_eq!(s.focus, Pane::Graph);
-    update(
-        &mut s,
-        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
-    );
-    assert_eq!(s.focus, Pane::Editor);
-    let fx = update(&mut s, alt('3'));
-    assert_eq!(
-        fx,
-        vec![Effect::LoadGraph {
-            id: s.graph.request
-        }]
-    );
-    // Typing while the graph has focus goes to the prompt.
-    update(&mut s, alt('1'));
-    update(&mut s, key(KeyCode::Char('x')));
-    assert_eq!(s.focus, Pane::Editor);
-    assert_eq!(s.editor.text(), "x");
-    update(&mut s, alt('z'));
-    assert!(s.zoom);
-}
-
-#[test]
-fn graph_enter_moves_the_head_through_the_command_engine() {
-    let mut s = state();
-    update(&mut s, alt('3'));
-    let (snap, _) = crate::tui::graph::tree_from_lines(&[
+fn enter_in_the_graph_moves_the_head_and_the_branch_reloads() {
+    let mut s = State::new(120, 40);
+    step(&mut s, alt('3'), vec![Effect::LoadGraph { id: 101 }], |w| {
+        w.focus = Pane::Graph;
+        w.graph.request = 101;
+    });
+    let (tree, labels) = crate::tui::graph::tree_from_lines(&[
         r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
         r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"text","text":"a"}]}}"#,
     ]);
-    let req = s.graph.request;
-    let fx = update(
+    // The cursor starts on the head; its text and the labels in view are asked for.
+    let fx = vec![
+        Effect::PreviewEntry {
+            id: 102,
+            entry_id: "a1".into(),
+        },
+        Effect::LoadEntryLabels {
+            id: 103,
+            ids: vec!["u1".into(), "a1".into()],
+        },
+    ];
+    step(
         &mut s,
-        Msg::Done {
-            id: req,
-            result: EffectResult::Graph(Ok(snap)),
+        done(101, EffectResult::Graph(Ok(tree.clone()))),
+        fx,
+        |w| {
+            w.graph.loaded = true;
+            w.graph.tree = vec![
+                "u1 message/user".into(),
+                "a1 ← u1 message/assistant *head".into(),
+            ];
+            w.graph.head = Some("a1".into());
+            w.graph.cursor = 1;
+            w.graph.selected = Some("a1".into());
+            w.graph.preview_request = 102;
+            w.graph.labels = [("u1".into(), None), ("a1".into(), None)].into();
         },
     );
-    assert!(
-        matches!(fx.as_slice(), [Effect::PreviewEntry { entry_id, .. }, Effect::LoadEntryLabels { ids, .. }]
-            if entry_id == "a1" && ids == &["u1", "a1"]),
-        "{fx:?}"
-    );
-    // Labels are asked for once.
-    let fx = update(&mut s, key(KeyCode::Up));
-    assert!(
-        !fx.iter()
-            .any(|f| matches!(f, Effect::LoadEntryLabels { .. })),
-        "{fx:?}"
-    );
-    update(&mut s, key(KeyCode::Down));
-    update(&mut s, key(KeyCode::Up));
-    let fx = update(&mut s, key(KeyCode::Enter));
-    assert!(
-        matches!(fx.as_slice(), [Effect::RunCommand { line, .. }] if line == "/branch u1"),
-        "{fx:?}"
-    );
-    // Naming: `b` asks for a bookmark name.
-    update(&mut s, key(KeyCode::Char('b')));
-    typed(&mut s, "start");
-    let fx = update(&mut s, key(KeyCode::Enter));
-    assert!(
-        matches!(fx.as_slice(), [Effect::RunCommand { line, .. }] if line == "/session-bookmark set start u1"),
-        "{fx:?}"
-    );
-    // A command that moved the head reloads the history and the graph.
-    let fx = update(
+    step(
         &mut s,
-        Msg::Done {
-            id: 1,
-            result: EffectResult::Command(Ok(CommandReply {
-                lines: vec!["head moved".into()],
-                ok: true,
-                submit: None,
-                quit: false,
-                run: vec![],
-                session_changed: true,
-            })),
+        done(103, EffectResult::EntryLabels(Ok(labels.clone()))),
+        vec![],
+        |w| {
+            w.graph.labels = labels
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect();
         },
     );
-    assert!(matches!(
-        fx.as_slice(),
-        [Effect::LoadHistory { .. }, Effect::LoadGraph { .. }]
-    ));
-    assert_eq!(s.pending_notices.len(), 1);
+    let preview = EffectResult::EntryPreview {
+        entry_id: "a1".into(),
+        text: Ok("a".into()),
+    };
+    step(&mut s, done(102, preview), vec![], |w| {
+        w.graph.preview = Some(("a1".into(), "a".into()));
+    });
+    let fx = vec![Effect::PreviewEntry {
+        id: 104,
+        entry_id: "u1".into(),
+    }];
+    step(&mut s, key(KeyCode::Up), fx, |w| {
+        w.graph.cursor = 0;
+        w.graph.selected = Some("u1".into());
+        w.graph.preview_request = 104;
+    });
+    // `b` names the entry at the cursor.
+    step(&mut s, key(KeyCode::Char('b')), vec![], |w| {
+        w.graph.prompt = Some(NamePrompt {
+            kind: NameKind::Bookmark,
+            entry_id: "u1".into(),
+            input: String::new(),
+        });
+    });
+    step(&mut s, key(KeyCode::Char('x')), vec![], |w| {
+        if let Some(p) = &mut w.graph.prompt {
+            p.input.push('x');
+        }
+    });
+    let fx = vec![Effect::RunCommand {
+        id: 105,
+        line: "/session-bookmark set x u1".into(),
+    }];
+    step(&mut s, key(KeyCode::Enter), fx, |w| w.graph.prompt = None);
+    let fx = vec![Effect::RunCommand {
+        id: 106,
+        line: "/branch u1".into(),
+    }];
+    step(&mut s, key(KeyCode::Enter), fx, |_| {});
+    // The engine moved the head: the branch and the graph reload, the answer shows after.
+    let fx = vec![
+        Effect::LoadHistory { id: 107 },
+        Effect::LoadGraph { id: 108 },
+    ];
+    step(
+        &mut s,
+        done(106, reply("head at u1", true, None)),
+        fx,
+        |w| {
+            w.pending_notices
+                .push((NoticeLevel::Info, "head at u1".into()));
+            w.graph.request = 108;
+        },
+    );
+    let history = EffectResult::History(Ok(BranchHistory {
+        messages: vec![Message::user_text("q", 0)],
+        head: Some("u1".into()),
+        usage: tokens(10, 0),
+    }));
+    step(&mut s, done(107, history), vec![], |w| {
+        w.conversation.cells = vec![user("q"), notice(NoticeLevel::Info, "head at u1")];
+        w.pending_notices.clear();
+        w.editor.history = vec!["q".into()];
+        w.status.usage = tokens(10, 0);
+        w.status.head = Some("u1".into());
+    });
+    let mut moved = tree;
+    moved.head = Some("u1".into());
+    for n in &mut moved.nodes {
+        n.is_head = n.id == "u1";
+    }
+    let fx = vec![Effect::PreviewEntry {
+        id: 109,
+        entry_id: "u1".into(),
+    }];
+    step(&mut s, done(108, EffectResult::Graph(Ok(moved))), fx, |w| {
+        w.graph.tree = vec![
+            "u1 message/user *head".into(),
+            "a1 ← u1 message/assistant".into(),
+        ];
+        w.graph.head = Some("u1".into());
+        w.graph.preview_request = 109;
+    });
+}
+
+#[test]
+fn compact_is_busy_until_compacted_then_the_branch_reloads() {
+    let mut s = State::new(120, 40);
+    let op = Op::Compact { instructions: None };
+    let fx = vec![Effect::Submit {
+        id: 101,
+        op: op.clone(),
+    }];
+    step(
+        &mut s,
+        done(1, reply("compacting…", false, Some(op))),
+        fx,
+        |w| {
+            w.conversation
+                .cells
+                .push(notice(NoticeLevel::Info, "compacting…"));
+        },
+    );
+    let started = EventMsg::CompactionStarted {
+        reason: CompactionReason::Manual,
+    };
+    step(&mut s, event(101, started), vec![], |w| {
+        w.busy = Some(Busy {
+            submission: 101,
+            since_ms: 0,
+            compacting: true,
+        });
+    });
+    let compacted = EventMsg::Compacted {
+        reason: CompactionReason::Manual,
+        entry_id: "c1".into(),
+        summarized: 4,
+        kept: 2,
+        tokens_before: 9000,
+        tokens_after: 1200,
+        usage: tokens(9000, 300),
+    };
+    let text = "compacted: 4 messages summarised, 2 kept; context about 9000 → 1200 tokens \
+                (the summary cost $0.0020)";
+    step(
+        &mut s,
+        event(101, compacted),
+        vec![Effect::LoadHistory { id: 102 }],
+        |w| {
+            w.busy = None;
+            w.status.head = Some("c1".into());
+            w.status.context_tokens = 1200;
+            w.pending_notices.push((NoticeLevel::Info, text.into()));
+        },
+    );
+    let summary = Message::CompactionSummary(SummaryMessage {
+        summary: "earlier".into(),
+        timestamp: 0,
+    });
+    let history = EffectResult::History(Ok(BranchHistory {
+        messages: vec![summary, Message::user_text("kept", 0)],
+        head: Some("c1".into()),
+        usage: tokens(5000, 500),
+    }));
+    step(&mut s, done(102, history), vec![], |w| {
+        w.conversation.cells = vec![
+            notice(
+                NoticeLevel::Info,
+                "summary of the earlier conversation:\nearlier",
+            ),
+            user("kept"),
+            notice(NoticeLevel::Info, text),
+        ];
+        w.pending_notices.clear();
+        w.editor.history = vec!["kept".into()];
+        w.status.usage = tokens(5000, 500);
+        w.status.context_tokens = 0;
+    });
 }
 
 #[test]
@@ -328,34 +321,6 @@ fn slash_commands_run_locally_or_through_the_engine() {
     typed(&mut s, "/quit");
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(update(&mut s, key(KeyCode::Enter)), vec![Effect::Quit]);
-}
-
-#[test]
-fn overlays_open_filter_and_close() {
-    let mut s = state();
-    update(
-        &mut s,
-        Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
-    );
-    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
-    update(&mut s, key(KeyCode::Esc));
-    assert!(s.overlay.is_none());
-    s.models = vec![crate::tui::state::ModelChoice {
-        name: "openai/gpt-4.1".into(),
-        context_window: 1_000_000,
-        label: "GPT-4.1".into(),
-    }];
-    update(&mut s, ctrl('o'));
-    typed(&mut s, "gpt");
-    let fx = update(&mut s, key(KeyCode::Enter));
-    assert!(
-        matches!(fx.as_slice(), [Effect::RunCommand { line, .. }] if line == "/model openai/gpt-4.1"),
-        "{fx:?}"
-    );
-    update(&mut s, ctrl('p'));
-    typed(&mut s, "zoom");
-    update(&mut s, key(KeyCode::Enter));
-    assert!(s.zoom);
 }
 
 #[test]
