@@ -1,6 +1,9 @@
 //! Markdown to ratatui lines: headings, emphasis, lists, tables, block quotes, links, rules and
 //! code blocks (highlighted by [`super::highlight`]). Wrapping is left to the paragraph that
-//! shows the lines, so the output does not depend on the width.
+//! shows the lines, so the output does not depend on the width; tables come with their cells
+//! too ([`render_document`]), to be laid out at the width they are drawn at.
+
+use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
@@ -8,16 +11,35 @@ use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 use super::highlight;
+use super::table::{CellSpans, Table};
 use super::theme::Theme;
 
 /// Renders `src` as lines.
 pub fn render(src: &str, theme: &Theme) -> Vec<Line<'static>> {
-    render_hanging(src, theme).0
+    render_document(src, theme).lines
 }
 
 /// Renders `src` as lines, with the hanging indent of each line inside a list item or a
 /// quote (line index, spans its wrapped rows start with).
 pub fn render_hanging(src: &str, theme: &Theme) -> (Vec<Line<'static>>, Hangs) {
+    let doc = render_document(src, theme);
+    (doc.lines, doc.hangs)
+}
+
+/// Rendered markdown: its lines (tables at their natural width), the hanging indents of the
+/// lines in lists and quotes, and the tables with the lines they take.
+#[derive(Debug, Default)]
+pub struct Document {
+    pub lines: Vec<Line<'static>>,
+    pub hangs: Hangs,
+    pub tables: Tables,
+}
+
+/// Tables by the range of lines their natural layout takes.
+pub type Tables = Vec<(Range<usize>, Table)>;
+
+/// Renders `src` as a [`Document`].
+pub fn render_document(src: &str, theme: &Theme) -> Document {
     let mut r = Renderer::new(theme);
     let opts = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
@@ -37,11 +59,11 @@ enum Container {
     Item { marker: String, first: bool },
 }
 
-struct Table {
-    rows: Vec<Vec<Vec<Span<'static>>>>,
-    header_rows: usize,
-    cell: Vec<Span<'static>>,
-    row: Vec<Vec<Span<'static>>>,
+/// A table being read: the cell and the row not finished yet.
+struct OpenTable {
+    table: Table,
+    cell: CellSpans,
+    row: Vec<CellSpans>,
 }
 
 struct Renderer<'t> {
@@ -53,7 +75,8 @@ struct Renderer<'t> {
     containers: Vec<Container>,
     lists: Vec<Option<u64>>,
     code: Option<(String, String)>,
-    table: Option<Table>,
+    table: Option<OpenTable>,
+    tables: Tables,
     links: Vec<(String, usize)>,
     needs_blank: bool,
 }
@@ -70,6 +93,7 @@ impl<'t> Renderer<'t> {
             lists: Vec::new(),
             code: None,
             table: None,
+            tables: Vec::new(),
             links: Vec::new(),
             needs_blank: false,
         }
@@ -154,6 +178,14 @@ impl<'t> Renderer<'t> {
         self.needs_blank = false;
     }
 
+    /// Where inline spans go: the current table cell, or the current line.
+    fn inline(&mut self) -> &mut Vec<Span<'static>> {
+        match &mut self.table {
+            Some(t) => &mut t.cell,
+            None => &mut self.cur,
+        }
+    }
+
     fn text(&mut self, text: &str) {
         let style = self.style();
         if let Some(t) = &mut self.table {
@@ -187,10 +219,7 @@ impl<'t> Renderer<'t> {
             Event::Text(t) => self.text(&t),
             Event::Code(t) => {
                 let s = Style::default().fg(self.theme.code);
-                match &mut self.table {
-                    Some(tb) => tb.cell.push(Span::styled(t.to_string(), s)),
-                    None => self.cur.push(Span::styled(t.to_string(), s)),
-                }
+                self.inline().push(Span::styled(t.to_string(), s));
             }
             Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
             Event::Html(t) | Event::InlineHtml(t) => {
@@ -278,11 +307,11 @@ impl<'t> Renderer<'t> {
                     first: true,
                 });
             }
-            Tag::Table(_) => {
+            Tag::Table(aligns) => {
                 self.start_block();
-                self.table = Some(Table {
-                    rows: Vec::new(),
-                    header_rows: 0,
+                let border = Style::default().fg(self.theme.border);
+                self.table = Some(OpenTable {
+                    table: Table::new(&aligns, border),
                     cell: Vec::new(),
                     row: Vec::new(),
                 });
@@ -293,12 +322,13 @@ impl<'t> Renderer<'t> {
             Tag::Strong => self.push_style(|s| s.add_modifier(Modifier::BOLD)),
             Tag::Strikethrough => self.push_style(|s| s.add_modifier(Modifier::CROSSED_OUT)),
             Tag::Link { dest_url, .. } => {
-                let at = self.cur.len();
+                let at = self.inline().len();
                 self.links.push((dest_url.to_string(), at));
                 self.push_style(|s| s.fg(self.theme.link).add_modifier(Modifier::UNDERLINED));
             }
             Tag::Image { dest_url, .. } => {
-                self.links.push((dest_url.to_string(), self.cur.len()));
+                let at = self.inline().len();
+                self.links.push((dest_url.to_string(), at));
                 self.text("[image: ");
             }
             Tag::FootnoteDefinition(name) => {
@@ -340,14 +370,14 @@ impl<'t> Renderer<'t> {
                 self.pop_style();
                 if let Some(t) = &mut self.table {
                     let row = std::mem::take(&mut t.row);
-                    t.rows.push(row);
-                    t.header_rows = t.rows.len();
+                    t.table.rows.push(row);
+                    t.table.header_rows = t.table.rows.len();
                 }
             }
             TagEnd::TableRow => {
                 if let Some(t) = &mut self.table {
                     let row = std::mem::take(&mut t.row);
-                    t.rows.push(row);
+                    t.table.rows.push(row);
                 }
             }
             TagEnd::TableCell => {
@@ -360,13 +390,14 @@ impl<'t> Renderer<'t> {
             TagEnd::Link => {
                 self.pop_style();
                 if let Some((url, at)) = self.links.pop() {
-                    let shown: String = self.cur[at.min(self.cur.len())..]
+                    let dim = self.theme.dim();
+                    let spans = self.inline();
+                    let shown: String = spans[at.min(spans.len())..]
                         .iter()
                         .map(|s| s.content.as_ref())
                         .collect();
                     if !url.is_empty() && shown != url && !url.starts_with('#') {
-                        self.cur
-                            .push(Span::styled(format!(" ({url})"), self.theme.dim()));
+                        spans.push(Span::styled(format!(" ({url})"), dim));
                     }
                 }
             }
@@ -399,41 +430,24 @@ impl<'t> Renderer<'t> {
         self.needs_blank = true;
     }
 
+    /// Adds the table at its natural width and keeps its cells, to be laid out per width.
     fn end_table(&mut self) {
-        let Some(t) = self.table.take() else {
+        let Some(open) = self.table.take() else {
             return;
         };
-        let cols = t.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let width =
-            |cell: &Vec<Span<'static>>| -> usize { cell.iter().map(|s| s.content.width()).sum() };
-        let mut widths = vec![0usize; cols];
-        for row in &t.rows {
-            for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(width(cell));
-            }
-        }
-        let border = Style::default().fg(self.theme.border);
-        for (r, row) in t.rows.iter().enumerate() {
-            for (i, w) in widths.iter().enumerate() {
-                if i > 0 {
-                    self.cur.push(Span::styled(" │ ", border));
-                }
-                let cell = row.get(i).cloned().unwrap_or_default();
-                let pad = w.saturating_sub(width(&cell));
-                self.cur.extend(cell);
-                self.cur.push(Span::raw(" ".repeat(pad)));
-            }
-            self.flush();
-            if r + 1 == t.header_rows {
-                let rule: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-                self.cur.push(Span::styled(rule.join("─┼─"), border));
-                self.flush();
-            }
+        self.flush();
+        let mut table = open.table;
+        table.first = self.prefix();
+        table.hang = self.hang();
+        let start = self.lines.len();
+        self.lines.extend(table.natural());
+        if self.lines.len() > start {
+            self.tables.push((start..self.lines.len(), table));
         }
         self.needs_blank = true;
     }
 
-    fn finish(mut self) -> (Vec<Line<'static>>, Hangs) {
+    fn finish(mut self) -> Document {
         if self.code.is_some() {
             self.end_code();
         }
@@ -441,7 +455,11 @@ impl<'t> Renderer<'t> {
             self.end_table();
         }
         self.flush();
-        (self.lines, self.hangs)
+        Document {
+            lines: self.lines,
+            hangs: self.hangs,
+            tables: self.tables,
+        }
     }
 }
 

@@ -22,6 +22,7 @@ pub mod state;
 pub mod state_summary;
 pub mod status;
 mod stop_signals;
+mod table;
 mod term_query;
 pub mod terminal;
 pub mod theme;

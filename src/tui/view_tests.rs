@@ -584,3 +584,15 @@ fn a_selected_thinking_block_expanded() {
         );
     }
 }
+
+#[test]
+fn a_table_wider_than_the_pane() {
+    snap("wide_table", |s| {
+        s.conversation.push(CellKind::User {
+            text: "What do the retry settings do?".into(),
+        });
+        s.conversation.answer_finished(
+            "Two settings:\n\n| setting | what it does |\n|---|---|\n| `retry.max` | how many times a request that failed with 429 or 529 is **sent again** before giving up |\n| `retry.base_ms` | the first delay; each retry waits twice as long |\n\nBoth live in `settings.json`.\n",
+        );
+    });
+}

@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use super::doc::{ChunkScan, chunk_text, scan_chunks};
 use super::tool_view::{output_lines, summarize_args};
-use crate::tui::markdown::{self, Hangs};
+use crate::tui::markdown::{self, Hangs, Tables};
+use crate::tui::table::TableRows;
 use crate::tui::theme::Theme;
 use crate::tui::wrap::wrap_hanging;
 
@@ -75,35 +76,52 @@ pub enum CellKind {
 /// Lines that wrap as one paragraph, with their wrapped height cached per width.
 #[derive(Debug)]
 pub struct Block {
+    /// The lines; a table's are its natural layout, replaced by `tables` when drawn.
     pub lines: Vec<Line<'static>>,
     /// Hanging indents of lines inside markdown lists and quotes (line index, spans).
     hangs: Hangs,
+    /// Markdown tables among the lines, laid out (and cached) per width.
+    tables: Vec<TableRows>,
     height: std::cell::Cell<(u16, usize)>,
 }
 
 impl Block {
     pub fn new(lines: Vec<Line<'static>>) -> Block {
-        Block::hanging(lines, Vec::new())
+        Block::markdown(lines, Vec::new(), Vec::new())
     }
 
-    pub fn hanging(lines: Vec<Line<'static>>, hangs: Hangs) -> Block {
+    pub fn markdown(lines: Vec<Line<'static>>, hangs: Hangs, tables: Tables) -> Block {
         Block {
             lines,
             hangs,
+            tables: tables
+                .into_iter()
+                .map(|(range, t)| TableRows::new(range, t))
+                .collect(),
             height: std::cell::Cell::new((0, 0)),
         }
     }
 
-    /// The rows at `width` when the block has hanging indents (else the paragraph wraps).
+    /// The rows at `width` when the block has hanging indents or tables (else the paragraph
+    /// wraps).
     pub fn wrapped(&self, width: u16) -> Option<Vec<Line<'static>>> {
-        if self.hangs.is_empty() {
+        if self.hangs.is_empty() && self.tables.is_empty() {
             return None;
         }
         let mut hangs = self.hangs.iter().peekable();
+        let mut tables = self.tables.iter().peekable();
         let mut out = Vec::with_capacity(self.lines.len());
-        for (i, line) in self.lines.iter().enumerate() {
+        let mut i = 0;
+        while let Some(line) = self.lines.get(i) {
+            if let Some(t) = tables.next_if(|t| t.lines.start == i) {
+                out.extend(t.at(width));
+                i = t.lines.end;
+                continue;
+            }
+            while hangs.next_if(|(j, _)| *j < i).is_some() {}
             let hang = hangs.next_if(|(j, _)| *j == i).map(|(_, h)| h.as_slice());
             out.extend(wrap_hanging(line, width, hang.unwrap_or_default()));
+            i += 1;
         }
         Some(out)
     }
@@ -211,23 +229,24 @@ impl Cell {
                     if chunk.gap_before && !cache.stable.is_empty() {
                         lines.push(Line::default());
                     }
-                    let hangs = push_markdown(&mut lines, &chunk_text(source, &chunk), theme);
-                    cache.stable.push(Block::hanging(lines, hangs));
+                    let (hangs, tables) =
+                        push_markdown(&mut lines, &chunk_text(source, &chunk), theme);
+                    cache.stable.push(Block::markdown(lines, hangs, tables));
                 }
                 let tail = cache.scan.tail(end);
                 let mut lines = Vec::new();
-                let mut hangs = Vec::new();
+                let (mut hangs, mut tables) = (Vec::new(), Vec::new());
                 if tail.end > tail.start {
                     if tail.gap_before && !cache.stable.is_empty() {
                         lines.push(Line::default());
                     }
-                    hangs = push_markdown(&mut lines, &chunk_text(source, &tail), theme);
+                    (hangs, tables) = push_markdown(&mut lines, &chunk_text(source, &tail), theme);
                 }
                 if *streaming && cache.stable.is_empty() && lines.is_empty() {
                     lines.push(Line::styled("…", theme.dim()));
                 }
                 lines.push(Line::default());
-                cache.rest.push(Block::hanging(lines, hangs));
+                cache.rest.push(Block::markdown(lines, hangs, tables));
             }
             CellKind::User { text } => {
                 let style = Style::default().fg(theme.user);
@@ -396,10 +415,17 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
-/// Appends the markdown of `src` to `lines`; returns its hanging indents, indexed in `lines`.
-fn push_markdown(lines: &mut Vec<Line<'static>>, src: &str, theme: &Theme) -> Hangs {
-    let (md, hangs) = markdown::render_hanging(src, theme);
+/// Appends the markdown of `src` to `lines`; returns its hanging indents and tables, indexed
+/// in `lines`.
+fn push_markdown(lines: &mut Vec<Line<'static>>, src: &str, theme: &Theme) -> (Hangs, Tables) {
+    let doc = markdown::render_document(src, theme);
     let base = lines.len();
-    lines.extend(md);
-    hangs.into_iter().map(|(i, h)| (base + i, h)).collect()
+    lines.extend(doc.lines);
+    let hangs = doc.hangs.into_iter().map(|(i, h)| (base + i, h)).collect();
+    let tables = doc
+        .tables
+        .into_iter()
+        .map(|(r, t)| (base + r.start..base + r.end, t))
+        .collect();
+    (hangs, tables)
 }

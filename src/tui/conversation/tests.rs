@@ -99,3 +99,69 @@ fn tool_calls_update_in_place() {
         }
     ));
 }
+
+fn rows(c: &Conversation, i: usize, width: u16) -> Vec<String> {
+    let t = theme();
+    c.cells[i].with_blocks(&t, c.style_gen, |blocks| {
+        blocks
+            .iter()
+            .flat_map(|b| {
+                b.wrapped(width)
+                    .unwrap_or_else(|| b.lines.clone())
+                    .into_iter()
+                    .map(|l| l.to_string())
+            })
+            .collect()
+    })
+}
+
+const WIDE_TABLE: &str = "Settings:\n\n| key | meaning |\n|---|---|\n| retry | how many times a failed request is sent again before the turn gives up |\n\nDone.";
+
+#[test]
+fn a_table_is_laid_out_at_the_width_it_is_drawn_at() {
+    let mut c = Conversation::default();
+    c.answer_finished(WIDE_TABLE);
+    let t = theme();
+    let narrow = rows(&c, 0, 40);
+    assert_eq!(
+        narrow[2..7],
+        [
+            "key   │ meaning                         ",
+            "──────┼─────────────────────────────────",
+            "retry │ how many times a failed request ",
+            "      │ is sent again before the turn   ",
+            "      │ gives up                        ",
+        ]
+    );
+    assert_eq!(c.cells[0].height(&t, c.style_gen, 40), narrow.len());
+    // Resized: laid out again, and the height follows.
+    let wide = rows(&c, 0, 100);
+    assert_eq!(wide.len(), narrow.len() - 2);
+    assert_eq!(c.cells[0].height(&t, c.style_gen, 100), wide.len());
+    assert_eq!(c.cells[0].height(&t, c.style_gen, 40), narrow.len());
+}
+
+#[test]
+fn a_streaming_table_is_laid_out_as_it_grows() {
+    let mut c = Conversation::default();
+    let mut shown = Vec::new();
+    for piece in WIDE_TABLE.split_inclusive('\n') {
+        c.text_delta(piece);
+        shown.push(rows(&c, 0, 40));
+    }
+    let last = rows(&c, 0, 40);
+    assert!(
+        last.iter()
+            .any(|l| l == "      │ gives up                        ")
+    );
+    for r in shown.iter().flatten() {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(r.as_str()) <= 40,
+            "{r}"
+        );
+    }
+    c.answer_finished(WIDE_TABLE);
+    let mut whole = Conversation::default();
+    whole.answer_finished(WIDE_TABLE);
+    assert_eq!(rows(&c, 0, 40), rows(&whole, 0, 40));
+}
