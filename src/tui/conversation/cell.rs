@@ -251,9 +251,16 @@ impl Cell {
             CellKind::User { text } => {
                 let style = Style::default().fg(theme.user);
                 let bar = Span::styled("▌ ", style.add_modifier(Modifier::BOLD));
-                plain_blocks(&mut cache.rest, text, |l| {
-                    Line::from(vec![bar.clone(), Span::styled(l.to_string(), style)])
-                });
+                // The bar goes down the whole prompt, wrapped rows included.
+                let lines: Vec<&str> = text.split('\n').collect();
+                for piece in lines.chunks(PLAIN_BLOCK_LINES) {
+                    let rows = piece
+                        .iter()
+                        .map(|l| Line::from(vec![bar.clone(), Span::styled(l.to_string(), style)]))
+                        .collect();
+                    let hangs = (0..piece.len()).map(|i| (i, vec![bar.clone()])).collect();
+                    cache.rest.push(Block::markdown(rows, hangs, Vec::new()));
+                }
                 cache.rest.push(Block::new(vec![Line::default()]));
             }
             CellKind::Thinking { text, streaming } => {

@@ -165,3 +165,22 @@ fn a_streaming_table_is_laid_out_as_it_grows() {
     whole.answer_finished(WIDE_TABLE);
     assert_eq!(rows(&c, 0, 40), rows(&whole, 0, 40));
 }
+
+#[test]
+fn a_wrapped_prompt_keeps_its_bar_on_every_row() {
+    let mut c = Conversation::default();
+    c.push(CellKind::User {
+        text: "one two three four five six seven eight nine ten\nshort".into(),
+    });
+    let area = ratatui::layout::Rect::new(0, 0, 20, 8);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    render(&c, None, &theme(), area, &mut buf);
+    let rows: Vec<String> = (0..8)
+        .map(|y| (0..20).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .map(|r| r.trim_end().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert!(rows.len() >= 4, "{rows:?}");
+    assert!(rows.iter().all(|r| r.starts_with("▌ ")), "{rows:?}");
+    assert_eq!(rows.last().map(String::as_str), Some("▌ short"));
+}
