@@ -258,10 +258,10 @@ fn a_terminal_that_answers_the_kitty_query_gets_kitty_pictures() {
         std::thread::sleep(std::time::Duration::from_millis(30));
         tui.pump();
     }
-    // Esc and Ctrl+D sent together would read as Alt+Ctrl+D.
-    tui.send("\x1b");
-    tui.wait_gone("Esc closes", 5);
-    tui.send("\x04");
+    // The screen is no guide to when the overlay has closed (vt100 does not keep the kitty
+    // placements), so the test ends pi with SIGTERM, which quits from any state.
+    let pid = nix::unistd::Pid::from_raw(tui.pid());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     tui.wait_exit(10);
 }
 
