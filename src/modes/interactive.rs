@@ -184,7 +184,8 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
         }
         Err(e) => {
             crate::tui::terminal::restore();
-            eprintln!("pi: the terminal failed: {e}");
+            // The terminal may be gone (a hang-up): a failed write is not worth a panic.
+            let _ = writeln!(std::io::stderr(), "pi: the terminal failed: {e}");
             1
         }
     }

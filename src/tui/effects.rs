@@ -263,8 +263,6 @@ async fn edit_externally(text: &str) -> Result<String, String> {
 /// Base64 bytes of an OSC 52 copy at most: terminals drop (or choke on) longer sequences.
 const OSC52_MAX: usize = 100 * 1024;
 
-/// The base64 payload of `text` for OSC 52, cut at a character boundary to fit `OSC52_MAX`;
-/// whether it was cut.
 /// Inside tmux an application's OSC 52 reaches the clipboard only with `set-clipboard on`
 /// (the default, `external`, drops it): the text also goes into tmux's buffer, and with `-w`
 /// tmux passes it on to the outer terminal's clipboard itself.
@@ -294,6 +292,8 @@ fn copy_through_tmux(text: String) {
     });
 }
 
+/// The base64 payload of `text` for OSC 52, cut at a character boundary to fit `OSC52_MAX`;
+/// whether it was cut.
 fn osc52_payload(text: &str) -> (String, bool) {
     use base64::Engine;
     let max_bytes = OSC52_MAX / 4 * 3;

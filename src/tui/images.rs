@@ -80,8 +80,8 @@ pub fn picker_from_replies(r: &Replies) -> Picker {
 fn cell_from_winsize() -> Option<(u16, u16)> {
     let (cols, rows) = crossterm::terminal::size().ok()?;
     let px = crossterm::terminal::window_size().ok()?;
-    (cols > 0 && rows > 0 && px.width > 0 && px.height > 0)
-        .then(|| (px.width / cols, px.height / rows))
+    let cell = (px.width / cols.max(1), px.height / rows.max(1));
+    (cell.0 > 0 && cell.1 > 0).then_some(cell)
 }
 
 /// The image protocol, chosen from the environment (when the terminal was not asked, or did

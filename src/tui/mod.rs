@@ -19,6 +19,7 @@ pub mod overlay;
 pub mod runtime;
 pub mod skills;
 pub mod state;
+#[cfg(test)]
 pub mod state_summary;
 pub mod status;
 mod stop_signals;

@@ -65,16 +65,47 @@ pub struct ExitInfo {
 /// Runs the UI until the user quits.
 pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitInfo> {
     let mut stop = StopSignals::register();
-    let mut stopped_by = None;
     let mut term = TerminalGuard::enter(state.mouse_capture)?;
     let size = term.terminal.size()?;
     state.width = size.width;
     state.height = size.height;
+    let outcome = event_loop(&mut state, &mut ctx, &mut term, &mut stop).await;
+    // Whatever ended the loop, the agent stops its turn (the session stays consistent).
+    shutdown(ctx.agent.take()).await;
+    let hung_up = matches!(outcome, Ok(Some(HANGUP))) || outcome.is_err();
+    let released = term.release();
+    if hung_up && released.is_err() {
+        // The terminal is gone: ratatui's drop would report the cursor it cannot show with
+        // `eprintln!`, which panics on a dead terminal. Nothing is left to restore.
+        std::mem::forget(term);
+    }
+    let stopped_by = outcome?;
+    if stopped_by.is_none() {
+        released?;
+    }
+    Ok(ExitInfo {
+        session: state.status.session.clone(),
+        head: state.status.head.clone(),
+        signal: stopped_by,
+    })
+}
+
+/// SIGHUP: the terminal went away.
+const HANGUP: i32 = nix::sys::signal::Signal::SIGHUP as i32;
+
+/// The loop; returns the signal that ended it, if one did.
+async fn event_loop(
+    state: &mut State,
+    ctx: &mut TuiContext,
+    term: &mut TerminalGuard,
+    stop: &mut StopSignals,
+) -> std::io::Result<Option<i32>> {
+    let mut stopped_by = None;
     let started = Instant::now();
-    term.terminal.draw(|f| view(&state, f))?;
-    // A test hook: the end-to-end tests check that a panic gives the terminal back and is
-    // logged (tests/suite/tui/e2e.rs).
-    if std::env::var_os("PI_TEST_PANIC").is_some() {
+    term.terminal.draw(|f| view(state, f))?;
+    // A test hook, in debug builds only: the end-to-end tests check that a panic gives the
+    // terminal back and is logged (tests/suite/tui/e2e.rs).
+    if cfg!(debug_assertions) && std::env::var_os("PI_TEST_PANIC").is_some() {
         panic!("PI_TEST_PANIC is set: panicking after the first frame");
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -97,7 +128,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
         run_effect(
             e,
             &mut fx,
-            &mut term,
+            term,
             &mut events,
             ctx.agent.as_ref(),
             ctx.host.as_mut(),
@@ -141,7 +172,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
                 // Frames are paced from the start of a draw: a slow draw does not add a
                 // whole frame period on top of itself.
                 last_draw = Instant::now();
-                draw(&mut term, &state, &mut fx.images)?;
+                draw(term, state, &mut fx.images)?;
                 dirty = false;
                 unframed = 0;
                 continue;
@@ -182,13 +213,13 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
             unframed += streamed_len(&msg);
             // Time is injected: a message long after the last tick brings the clock up to date.
             let now = ms_since(started);
-            let effects = update_at(&mut state, msg, now, TICK.as_millis() as u64);
+            let effects = update_at(state, msg, now, TICK.as_millis() as u64);
             dirty = true;
             for e in effects {
                 run_effect(
                     e,
                     &mut fx,
-                    &mut term,
+                    term,
                     &mut events,
                     ctx.agent.as_ref(),
                     ctx.host.as_mut(),
@@ -206,17 +237,7 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
             break;
         }
     }
-    shutdown(ctx.agent.take()).await;
-    let released = term.release();
-    // After SIGHUP the terminal is gone: there is nothing left to restore.
-    if stopped_by.is_none() {
-        released?;
-    }
-    Ok(ExitInfo {
-        session: state.status.session.clone(),
-        head: state.status.head.clone(),
-        signal: stopped_by,
-    })
+    Ok(stopped_by)
 }
 
 fn ms_since(start: Instant) -> u64 {

@@ -443,9 +443,10 @@ fn a_panic_gives_the_terminal_back_and_goes_to_the_log() {
     let out = tui.wait_exit(10);
     // The alternate screen was left before anything was reported.
     let left = out.find("\x1b[?1049l").expect("left the alternate screen");
-    if let Some(said) = out.find("PI_TEST_PANIC is set") {
-        assert!(left < said, "{out:?}");
-    }
+    let said = out
+        .find("PI_TEST_PANIC is set")
+        .expect("the panic is reported");
+    assert!(left < said, "{out:?}");
     let log = std::fs::read_to_string(run.path().join("pi.log")).unwrap();
     assert!(log.contains("pi panicked"), "{log}");
     assert!(log.contains("PI_TEST_PANIC is set"), "{log}");

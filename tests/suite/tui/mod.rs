@@ -2,6 +2,7 @@
 //! provider, its screen read back through a terminal emulator (vt100).
 
 mod e2e;
+mod hangup;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
