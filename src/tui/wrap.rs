@@ -61,8 +61,11 @@ pub fn wrap_hanging(
         if cur.content && !word.is_empty() && cur.width + sw + ww > width && fits_a_row {
             rows.push(std::mem::replace(cur, Row::new(hang, hang_w)));
         } else {
+            // Spaces before a word split where it stands never push the row past the width.
             for (c, s) in spaces.iter() {
-                cur.push(*c, *s);
+                if cur.width + c.width().unwrap_or(0) <= width {
+                    cur.push(*c, *s);
+                }
             }
         }
         spaces.clear();
@@ -118,5 +121,24 @@ mod tests {
         assert_eq!(text(&out), ["│ abcdef", "│ ghijkl"]);
         let out = wrap_hanging(&Line::raw("short"), 8, &[Span::raw("  ")]);
         assert_eq!(text(&out), ["short"]);
+    }
+
+    #[test]
+    fn no_row_is_wider_than_the_width() {
+        // From 2: a double-width character cannot fit in one column.
+        for width in 2..14 {
+            for src in [
+                "abcdef ghijklmnopqrstuvwxyz",
+                "x  abcdef   ",
+                "名前: 値 abcdefgh",
+            ] {
+                for row in wrap_hanging(&Line::raw(src), width, &[]) {
+                    assert!(
+                        row.width() <= usize::from(width),
+                        "{src:?} at {width}: {row:?}"
+                    );
+                }
+            }
+        }
     }
 }
