@@ -63,7 +63,8 @@ pub fn render(
     let base = theme.status();
     buf.set_style(area, base);
     // The fields shrink as the bar narrows, the session file down to its name; what is
-    // happening now (spinner, queue, notice) never does.
+    // happening now (spinner, queue, notice) is not shortened, only cut at the right edge
+    // when even the barest bar is too wide (below about 60 columns).
     let width = area.width as usize;
     let wide = |spans: &[Span<'static>]| spans.iter().map(|s| s.content.width()).sum::<usize>();
     let (full, short, shortest) = match (&info.session, &info.head) {
