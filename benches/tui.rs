@@ -13,7 +13,10 @@
     clippy::print_stderr
 )]
 
+#[path = "support/markdown.rs"]
+mod markdown;
 use divan::Bencher;
+use markdown::{ANSWER, megabyte};
 use pi_coding_agent::agent::{Event, EventMsg};
 use pi_coding_agent::tui::conversation::CellKind;
 use pi_coding_agent::tui::{Msg, State, draw, update};
@@ -33,8 +36,6 @@ fn main() {
     report_memory();
     divan::main();
 }
-
-const ANSWER: &str = "Here is what I found in `src/session/store.rs`:\n\n1. The **index** keeps one entry per line.\n2. Appends take a lock.\n\n```rust\nfn append(&mut self) -> Result<()> {\n    self.lock()?;\n}\n```\n\n| op | cost |\n|---|---|\n| open | O(n) |\n| append | O(1) |\n";
 
 fn session_state(messages: usize) -> State {
     let mut s = State::new(120, 40);
@@ -58,19 +59,6 @@ fn draw_frame(bencher: Bencher, messages: usize) {
     let s = session_state(messages);
     frame(&s);
     bencher.bench_local(|| frame(&s));
-}
-
-/// About 1 MB of markdown: paragraphs, lists, code and tables.
-fn megabyte() -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while out.len() < 1 << 20 {
-        out.push_str(&format!("## Section {i}\n\n"));
-        out.push_str(ANSWER);
-        out.push('\n');
-        i += 1;
-    }
-    out
 }
 
 #[divan::bench(sample_count = 5)]

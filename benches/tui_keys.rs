@@ -24,6 +24,8 @@
 #[path = "../tests/support/fake_provider/mod.rs"]
 mod fake_provider;
 
+#[path = "support/markdown.rs"]
+mod markdown;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
@@ -54,18 +56,9 @@ const CHUNK_BYTES: usize = 1024;
 /// Clock ticks per second of /proc/PID/stat (Linux USER_HZ).
 const USER_HZ: u64 = 100;
 
-const ANSWER: &str = "Here is what I found in `src/session/store.rs`:\n\n1. The **index** keeps one entry per line.\n2. Appends take a lock.\n\n```rust\nfn append(&mut self) -> Result<()> {\n    self.lock()?;\n}\n```\n\n| op | cost |\n|---|---|\n| open | O(n) |\n| append | O(1) |\n";
-
 /// About 1 MB of markdown (the text of `benches/tui.rs`'s `stream_1mb_markdown`), then [`END`].
-fn megabyte() -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while out.len() < 1 << 20 {
-        out.push_str(&format!("## Section {i}\n\n"));
-        out.push_str(ANSWER);
-        out.push('\n');
-        i += 1;
-    }
+fn megabyte_then_end() -> String {
+    let mut out = markdown::megabyte();
     out.push_str(END);
     out.push('\n');
     out
@@ -313,7 +306,7 @@ fn summary(samples: &mut [Duration]) -> (f64, f64, f64) {
 
 fn main() {
     let bin = std::env::var("PI_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pi").into());
-    let text = megabyte();
+    let text = megabyte_then_end();
     println!(
         "tui_keys: {} bytes of markdown from the fake provider ({CHUNK_BYTES}-byte body chunks), \
          pi at {COLS}×{ROWS}, a key every {} ms",

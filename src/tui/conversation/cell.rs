@@ -382,17 +382,7 @@ impl Cell {
 fn without_ansi(text: &str) -> String {
     use ansi_to_tui::IntoText;
     match text.as_bytes().into_text() {
-        Ok(t) => t
-            .lines
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Ok(t) => markdown::plain(&t.lines),
         Err(_) => text.to_string(),
     }
 }
