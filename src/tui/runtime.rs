@@ -216,6 +216,7 @@ async fn event_loop(
             let effects = update_at(state, msg, now, TICK.as_millis() as u64);
             dirty = true;
             for e in effects {
+                let editor = matches!(e, Effect::ExternalEditor { .. });
                 run_effect(
                     e,
                     &mut fx,
@@ -225,6 +226,9 @@ async fn event_loop(
                     ctx.host.as_mut(),
                 )
                 .await?;
+                if editor {
+                    stop.forget_interrupts();
+                }
             }
             if state.quitting {
                 break;

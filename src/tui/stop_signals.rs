@@ -34,6 +34,18 @@ impl StopSignals {
         StopSignals { streams }
     }
 
+    /// Forgets SIGINTs caught so far: Ctrl+C typed in an external editor (a cooked-mode or
+    /// GUI one) also reaches pi, which shares its process group, and must not quit pi.
+    pub fn forget_interrupts(&mut self) {
+        use futures::FutureExt;
+        let sigint = nix::sys::signal::Signal::SIGINT as i32;
+        for (n, s) in &mut self.streams {
+            if *n == sigint {
+                while matches!(s.recv().now_or_never(), Some(Some(()))) {}
+            }
+        }
+    }
+
     /// The number of the next signal caught (waits forever if none could be registered).
     pub async fn next(&mut self) -> i32 {
         if self.streams.is_empty() {

@@ -451,3 +451,34 @@ fn a_panic_gives_the_terminal_back_and_goes_to_the_log() {
     assert!(log.contains("pi panicked"), "{log}");
     assert!(log.contains("PI_TEST_PANIC is set"), "{log}");
 }
+
+#[test]
+fn ctrl_c_in_the_external_editor_does_not_quit_pi() {
+    use std::os::unix::fs::PermissionsExt;
+    let run = Run::new();
+    // An editor that, like Ctrl+C in a cooked-mode terminal, interrupts its whole process
+    // group (pi included), then writes the prompt.
+    let editor = run.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\ntrap '' INT\nkill -INT 0\nsleep 0.3\nprintf 'edited text' > \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = FakeProvider::builder().start_blocking();
+    let mut cmd = run.pi(&fake, MODEL);
+    cmd.stdin(std::process::Stdio::inherit());
+    // pi runs `$VISUAL "$1"` with sh -c; the shell must outlive the interrupt too.
+    cmd.env("VISUAL", format!("trap '' INT; {}", editor.display()));
+    let mut tui = Tui::spawn(cmd, 120, 40);
+    tui.wait_for("Prompt", 10);
+    tui.send("\x07");
+    tui.wait_for("edited text", 10);
+    // Still running: Ctrl+C clears the prompt, Ctrl+D quits normally.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tui.send("\x03");
+    tui.wait_gone("edited text", 5);
+    tui.send("\x04");
+    let out = tui.wait_exit(10);
+    assert!(out.contains("resume with"), "{out}");
+}
