@@ -48,7 +48,7 @@ fn ctrl_c_during_a_tool_call_cancels_cleanly() {
     assert_eq!(status.code(), Some(130));
     assert!(started.elapsed() < Duration::from_secs(20));
     let msgs = run.session_messages();
-    let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant", "toolResult", "toolResult"]);
     assert_eq!(msgs[2]["isError"], true);
     assert_eq!(fake.requests().len(), 1);
@@ -78,10 +78,7 @@ fn ctrl_c_while_streaming_keeps_the_partial_answer_as_aborted() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
     let messages = run.session_messages();
-    let roles: Vec<&str> = messages
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant"]);
     // What had streamed, as pi records a cut-off answer.
     let answer = &messages[1];
@@ -129,10 +126,6 @@ fn turn_timeout_stops_the_turn() {
         "{}",
         stderr(&out)
     );
-    let roles: Vec<String> = run
-        .session_messages()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant", "toolResult"]);
 }

@@ -162,11 +162,7 @@ fn drop_after_output_is_an_error_not_a_retry() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(fake.requests().len(), 1);
     // No half-written assistant message in the session.
-    let roles: Vec<String> = run
-        .session_messages()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user"]);
 }
 

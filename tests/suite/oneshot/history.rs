@@ -137,10 +137,6 @@ fn double_ctrl_c(args: &[&str], prepare: impl Fn(&Run)) {
     kill(pid, Signal::SIGINT).unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    let roles: Vec<String> = run
-        .session_messages()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant", "toolResult"]);
 }

@@ -52,6 +52,14 @@ impl Run {
         self.dir.path()
     }
 
+    /// The roles of the session's messages, in order.
+    pub fn session_roles(&self) -> Vec<String> {
+        self.session_messages()
+            .iter()
+            .map(|m| m["role"].as_str().unwrap_or("?").to_string())
+            .collect()
+    }
+
     pub fn session_file(&self) -> PathBuf {
         self.path().join(".pi/sessions/default.jsonl")
     }
@@ -142,7 +150,7 @@ pub fn assert_four_turn_outcome(run: &Run, out: &Output) {
         "hello rust\n"
     );
     let msgs = run.session_messages();
-    let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles = run.session_roles();
     assert_eq!(
         roles,
         [

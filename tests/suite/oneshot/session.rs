@@ -28,11 +28,7 @@ fn runs_append_to_the_default_session_and_see_its_history() {
     );
     let second = fake.requests()[1].body.to_string();
     assert!(second.contains("first question") && second.contains("one"));
-    let roles: Vec<String> = run
-        .session_messages()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant", "user", "assistant"]);
 }
 

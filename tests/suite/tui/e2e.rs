@@ -62,11 +62,7 @@ fn a_prompt_streams_its_answer_and_the_tool_call_shows_in_the_trace() {
     tui.send("\x04");
     let out = tui.wait_exit(10);
     assert!(out.contains("resume with: pi --session"), "{out}");
-    let roles: Vec<String> = run
-        .session_messages()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant", "toolResult", "assistant"]);
 }
 
@@ -386,11 +382,7 @@ fn sigterm_cancels_the_turn_restores_the_terminal_and_prints_the_exit_line() {
         "{out}"
     );
     // The cancelled tool call has its result: the session stays consistent.
-    let roles: Vec<String> = run
-        .session_messages()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap().to_string())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant", "toolResult"]);
 }
 

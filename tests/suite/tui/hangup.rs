@@ -101,10 +101,7 @@ fn a_hang_up_mid_stream_ends_pi_cleanly() {
     assert!(!log.contains("panicked"), "{log}");
     // The answer so far is kept, marked aborted: the session is consistent.
     let messages = run.session_messages();
-    let roles: Vec<&str> = messages
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
+    let roles = run.session_roles();
     assert_eq!(roles, ["user", "assistant"]);
     assert_eq!(messages[1]["stopReason"], "aborted");
 }
