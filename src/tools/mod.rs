@@ -14,6 +14,7 @@ mod find;
 mod grep;
 mod ls;
 mod paths;
+pub mod policy;
 mod read;
 mod replace_file;
 mod truncate;
@@ -29,13 +30,20 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ai::types::{ContentBlock, ToolSpec, blocks_text};
 use error::ToolError;
+pub use policy::{
+    BashProfile, BashRules, Decision, EnvInherit, EnvSettings, Preset, SandboxMode,
+    SandboxSettings, ToolCall, Verdict, decide,
+};
 
-/// Limits and the directories the file tools may touch.
+/// Limits, rules and the directories the tools may touch. Built from a [`Preset`]
+/// (`Preset::policy`) with flags overriding single values; [`decide`] reads it before every
+/// call, the tools while they run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolPolicy {
     /// Relative paths resolve against it; bash runs in it.
     pub cwd: PathBuf,
-    /// Directories besides `cwd` the file tools may touch (`--allow-path`).
+    /// Directories besides `cwd` the file tools may touch (`--allow-path`); writable in the
+    /// sandbox.
     pub allowed_roots: Vec<PathBuf>,
     /// Most bytes of text one `read` call returns (`--max-file-read-bytes`).
     pub max_file_read_bytes: u64,
@@ -43,8 +51,20 @@ pub struct ToolPolicy {
     pub max_file_write_bytes: u64,
     /// Most bytes of output bash, grep, find and ls return (`--max-tool-output-bytes`).
     pub max_tool_output_bytes: usize,
-    /// Bash timeout when the call gives none (`--bash-timeout-ms`, 0 = no timeout).
+    /// Bash timeout when the call gives none, and the most a call may ask for
+    /// (`--bash-timeout-ms`; 0 = no timeout at all).
     pub bash_timeout_ms: u64,
+    /// The preset the rest started from.
+    pub preset: Preset,
+    pub bash: BashRules,
+    pub sandbox: SandboxSettings,
+    pub env: EnvSettings,
+    /// read, write and edit refuse devices, FIFOs and sockets (`--enforce-regular-files`).
+    pub enforce_regular_files: bool,
+    /// Decide bash calls without running them (`--bash-dry-run`).
+    pub dry_run: bool,
+    /// Attach the decision and its reason to every tool result (`--tool-policy-trace`).
+    pub trace: bool,
 }
 
 impl ToolPolicy {
@@ -53,16 +73,10 @@ impl ToolPolicy {
     pub const DEFAULT_MAX_TOOL_OUTPUT_BYTES: usize = 50 * 1024;
     pub const DEFAULT_BASH_TIMEOUT_MS: u64 = 120_000;
 
-    /// The default limits, rooted at `cwd`.
+    /// The `balanced` preset rooted at `cwd`, with the caches and denied paths under `$HOME`.
     pub fn new(cwd: impl Into<PathBuf>) -> Self {
-        ToolPolicy {
-            cwd: cwd.into(),
-            allowed_roots: Vec::new(),
-            max_file_read_bytes: Self::DEFAULT_MAX_FILE_READ_BYTES,
-            max_file_write_bytes: Self::DEFAULT_MAX_FILE_WRITE_BYTES,
-            max_tool_output_bytes: Self::DEFAULT_MAX_TOOL_OUTPUT_BYTES,
-            bash_timeout_ms: Self::DEFAULT_BASH_TIMEOUT_MS,
-        }
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        Preset::Balanced.policy(cwd, home.as_deref())
     }
 }
 
