@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ai::types::{StopReason, ThinkingLevel, Usage};
+use crate::tools::Verdict;
 
 /// A request to the agent task. `id` is chosen by the front end; events answering it carry it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,8 +53,84 @@ pub enum Op {
     Configure { settings: RuntimeSettings },
     /// Replace the active skills: every later request's system prompt ends with them.
     SetSkills { skills: Vec<SkillInput> },
+    /// Answer an `approval_requested` event of the running turn.
+    Approve {
+        call_id: String,
+        decision: ApprovalDecision,
+    },
     /// Stop the task after the running turn is cancelled.
     Shutdown,
+}
+
+/// A front end's answer to `approval_requested`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ApprovalDecision {
+    /// Run this call.
+    Approve,
+    /// Run it, and run the same command (or the same tool on the same path) unasked for the
+    /// rest of this run.
+    ApproveForSession,
+    /// Do not run it; `note` goes back to the model with the denial.
+    Deny {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Do not run it and end the turn (as a cancel does).
+    DenyAndStop {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+}
+
+/// What an approval is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalKind {
+    /// The policy's verdict was `ask`.
+    Policy,
+    /// The command failed in the sandbox in a way the sandbox likely caused; approving runs
+    /// it again outside the sandbox.
+    RetryUnsandboxed,
+}
+
+/// How a call's `ask` was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalAnswer {
+    Approved,
+    ApprovedForSession,
+    /// Approved earlier in this run for the session.
+    RememberedForSession,
+    Denied,
+    DeniedAndStopped,
+}
+
+/// The policy's decision on one call, and how an `ask` was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDecision {
+    pub verdict: Verdict,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<ApprovalAnswer>,
+}
+
+impl CallDecision {
+    /// Whether the call runs.
+    pub fn runs(&self) -> bool {
+        match self.verdict {
+            Verdict::Allow => true,
+            Verdict::Deny => false,
+            Verdict::Ask => matches!(
+                self.answer,
+                Some(
+                    ApprovalAnswer::Approved
+                        | ApprovalAnswer::ApprovedForSession
+                        | ApprovalAnswer::RememberedForSession
+                )
+            ),
+        }
+    }
 }
 
 /// Why a compaction ran.
@@ -129,7 +206,7 @@ impl Op {
                 msg,
                 EventMsg::TurnFinished { .. } | EventMsg::TurnCancelled | EventMsg::Error { .. }
             ),
-            Op::Interrupt => false,
+            Op::Interrupt | Op::Approve { .. } => false,
             Op::SetModel { .. } => {
                 matches!(msg, EventMsg::ModelChanged { .. } | EventMsg::Error { .. })
             }
@@ -206,10 +283,25 @@ pub enum EventMsg {
         stop_reason: StopReason,
         entry_id: Option<String>,
     },
+    /// The policy needs the user's answer before `call_id` runs (or runs again outside the
+    /// sandbox); the turn waits for `Op::Approve`. Headless front ends answer with a denial
+    /// unless told to approve everything.
+    ApprovalRequested {
+        call_id: String,
+        tool: String,
+        arguments: serde_json::Value,
+        /// What would run, whole: the command line of bash, else the tool and its path.
+        command: String,
+        reason: String,
+        kind: ApprovalKind,
+    },
     ToolCallStarted {
         call_id: String,
         name: String,
         arguments: serde_json::Value,
+        /// The policy's decision (`None` from older producers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<CallDecision>,
     },
     ToolOutputDelta {
         call_id: String,
@@ -222,6 +314,12 @@ pub enum EventMsg {
         /// Text content of the result as sent to the model.
         output: String,
         duration_ms: u64,
+        /// bash's exit status, when it exited.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        /// Bytes of output the tool produced (bash: all of it, not only what the model got).
+        #[serde(default)]
+        output_bytes: u64,
         /// Image blocks of the result (the `read` tool on an image file).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         images: Vec<ImageInput>,

@@ -1,7 +1,7 @@
 //! The agent task: takes `Submission`s, keeps the active branch's messages in step with the
 //! shared session, runs turns and compactions, and reports `Event`s.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::approval::PendingApprovals;
 use super::log::{LogError, SessionLog, SharedSessionLog, lock_log};
 use super::protocol::{Event, EventMsg, Op, Submission};
 use crate::ai::types::{Message, ThinkingLevel, ToolSpec, Usage};
@@ -73,6 +74,10 @@ pub(super) struct Agent {
     /// The active skills' section, appended to `cfg.system_prompt` (`Op::SetSkills`).
     pub(super) skills_section: String,
     pub(super) events: mpsc::UnboundedSender<Event>,
+    /// Calls of the running turn waiting for `Op::Approve`.
+    pub(super) approvals: PendingApprovals,
+    /// Calls approved "for the session": the same call runs unasked for the rest of the run.
+    pub(super) session_approved: HashSet<String>,
 }
 
 impl Agent {
@@ -95,6 +100,8 @@ impl Agent {
             tools_bytes,
             skills_section: String::new(),
             events,
+            approvals: PendingApprovals::default(),
+            session_approved: HashSet::new(),
         }
     }
 
@@ -200,16 +207,20 @@ impl Agent {
                 },
             };
             let cancel = CancellationToken::new();
+            let approvals = self.approvals.clone();
             match sub.op {
                 Op::UserTurn { text, images } => {
                     let turn = self.user_turn(sub.id, text, images, cancel.clone());
-                    drive(turn, &cancel, &mut rx, &mut queue).await;
+                    drive(turn, &cancel, &approvals, &mut rx, &mut queue).await;
                 }
                 Op::Compact { instructions } => {
                     let work = self.compact_op(sub.id, instructions, cancel.clone());
-                    drive(work, &cancel, &mut rx, &mut queue).await;
+                    drive(work, &cancel, &approvals, &mut rx, &mut queue).await;
                 }
                 Op::Interrupt => {}
+                Op::Approve { call_id, .. } => {
+                    tracing::debug!(call_id, "an approval came when no call was waiting");
+                }
                 Op::SetModel { model } => self.set_model(sub.id, &model),
                 Op::SetThinking { level } => self.set_thinking(sub.id, level),
                 Op::Configure { settings } => self.configure(sub.id, &settings),
@@ -221,10 +232,12 @@ impl Agent {
     }
 }
 
-/// Runs `work` while answering `Interrupt` (cancel it) and queueing other submissions.
+/// Runs `work` while answering `Interrupt` (cancel it) and `Approve` (hand the answer to the
+/// waiting call) and queueing other submissions.
 async fn drive(
     work: impl Future<Output = ()>,
     cancel: &CancellationToken,
+    approvals: &PendingApprovals,
     rx: &mut mpsc::UnboundedReceiver<Submission>,
     queue: &mut VecDeque<Submission>,
 ) {
@@ -234,6 +247,11 @@ async fn drive(
             () = &mut work => break,
             Some(next) = rx.recv() => match next.op {
                 Op::Interrupt => cancel.cancel(),
+                Op::Approve { call_id, decision } => {
+                    if !approvals.resolve(&call_id, decision) {
+                        tracing::debug!(call_id, "an approval came for a call that is not waiting");
+                    }
+                }
                 Op::Shutdown => {
                     cancel.cancel();
                     queue.push_back(next);

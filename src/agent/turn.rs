@@ -3,7 +3,7 @@
 //! compacting when the provider reports an overflow anyway.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -13,10 +13,9 @@ use super::protocol::{CompactionReason, Event, EventMsg, ImageInput};
 use super::task::Agent;
 use crate::ai::types::{
     AssistantMessage, ContentBlock, Message, StopReason, ToolResultMessage, Usage, UserContent,
-    UserMessage, blocks_text, now_ms,
+    UserMessage, now_ms,
 };
 use crate::ai::{AiError, CompletionRequest, MessageBuilder, StreamEvent};
-use crate::tools::{ToolContext, ToolOutput, run_tool};
 
 /// How one user turn ended.
 enum TurnOutcome {
@@ -257,7 +256,8 @@ impl Agent {
                     turns: turn,
                 };
             }
-            let outputs = self.run_tools(id, &calls, cancel).await;
+            let decided = self.decide_calls(id, &calls, cancel).await;
+            let outputs = self.run_tools(id, &calls, &decided, cancel).await;
             for ((call_id, name, _), out) in calls.into_iter().zip(outputs) {
                 let result = Message::ToolResult(ToolResultMessage {
                     tool_call_id: call_id,
@@ -271,7 +271,7 @@ impl Agent {
                     return TurnOutcome::Failed(e);
                 }
             }
-            if cancel.is_cancelled() {
+            if cancel.is_cancelled() || decided.stopped {
                 return TurnOutcome::Cancelled;
             }
         }
@@ -323,59 +323,6 @@ impl Agent {
             Err(e) => tracing::warn!("the cancelled answer was not saved: {e}"),
         }
     }
-
-    /// Runs the tool calls of one assistant message concurrently; results in call order.
-    async fn run_tools(
-        &self,
-        id: u64,
-        calls: &[(String, String, serde_json::Value)],
-        cancel: &CancellationToken,
-    ) -> Vec<ToolOutput> {
-        let runs = calls.iter().map(|(call_id, name, args)| {
-            let events = self.events.clone();
-            let delta_events = self.events.clone();
-            let delta_id = call_id.clone();
-            let ctx = ToolContext {
-                policy: self.cfg.policy.clone(),
-                cancel: cancel.clone(),
-                on_output: Some(Arc::new(move |chunk: &str| {
-                    let _ = delta_events.send(Event {
-                        id,
-                        msg: EventMsg::ToolOutputDelta {
-                            call_id: delta_id.clone(),
-                            chunk: chunk.to_string(),
-                        },
-                    });
-                })),
-            };
-            let _ = events.send(Event {
-                id,
-                msg: EventMsg::ToolCallStarted {
-                    call_id: call_id.clone(),
-                    name: name.clone(),
-                    arguments: args.clone(),
-                },
-            });
-            async move {
-                let started = Instant::now();
-                let out = run_tool(name, args, &ctx).await;
-                let _ = events.send(Event {
-                    id,
-                    msg: EventMsg::ToolCallFinished {
-                        call_id: call_id.clone(),
-                        name: name.clone(),
-                        is_error: out.is_error,
-                        output: blocks_text(&out.content),
-                        duration_ms: u64::try_from(started.elapsed().as_millis())
-                            .unwrap_or(u64::MAX),
-                        images: image_inputs(&out.content),
-                    },
-                });
-                out
-            }
-        });
-        futures::future::join_all(runs).await
-    }
 }
 
 /// The protocol event a provider stream event shows to front ends, if any.
@@ -407,18 +354,4 @@ pub(super) fn stream_event_to_msg(ev: &StreamEvent) -> Option<EventMsg> {
         }),
         _ => None,
     }
-}
-
-/// The image blocks of a tool result, for front ends that show them.
-fn image_inputs(blocks: &[ContentBlock]) -> Vec<ImageInput> {
-    blocks
-        .iter()
-        .filter_map(|b| match b {
-            ContentBlock::Image { data, mime_type } => Some(ImageInput {
-                mime_type: mime_type.clone(),
-                data: data.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
 }

@@ -51,6 +51,47 @@ impl From<ThinkingArg> for ThinkingLevel {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    Permissive,
+    Balanced,
+    Strict,
+    Hardened,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictArg {
+    Allow,
+    Ask,
+    Deny,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BashProfileArg {
+    Permissive,
+    Balanced,
+    Strict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SandboxModeArg {
+    Off,
+    Auto,
+    Force,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EnvInheritArg {
+    Filtered,
+    All,
+}
+
 /// rust-pi: a fast terminal coding agent.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pi", version, about, max_term_width = 100)]
@@ -130,19 +171,86 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output_format: OutputFormat,
 
-    // --- tools ---
-    /// Most bytes the read tool returns from one file.
-    #[arg(long, default_value_t = 50 * 1024)]
-    pub max_file_read_bytes: u64,
-    /// Largest file the write tool writes.
-    #[arg(long, default_value_t = 10 * 1024 * 1024)]
-    pub max_file_write_bytes: u64,
-    /// Most bytes of tool output sent to the model (bash keeps the tail).
-    #[arg(long, default_value_t = 50 * 1024)]
-    pub max_tool_output_bytes: usize,
-    /// Default bash command timeout.
-    #[arg(long, default_value_t = 120_000)]
-    pub bash_timeout_ms: u64,
+    // --- tools and policy ---
+    /// Tool policy preset: sets every limit and rule below (docs/security.md).
+    #[arg(long, value_enum)]
+    pub tool_policy_preset: Option<PresetArg>,
+    /// Print the effective tool policy as JSON, with where each value came from, and exit.
+    #[arg(long)]
+    pub print_tool_policy: bool,
+    /// Most bytes the read tool returns from one file [preset: 50 KB in balanced].
+    #[arg(long)]
+    pub max_file_read_bytes: Option<u64>,
+    /// Largest file the write tool writes [preset: 10 MiB in balanced].
+    #[arg(long)]
+    pub max_file_write_bytes: Option<u64>,
+    /// Most bytes of tool output sent to the model; bash keeps the tail [preset: 50 KB].
+    #[arg(long)]
+    pub max_tool_output_bytes: Option<usize>,
+    /// Bash timeout: the default and the most a call may ask for; 0 = none [preset: 120000].
+    #[arg(long)]
+    pub bash_timeout_ms: Option<u64>,
+    /// Longest bash command line accepted, in bytes [preset: 16384 in balanced].
+    #[arg(long)]
+    pub max_command_bytes: Option<usize>,
+    /// What a bash command spanning several lines gets [preset: allow in balanced].
+    #[arg(long, value_enum)]
+    pub command_newlines: Option<VerdictArg>,
+    /// What destructive commands get: removing outside the working directory, git push
+    /// --force, curl | sh, writing to block devices, sudo [preset: ask in balanced].
+    #[arg(long, value_enum)]
+    pub destructive_commands: Option<VerdictArg>,
+    /// Which bash commands run unasked [preset: balanced].
+    #[arg(long, value_enum)]
+    pub bash_profile: Option<BashProfileArg>,
+    /// Commands that run unasked: `name`, `name subcommand`, or `prefix*` (repeatable,
+    /// comma-separated). Never past --deny-command or a destructive pattern.
+    #[arg(long, value_delimiter = ',')]
+    pub allow_command: Vec<String>,
+    /// Commands that never run, in any profile (same patterns as --allow-command).
+    #[arg(long, value_delimiter = ',')]
+    pub deny_command: Vec<String>,
+    /// Decide bash calls without running them; the model gets the decision.
+    #[arg(long)]
+    pub bash_dry_run: bool,
+    /// Attach the policy's decision and its reason to every tool result.
+    #[arg(long)]
+    pub tool_policy_trace: bool,
+    /// Approve every call the policy asks about in one-shot and command-file runs (they are
+    /// denied otherwise).
+    #[arg(long)]
+    pub approve_all: bool,
+    /// Run bash in the bubblewrap sandbox: off, auto (when bwrap works) or force [preset:
+    /// auto in balanced].
+    #[arg(long, value_enum)]
+    pub os_sandbox_mode: Option<SandboxModeArg>,
+    /// Network inside the sandbox [preset: on in balanced, off in strict and hardened].
+    #[arg(long, value_enum)]
+    pub sandbox_network: Option<OnOff>,
+    /// Another sandbox: a launcher template with {shell}, {command} and {cwd}, split like a
+    /// shell line, e.g. "firejail --quiet {shell} -c {command}".
+    #[arg(long)]
+    pub os_sandbox_command: Option<String>,
+    /// Directories kept writable in the sandbox for build caches, replacing the default list
+    /// (~/.cargo, ~/.rustup, ~/.npm, ~/.cache, ...); `none` for no caches.
+    #[arg(long, value_delimiter = ',')]
+    pub sandbox_caches: Option<Vec<String>>,
+    /// A path no tool may read (repeatable; added to ~/.ssh, ~/.aws, ~/.gnupg, ...).
+    #[arg(long)]
+    pub deny_read: Vec<PathBuf>,
+    /// Credential-like variables passed to bash on purpose (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    pub bash_env_allow: Vec<String>,
+    /// What bash inherits of pi's environment: filtered (no credentials) or all.
+    #[arg(long, value_enum)]
+    pub bash_env_inherit: Option<EnvInheritArg>,
+    /// read, write and edit refuse devices, FIFOs and sockets [preset: on in strict and
+    /// hardened]; `--enforce-regular-files=false` turns it off.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub enforce_regular_files: Option<bool>,
+    /// Append one JSON line per tool call start and end to this file.
+    #[arg(long)]
+    pub tool_audit_log: Option<PathBuf>,
     /// A directory outside the working directory that tools may touch (repeatable).
     #[arg(long)]
     pub allow_path: Vec<PathBuf>,

@@ -1,9 +1,11 @@
 //! The binary's edge: flags, configuration, and the choice of mode.
 
 mod args;
+mod policy;
 mod setup;
 
 pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, ThinkingArg};
+pub use policy::{PolicySources, build_policy, policy_json};
 pub use setup::{Setup, SetupError, build_setup, default_model, session_path};
 
 use std::process::ExitCode;
@@ -60,6 +62,9 @@ async fn dispatch(args: Args) -> u8 {
     if args.session_validate {
         return session_validate(&args);
     }
+    if args.print_tool_policy {
+        return print_tool_policy(&args);
+    }
     if let Some(file) = &args.command_file {
         return command_file(&args, file).await;
     }
@@ -102,6 +107,7 @@ async fn dispatch(args: Args) -> u8 {
         json: args.output_format == OutputFormat::Json,
         stream_output: args.stream_output,
         stream_delay_ms: args.stream_delay_ms,
+        approve_all: args.approve_all,
     };
     crate::modes::run_oneshot(setup.agent, setup.session, setup.warnings, prompt, options).await
 }
@@ -120,6 +126,33 @@ fn session_validate(args: &Args) -> u8 {
         None => {
             report("--session-validate needs a session file: pass --session FILE");
             exit::USAGE
+        }
+    }
+}
+
+/// `--print-tool-policy`: the effective policy as JSON on stdout.
+#[allow(clippy::print_stdout)]
+fn print_tool_policy(args: &Args) -> u8 {
+    let cwd = match std::env::current_dir() {
+        Ok(c) => c,
+        Err(e) => {
+            report(&format!("cannot read the working directory: {e}"));
+            return exit::FAILURE;
+        }
+    };
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    match build_policy(args, &cwd, home.as_deref()) {
+        Ok((policy, sources)) => {
+            let json = policy_json(&policy, &sources);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
+            );
+            exit::OK
+        }
+        Err(e) => {
+            report(&e.to_string());
+            e.exit_code()
         }
     }
 }
@@ -160,6 +193,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
             ImportModeArg::Replace => crate::session::ImportMode::Replace,
         },
         cwd,
+        approve_all: args.approve_all,
     };
     crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
 }

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use super::args::Args;
 use super::exit;
+use super::policy::{PolicySources, build_policy};
 use crate::agent::AgentConfig;
 use crate::agent::prompt::{DEFAULT_SYSTEM_PROMPT, build_system_prompt};
 use crate::ai::{AiClient, ClientOptions, ModelRef};
 use crate::session::{LockOptions, SessionStore};
-use crate::tools::ToolPolicy;
 
 /// A configuration problem, reported as one line.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,8 @@ pub struct Setup {
     pub session: SessionStore,
     /// Problems found while loading (torn lines, a corrupt catalog cache) to show the user.
     pub warnings: Vec<String>,
+    /// Where each tool policy value came from (`/policy`).
+    pub policy_sources: PolicySources,
 }
 
 /// The prompt of a one-shot run: `--prompt`, `--prompt-file` (`-` = stdin), or piped stdin.
@@ -235,22 +237,8 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
 
     let system_prompt = build_system_prompt(&base_prompt, &cwd, &[]);
 
-    let mut policy = ToolPolicy::new(cwd.clone());
-    policy.allowed_roots = args
-        .allow_path
-        .iter()
-        .map(|p| {
-            if p.is_absolute() {
-                p.clone()
-            } else {
-                cwd.join(p)
-            }
-        })
-        .collect();
-    policy.max_file_read_bytes = args.max_file_read_bytes;
-    policy.max_file_write_bytes = args.max_file_write_bytes;
-    policy.max_tool_output_bytes = args.max_tool_output_bytes;
-    policy.bash_timeout_ms = args.bash_timeout_ms;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let (policy, policy_sources) = build_policy(args, &cwd, home.as_deref())?;
 
     let agent = AgentConfig {
         model,
@@ -268,5 +256,6 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         agent,
         session,
         warnings,
+        policy_sources,
     })
 }

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::approve::{approval_progress, headless_answer};
 use super::progress::progress_line;
 use crate::agent::{AgentConfig, AgentHandle, EventMsg, Op, Submission, spawn_agent};
 use crate::commands::{
@@ -28,6 +29,8 @@ pub struct CommandFileOptions {
     pub continue_on_error: bool,
     pub import_mode: ImportMode,
     pub cwd: PathBuf,
+    /// Approve every call the policy asks about (`--approve-all`); else they are denied.
+    pub approve_all: bool,
 }
 
 /// One line to run and where it came from.
@@ -52,6 +55,7 @@ struct Runner {
     next_id: u64,
     interrupts: u32,
     sigint: super::interrupt::Interrupts,
+    approve_all: bool,
 }
 
 fn print_lines(lines: &[String]) {
@@ -82,7 +86,12 @@ impl Runner {
                         return Verdict::Failed("the agent task stopped".to_string());
                     };
                     self.engine.observe(&ev.msg);
-                    if let Some(line) = progress_line(&ev.msg) {
+                    if let Some(op) = headless_answer(&ev.msg, self.approve_all) {
+                        let _ = self.agent.submissions.send(Submission { id: ev.id, op });
+                    }
+                    if let Some(line) = progress_line(&ev.msg)
+                        .or_else(|| approval_progress(&ev.msg, self.approve_all))
+                    {
                         eprintln!("{line}");
                     }
                     if ev.id == 0 && let EventMsg::Error { message } = &ev.msg {
@@ -229,6 +238,7 @@ pub async fn run_command_file(
         next_id: 0,
         interrupts: 0,
         sigint: super::interrupt::Interrupts::register(),
+        approve_all: options.approve_all,
     };
     let mut queue: VecDeque<Line> = script_lines(&options.text)
         .into_iter()

@@ -1,6 +1,7 @@
 //! Front ends that drive the agent task: the one-shot run (`--prompt`), command files
 //! (`--command-file`), session validation, and later the interactive TUI and bridges.
 
+mod approve;
 mod command_file;
 mod interactive;
 mod interrupt;
@@ -8,6 +9,7 @@ mod oneshot;
 mod progress;
 mod validate;
 
+pub use approve::{HEADLESS_NOTE, approval_progress, headless_answer};
 pub use command_file::{CommandFileOptions, run_command_file};
 pub use interactive::{InteractiveOptions, InteractiveSetup, run_interactive};
 pub use oneshot::{OneshotOptions, run_oneshot};

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use super::approve::{approval_progress, headless_answer};
 use super::progress::progress_line;
 use crate::agent::{AgentConfig, Event, EventMsg, Op, Submission, spawn_agent};
 use crate::commands::share_session;
@@ -25,6 +26,8 @@ pub struct OneshotOptions {
     /// Print assistant text as it streams instead of the final answer at the end.
     pub stream_output: bool,
     pub stream_delay_ms: u64,
+    /// Approve every call the policy asks about (`--approve-all`); else they are denied.
+    pub approve_all: bool,
 }
 
 /// Runs `prompt` as one user turn; returns the exit status.
@@ -61,6 +64,9 @@ pub async fn run_oneshot(
         tokio::select! {
             ev = handle.events.recv() => {
                 let Some(ev) = ev else { break EXIT_FAILURE };
+                if let Some(op) = headless_answer(&ev.msg, options.approve_all) {
+                    let _ = handle.submissions.send(Submission { id: ev.id, op });
+                }
                 if let Some(code) = printer.event(&ev).await {
                     break code;
                 }
@@ -113,7 +119,9 @@ impl Printer {
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }
-        if let Some(line) = progress_line(&ev.msg) {
+        if let Some(line) =
+            progress_line(&ev.msg).or_else(|| approval_progress(&ev.msg, self.options.approve_all))
+        {
             progress(&line);
         }
         match &ev.msg {

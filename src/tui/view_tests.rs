@@ -498,6 +498,7 @@ fn busy_with_two_queued(s: &mut State) {
             call_id: "c1".into(),
             name: "bash".into(),
             arguments: json!({"command": "cargo test"}),
+            decision: None,
         },
     );
     for q in ["then commit", "and push"] {

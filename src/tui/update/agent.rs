@@ -61,6 +61,7 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             call_id,
             name,
             arguments,
+            ..
         } => {
             state.trace.started(&call_id, &name, &arguments);
             state.conversation.tool_started(&call_id, &name, arguments);
@@ -76,6 +77,7 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             output,
             duration_ms,
             images,
+            ..
         } => {
             state
                 .trace

@@ -55,6 +55,8 @@ fn a_tool_result_image_is_decoded_and_shown_inline_without_the_overlay() {
                 is_error: false,
                 output: "Read image file [image/png]".into(),
                 duration_ms: 3,
+                exit_code: None,
+                output_bytes: 27,
                 images: vec![ImageInput {
                     mime_type: "image/png".into(),
                     data: "AAAA".into(),

@@ -226,6 +226,7 @@ fn a_turn_streams_thinking_text_and_a_tool_call() {
         call_id: "c1".into(),
         name: "ls".into(),
         arguments: json!({"path": "."}),
+        decision: None,
     };
     step(&mut s, agent(101, msg), vec![], |w| {
         w.conversation
@@ -247,6 +248,8 @@ fn a_turn_streams_thinking_text_and_a_tool_call() {
         is_error: false,
         output: "a\nb".into(),
         duration_ms: 5,
+        exit_code: None,
+        output_bytes: 3,
         images: Vec::new(),
     };
     step(&mut s, agent(101, msg), vec![], |w| {

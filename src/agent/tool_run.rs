@@ -1,0 +1,188 @@
+//! Running the decided tool calls of one assistant message: the allowed (or approved) ones
+//! concurrently, the others answered with why they did not run. Every call, run or not, is
+//! reported as started and finished with the policy's decision.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::approval::{Decided, not_run_text};
+use super::protocol::{CallDecision, Event, EventMsg, ImageInput};
+use super::task::Agent;
+use crate::ai::types::{ContentBlock, blocks_text};
+use crate::tools::{ToolContext, ToolOutput, run_tool};
+
+impl Agent {
+    /// Runs the calls `decided` lets run, concurrently; results in call order.
+    pub(super) async fn run_tools(
+        &self,
+        id: u64,
+        calls: &[(String, String, Value)],
+        decided: &Decided,
+        cancel: &CancellationToken,
+    ) -> Vec<ToolOutput> {
+        let policy = self.cfg.policy.clone();
+        let stop_at = decided
+            .decisions
+            .iter()
+            .position(|d| d.answer == Some(super::protocol::ApprovalAnswer::DeniedAndStopped));
+        let runs = calls.iter().enumerate().map(|(i, (call_id, name, args))| {
+            let decision = decided.decisions[i].clone();
+            let note = decided.notes[i].clone();
+            let events = self.events.clone();
+            let delta_events = self.events.clone();
+            let delta_id = call_id.clone();
+            let ctx = ToolContext {
+                policy: policy.clone(),
+                cancel: cancel.clone(),
+                on_output: Some(Arc::new(move |chunk: &str| {
+                    let _ = delta_events.send(Event {
+                        id,
+                        msg: EventMsg::ToolOutputDelta {
+                            call_id: delta_id.clone(),
+                            chunk: chunk.to_string(),
+                        },
+                    });
+                })),
+            };
+            let _ = events.send(Event {
+                id,
+                msg: EventMsg::ToolCallStarted {
+                    call_id: call_id.clone(),
+                    name: name.clone(),
+                    arguments: args.clone(),
+                    decision: Some(decision.clone()),
+                },
+            });
+            let stopped_by_other = stop_at.is_some_and(|s| i > s);
+            let dry_run = policy.dry_run && name == "bash";
+            let trace = policy.trace;
+            async move {
+                let started = Instant::now();
+                let mut out = if dry_run {
+                    dry_run_output(&decision)
+                } else if decision.runs() && !stopped_by_other {
+                    run_tool(name, args, &ctx).await
+                } else {
+                    ToolOutput::error(not_run_text(&decision, note.as_deref(), stopped_by_other))
+                };
+                if trace {
+                    attach_trace(&mut out, &decision);
+                }
+                let details = out.details.as_ref();
+                let exit_code = details
+                    .and_then(|d| d.get("exitCode"))
+                    .and_then(Value::as_i64)
+                    .and_then(|c| i32::try_from(c).ok());
+                let text = blocks_text(&out.content);
+                let output_bytes = details
+                    .and_then(|d| d.get("totalBytes"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(text.len() as u64);
+                let _ = events.send(Event {
+                    id,
+                    msg: EventMsg::ToolCallFinished {
+                        call_id: call_id.clone(),
+                        name: name.clone(),
+                        is_error: out.is_error,
+                        output: text,
+                        duration_ms: u64::try_from(started.elapsed().as_millis())
+                            .unwrap_or(u64::MAX),
+                        exit_code,
+                        output_bytes,
+                        images: image_inputs(&out.content),
+                    },
+                });
+                out
+            }
+        });
+        futures::future::join_all(runs).await
+    }
+}
+
+/// `--bash-dry-run`: the decision instead of the command's output.
+fn dry_run_output(decision: &CallDecision) -> ToolOutput {
+    ToolOutput::text(format!(
+        "Dry run (--bash-dry-run): the policy would {} this command: {}. Nothing was run.",
+        decision.verdict, decision.reason
+    ))
+    .with_details(json!({ "dryRun": true, "policy": decision }))
+}
+
+/// `--tool-policy-trace`: the decision and its reason after the result, for the model and
+/// the user alike.
+fn attach_trace(out: &mut ToolOutput, decision: &CallDecision) {
+    let answer = decision
+        .answer
+        .and_then(|a| serde_json::to_value(a).ok())
+        .and_then(|v| v.as_str().map(|s| format!(", {}", s.replace('_', " "))))
+        .unwrap_or_default();
+    let line = format!(
+        "[tool policy: {}{answer}: {}]",
+        decision.verdict, decision.reason
+    );
+    match out.content.iter_mut().rev().find_map(|b| match b {
+        ContentBlock::Text { text } => Some(text),
+        _ => None,
+    }) {
+        Some(text) => {
+            text.push_str("\n\n");
+            text.push_str(&line);
+        }
+        None => out.content.push(ContentBlock::text(line)),
+    }
+    let policy = serde_json::to_value(decision).unwrap_or(Value::Null);
+    match &mut out.details {
+        Some(Value::Object(map)) => {
+            map.insert("policy".to_string(), policy);
+        }
+        _ => out.details = Some(json!({ "policy": policy })),
+    }
+}
+
+/// The image blocks of a tool result, for front ends that show them.
+fn image_inputs(blocks: &[ContentBlock]) -> Vec<ImageInput> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            ContentBlock::Image { data, mime_type } => Some(ImageInput {
+                mime_type: mime_type.clone(),
+                data: data.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::ApprovalAnswer;
+    use crate::tools::Verdict;
+
+    #[test]
+    fn trace_goes_after_the_text_and_into_details() {
+        let d = CallDecision {
+            verdict: Verdict::Ask,
+            reason: "`sudo ls` runs sudo".into(),
+            answer: Some(ApprovalAnswer::ApprovedForSession),
+        };
+        let mut out = ToolOutput::text("a\nb").with_details(json!({"exitCode": 0}));
+        attach_trace(&mut out, &d);
+        assert_eq!(
+            out.text_content(),
+            "a\nb\n\n[tool policy: ask, approved for session: `sudo ls` runs sudo]"
+        );
+        let details = out.details.unwrap();
+        assert_eq!(details["exitCode"], 0);
+        assert_eq!(details["policy"]["verdict"], "ask");
+        let dry = dry_run_output(&d);
+        assert!(
+            dry.text_content().contains("would ask this command"),
+            "{dry:?}"
+        );
+        assert!(!dry.is_error);
+    }
+}
