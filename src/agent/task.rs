@@ -14,6 +14,7 @@ use super::log::{LogError, SessionLog, SharedSessionLog, lock_log};
 use super::protocol::{Event, EventMsg, Op, Submission};
 use crate::ai::types::{Message, ThinkingLevel, ToolSpec, Usage};
 use crate::ai::{AiClient, ModelRef};
+use crate::tools::secrets::Secrets;
 use crate::tools::{ToolPolicy, tool_specs};
 
 /// Everything the agent task needs besides the session.
@@ -33,6 +34,8 @@ pub struct AgentConfig {
     /// The model's context window in tokens when the catalog does not know it (or to
     /// override it); compaction starts before a request would exceed it.
     pub context_window: Option<u64>,
+    /// Secret values replaced by `[redacted]` in tool output before anyone sees it.
+    pub secrets: Secrets,
 }
 
 /// The front end's side of a running agent task.

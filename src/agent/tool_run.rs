@@ -2,7 +2,7 @@
 //! concurrently, the others answered with why they did not run. Every call, run or not, is
 //! reported as started and finished with the policy's decision.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -12,6 +12,7 @@ use super::approval::{Decided, not_run_text};
 use super::protocol::{CallDecision, Event, EventMsg, ImageInput};
 use super::task::Agent;
 use crate::ai::types::{ContentBlock, blocks_text};
+use crate::tools::secrets::Secrets;
 use crate::tools::{ToolContext, ToolOutput, run_tool};
 
 impl Agent {
@@ -34,17 +35,32 @@ impl Agent {
             let events = self.events.clone();
             let delta_events = self.events.clone();
             let delta_id = call_id.clone();
-            let ctx = ToolContext {
-                policy: policy.clone(),
-                cancel: cancel.clone(),
-                on_output: Some(Arc::new(move |chunk: &str| {
+            let secrets = self.cfg.secrets.clone();
+            // Live output is redacted as it streams; a secret split across chunks is held
+            // back until it is whole.
+            let live = Arc::new(Mutex::new(secrets.stream()));
+            let live_in = live.clone();
+            let send_delta = move |chunk: String| {
+                if !chunk.is_empty() {
                     let _ = delta_events.send(Event {
                         id,
                         msg: EventMsg::ToolOutputDelta {
                             call_id: delta_id.clone(),
-                            chunk: chunk.to_string(),
+                            chunk,
                         },
                     });
+                }
+            };
+            let send_rest = send_delta.clone();
+            let ctx = ToolContext {
+                policy: policy.clone(),
+                cancel: cancel.clone(),
+                on_output: Some(Arc::new(move |chunk: &str| {
+                    let shown = live_in
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(chunk);
+                    send_delta(shown);
                 })),
             };
             let _ = events.send(Event {
@@ -68,6 +84,8 @@ impl Agent {
                 } else {
                     ToolOutput::error(not_run_text(&decision, note.as_deref(), stopped_by_other))
                 };
+                send_rest(live.lock().unwrap_or_else(PoisonError::into_inner).flush());
+                redact_output(&mut out, &secrets);
                 if trace {
                     attach_trace(&mut out, &decision);
                 }
@@ -99,6 +117,36 @@ impl Agent {
             }
         });
         futures::future::join_all(runs).await
+    }
+}
+
+/// Replaces every secret value in the result's text and details (an edit's diff, a path).
+fn redact_output(out: &mut ToolOutput, secrets: &Secrets) {
+    if secrets.is_empty() {
+        return;
+    }
+    for block in &mut out.content {
+        if let ContentBlock::Text { text } = block
+            && let std::borrow::Cow::Owned(clean) = secrets.redact(text)
+        {
+            *text = clean;
+        }
+    }
+    if let Some(details) = &mut out.details {
+        redact_value(details, secrets);
+    }
+}
+
+fn redact_value(v: &mut Value, secrets: &Secrets) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(clean) = secrets.redact(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|i| redact_value(i, secrets)),
+        _ => {}
     }
 }
 
@@ -178,6 +226,15 @@ mod tests {
         let details = out.details.unwrap();
         assert_eq!(details["exitCode"], 0);
         assert_eq!(details["policy"]["verdict"], "ask");
+        let secrets = Secrets::from_values(["sk-secret-value".to_string()]);
+        let mut out = ToolOutput::text("KEY=sk-secret-value")
+            .with_details(json!({"diff": ["+sk-secret-value"], "n": 1}));
+        redact_output(&mut out, &secrets);
+        assert_eq!(out.text_content(), "KEY=[redacted]");
+        assert_eq!(
+            out.details.unwrap(),
+            json!({"diff": ["+[redacted]"], "n": 1})
+        );
         let dry = dry_run_output(&d);
         assert!(
             dry.text_content().contains("would ask this command"),

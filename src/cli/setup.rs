@@ -251,6 +251,7 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         thinking: args.thinking.map(Into::into).unwrap_or_default(),
         stream: args.stream,
         context_window: args.context_window,
+        secrets: crate::tools::secrets::Secrets::from_env(),
     };
     Ok(Setup {
         agent,

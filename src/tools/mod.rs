@@ -17,6 +17,7 @@ mod paths;
 pub mod policy;
 mod read;
 mod replace_file;
+pub mod secrets;
 mod truncate;
 mod walk;
 mod write;
