@@ -5,7 +5,7 @@ mod policy;
 mod setup;
 
 pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, ThinkingArg};
-pub use policy::{PolicySources, build_policy, policy_json};
+pub use policy::build_policy;
 pub use setup::{Setup, SetupError, build_setup, default_model, session_path};
 
 use std::process::ExitCode;
@@ -78,6 +78,10 @@ async fn dispatch(args: Args) -> u8 {
     let Some(prompt) = prompt else {
         if std::io::stdin().is_terminal() {
             let setup = build_setup(&args, false).await;
+            let policy_sources = setup
+                .as_ref()
+                .map(|s| s.policy_sources.clone())
+                .unwrap_or_default();
             let setup = setup.map(|s| (s.agent, s.session, s.warnings));
             let options = crate::modes::InteractiveOptions {
                 theme: args.theme.clone(),
@@ -89,6 +93,7 @@ async fn dispatch(args: Args) -> u8 {
                     ImportModeArg::Merge => crate::session::ImportMode::Merge,
                     ImportModeArg::Replace => crate::session::ImportMode::Replace,
                 },
+                policy_sources,
             };
             return crate::modes::run_interactive(setup.map_err(|e| e.to_string()), options).await;
         } else {
@@ -143,7 +148,7 @@ fn print_tool_policy(args: &Args) -> u8 {
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     match build_policy(args, &cwd, home.as_deref()) {
         Ok((policy, sources)) => {
-            let json = policy_json(&policy, &sources);
+            let json = crate::tools::policy::policy_json(&policy, &sources);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
@@ -194,6 +199,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
         },
         cwd,
         approve_all: args.approve_all,
+        policy_sources: setup.policy_sources.clone(),
     };
     crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use super::args::Args;
 use super::exit;
-use super::policy::{PolicySources, build_policy};
+use super::policy::build_policy;
 use crate::agent::AgentConfig;
 use crate::agent::prompt::{DEFAULT_SYSTEM_PROMPT, build_system_prompt};
 use crate::ai::{AiClient, ClientOptions, ModelRef};
 use crate::session::{LockOptions, SessionStore};
+use crate::tools::policy::PolicySources;
 
 /// A configuration problem, reported as one line.
 #[derive(Debug, thiserror::Error)]

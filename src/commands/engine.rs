@@ -11,6 +11,8 @@ use super::{doctor, help, inspect, macros, maintain, models, navigate, profiles}
 use crate::agent::{EventMsg, RuntimeSettings};
 use crate::ai::AiClient;
 use crate::session::{ImportMode, SessionStore};
+use crate::tools::ToolPolicy;
+use crate::tools::policy::{PolicySources, policy_json};
 
 /// The session shared by the agent task, the command engine and the TUI. It coerces to the
 /// agent's `SharedSessionLog`: pass `session.clone()` to `spawn_agent`.
@@ -39,6 +41,9 @@ pub struct EngineContext {
     pub settings: RuntimeSettings,
     /// `/session-import`'s mode when the command names none (`--session-import-mode`).
     pub import_mode: ImportMode,
+    /// The tool policy in force and where its values came from (`/policy`, `/doctor`).
+    pub policy: Arc<ToolPolicy>,
+    pub policy_sources: PolicySources,
 }
 
 /// Runs slash commands. One per front end; cheap to create.
@@ -110,11 +115,19 @@ impl CommandEngine {
             "macro" => macros::macro_command(self, inv),
             "profile" => profiles::profile_command(self, inv),
             "help" => help::help(inv),
+            "policy" => Ok(self.policy()),
             "quit" => Ok(CommandOutput::lines(Vec::new()).then(Outcome::Quit)),
             other => Err(CommandError::failed(format!(
                 "/{other} is declared but not implemented; please report this"
             ))),
         }
+    }
+
+    /// `/policy`: the effective tool policy as JSON, each value with its source.
+    fn policy(&self) -> CommandOutput {
+        let json = policy_json(&self.ctx.policy, &self.ctx.policy_sources);
+        let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string());
+        CommandOutput::lines(text.lines().map(str::to_string).collect())
     }
 
     /// Locks the session for one operation.

@@ -187,6 +187,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         true,
     ),
     plain(
+        "policy",
+        Inspect,
+        "show the tool policy in force, each value with where it came from",
+        "Prints the effective tool policy as JSON: the preset, every limit and rule (bash profile, allowed and denied commands, destructive commands, sandbox mode and network, caches, denied paths, environment) and for each value where it came from: the preset, a flag. docs/security.md explains them.",
+        &[],
+        false,
+        true,
+    ),
+    plain(
         "doctor",
         Inspect,
         "check keys, model, session health, lock, skills dir, permissions",

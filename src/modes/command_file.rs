@@ -15,6 +15,7 @@ use crate::commands::{
     CommandEngine, EngineContext, Outcome, is_command, script_lines, settings_lines, share_session,
 };
 use crate::session::{ImportMode, SessionStore};
+use crate::tools::policy::PolicySources;
 
 const EXIT_OK: u8 = 0;
 const EXIT_FAILURE: u8 = 1;
@@ -31,6 +32,8 @@ pub struct CommandFileOptions {
     pub cwd: PathBuf,
     /// Approve every call the policy asks about (`--approve-all`); else they are denied.
     pub approve_all: bool,
+    /// Where each tool policy value came from (`/policy`).
+    pub policy_sources: PolicySources,
 }
 
 /// One line to run and where it came from.
@@ -229,6 +232,8 @@ pub async fn run_command_file(
         client: config.client.clone(),
         settings: config.settings(),
         import_mode: options.import_mode,
+        policy: config.policy.clone(),
+        policy_sources: options.policy_sources.clone(),
     };
     let engine = CommandEngine::new(shared.clone(), ctx);
     let agent = spawn_agent(config, shared);

@@ -12,6 +12,7 @@ use crate::commands::{
     COMMANDS, CommandEngine, EngineContext, Outcome, SharedSession, lock_session, share_session,
 };
 use crate::session::{ImportMode, SessionStore, SessionTree};
+use crate::tools::policy::PolicySources;
 use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::keymap::{Action, Context, Keymap};
@@ -33,6 +34,8 @@ pub struct InteractiveOptions {
     /// Start with mouse capture off.
     pub no_mouse: bool,
     pub import_mode: ImportMode,
+    /// Where each tool policy value came from (`/policy`).
+    pub policy_sources: PolicySources,
 }
 
 /// What set-up produced: the agent's configuration, the session and warnings, or why not.
@@ -133,6 +136,8 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     client: config.client.clone(),
                     settings: config.settings(),
                     import_mode: options.import_mode,
+                    policy: config.policy.clone(),
+                    policy_sources: options.policy_sources.clone(),
                 },
             );
             let agent = spawn_agent(config, shared.clone());

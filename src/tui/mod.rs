@@ -2,6 +2,7 @@
 //! `update(&mut State, Msg) -> Vec<Effect>`, a pure `view(&State, &mut Frame)`, and one
 //! `select!` loop in [`runtime`] that owns the terminal and carries out effects.
 
+pub mod approval;
 pub mod config;
 pub mod conversation;
 pub mod editor;

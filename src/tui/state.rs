@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use super::approval::ApprovalPrompt;
 use super::conversation::{Conversation, NoticeLevel};
 use super::editor::Editor;
 use super::graph::GraphPane;
@@ -84,6 +85,8 @@ pub struct State {
     pub skills: SkillBrowser,
     pub status: StatusInfo,
     pub overlay: Option<Overlay>,
+    /// Calls waiting for the user's approval; the first is shown, over everything.
+    pub approvals: VecDeque<ApprovalPrompt>,
     pub busy: Option<Busy>,
     /// Prompts sent while a turn ran, sent one by one after it.
     pub queue: VecDeque<String>,
@@ -119,6 +122,7 @@ impl State {
             skills: SkillBrowser::default(),
             status: StatusInfo::default(),
             overlay: None,
+            approvals: VecDeque::new(),
             busy: None,
             queue: VecDeque::new(),
             quit_armed_until: None,

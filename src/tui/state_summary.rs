@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::approval::ApprovalPrompt;
 use super::conversation::{CellKind, NoticeLevel, Scroll, ToolStatus};
 use super::editor::{Completion, Paste};
 use super::graph::{GraphPane, NamePrompt};
@@ -34,6 +35,8 @@ pub struct StateSummary {
     pub zoom: bool,
     pub split: u16,
     pub overlay: Option<OverlaySummary>,
+    /// Approval prompts: the shown one first.
+    pub approvals: Vec<ApprovalPrompt>,
     pub busy: Option<Busy>,
     pub queue: Vec<String>,
     pub toast: Option<Toast>,
@@ -210,6 +213,7 @@ impl State {
             zoom: self.zoom,
             split: self.split,
             overlay: self.overlay.as_ref().map(overlay_summary),
+            approvals: self.approvals.iter().cloned().collect(),
             busy: self.busy,
             queue: self.queue.iter().cloned().collect(),
             toast: self.toast.clone(),

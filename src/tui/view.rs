@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
+use super::approval;
 use super::conversation;
 use super::editor::CompletionKind;
 use super::keymap::{Action, Context};
@@ -83,6 +84,9 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     }
     if let Some(o) = &state.overlay {
         overlay::render(o, &state.keymap, theme, buf.area, buf);
+    }
+    if let Some(p) = state.approvals.front() {
+        approval::render(p, state.approvals.len() - 1, theme, buf.area, buf);
     }
 }
 

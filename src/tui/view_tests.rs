@@ -597,3 +597,5 @@ fn a_table_wider_than_the_pane() {
         );
     });
 }
+
+mod approval;

@@ -7,6 +7,7 @@
 
 mod decide;
 mod preset;
+mod report;
 mod rules;
 
 use std::fmt;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use decide::{ToolCall, decide};
 pub use preset::Preset;
+pub use report::{PolicySources, policy_json};
 
 /// What a call gets. Ordered: `Allow < Ask < Deny`, so the worst of several is their `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

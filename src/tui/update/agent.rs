@@ -3,6 +3,7 @@
 use super::actions::load_graph;
 use super::prompt::send_prompt;
 use crate::agent::{CompactionReason, Event, EventMsg};
+use crate::tui::approval::ApprovalPrompt;
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::msg::{Effect, ImageSource};
 use crate::tui::state::{Busy, State};
@@ -56,6 +57,18 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
                     load_graph(state, fx);
                 }
             }
+        }
+        EventMsg::ApprovalRequested {
+            call_id,
+            tool,
+            command,
+            reason,
+            kind,
+            ..
+        } => {
+            state.approvals.push_back(ApprovalPrompt::new(
+                ev.id, call_id, tool, command, reason, kind,
+            ));
         }
         EventMsg::ToolCallStarted {
             call_id,
@@ -214,6 +227,8 @@ fn set_model(state: &mut State, model: &str) {
 /// The turn is over: the next queued prompt goes out, the graph catches up.
 fn turn_over(state: &mut State, fx: &mut Vec<Effect>) {
     state.busy = None;
+    // Nothing waits for an answer once the turn is over.
+    state.approvals.clear();
     // "cancelling the turn…" is done.
     if state
         .toast

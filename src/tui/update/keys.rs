@@ -5,6 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::actions::do_action;
 use super::prompt::run_line;
+use crate::agent::Op;
+use crate::tui::approval::{self, ApprovalKey};
 use crate::tui::graph::NamePrompt;
 use crate::tui::keymap::{Action, Context};
 use crate::tui::msg::{Effect, NameKind};
@@ -15,6 +17,24 @@ use crate::tui::state::{Pane, State};
 
 pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     if key.kind == KeyEventKind::Release {
+        return;
+    }
+    // An approval is answered before anything else gets a key.
+    if let Some(prompt) = state.approvals.front_mut() {
+        let interrupt =
+            state.keymap.resolve(&[Context::Global], &key, false) == Some(Action::Interrupt);
+        if let ApprovalKey::Answer(decision) = prompt.key(key, interrupt) {
+            let call_id = prompt.call_id.clone();
+            state.approvals.pop_front();
+            let id = state.next_id();
+            fx.push(Effect::Submit {
+                id,
+                op: Op::Approve { call_id, decision },
+            });
+        } else {
+            let max = approval::max_scroll(prompt, Rect::new(0, 0, state.width, state.height));
+            prompt.scroll = prompt.scroll.min(max);
+        }
         return;
     }
     if state.overlay.is_some() {

@@ -104,6 +104,21 @@ fn on_paste(state: &mut State, text: &str, fx: &mut Vec<Effect>) {
 }
 
 fn on_mouse(state: &mut State, m: crossterm::event::MouseEvent, fx: &mut Vec<Effect>) {
+    // The wheel scrolls an open approval's command; clicks do not reach the panes under it.
+    if let Some(p) = state.approvals.front_mut() {
+        let d = match m.kind {
+            MouseEventKind::ScrollUp => -WHEEL_ROWS,
+            MouseEventKind::ScrollDown => WHEEL_ROWS,
+            _ => return,
+        };
+        p.scroll_by(d);
+        let max = super::approval::max_scroll(
+            p,
+            ratatui::layout::Rect::new(0, 0, state.width, state.height),
+        );
+        p.scroll = p.scroll.min(max);
+        return;
+    }
     let a = areas(state);
     let Some(pane) = a.hit(m.column, m.row) else {
         return;

@@ -82,6 +82,8 @@ impl Bench {
                 ..RuntimeSettings::default()
             },
             import_mode: ImportMode::Merge,
+            policy: Arc::new(pi_coding_agent::tools::ToolPolicy::new(dir.path())),
+            policy_sources: Default::default(),
         };
         let engine = CommandEngine::new(share_session(store), ctx);
         Bench { dir, engine, ids }
