@@ -34,7 +34,7 @@ pub(crate) async fn run(args: EditArgs, ctx: &ToolContext) -> Result<ToolOutput,
             format_size(max)
         )));
     }
-    let bytes = tokio::fs::read(&path)
+    let bytes = read_checked(&path, ctx.policy.enforce_regular_files)
         .await
         .map_err(ToolError::io("read", &path))?;
     let Ok(original) = String::from_utf8(bytes) else {
@@ -72,6 +72,18 @@ pub(crate) async fn run(args: EditArgs, ctx: &ToolContext) -> Result<ToolOutput,
         "diff": diff,
         "firstChangedLine": replaced.first_changed_line,
     })))
+}
+
+/// The file's bytes, opened as `--enforce-regular-files` says.
+async fn read_checked(path: &std::path::Path, enforce: bool) -> std::io::Result<Vec<u8>> {
+    let path = path.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || {
+        let (mut file, meta) = super::regular::open_for_read(&path, enforce)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(bytes)
+    });
+    read.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }
 
 /// A unified diff over the text as the model sees it (no BOM, LF line breaks).

@@ -16,6 +16,7 @@ mod ls;
 mod paths;
 pub mod policy;
 mod read;
+mod regular;
 mod replace_file;
 pub mod secrets;
 mod truncate;

@@ -26,7 +26,8 @@ pub(crate) async fn run(args: ReadArgs, ctx: &ToolContext) -> Result<ToolOutput,
     let path = paths::resolve(&ctx.policy, &args.path)?;
     let max_bytes = usize::try_from(ctx.policy.max_file_read_bytes).unwrap_or(usize::MAX);
     let cancel = ctx.cancel.clone();
-    tokio::task::spawn_blocking(move || read_file(&path, &args, max_bytes, &cancel))
+    let enforce = ctx.policy.enforce_regular_files;
+    tokio::task::spawn_blocking(move || read_file(&path, &args, max_bytes, enforce, &cancel))
         .await
         .map_err(|_| ToolError::Internal("read"))?
 }
@@ -50,6 +51,7 @@ fn read_file(
     path: &Path,
     args: &ReadArgs,
     max_bytes: usize,
+    enforce_regular: bool,
     cancel: &CancellationToken,
 ) -> Result<ToolOutput, ToolError> {
     let shown = args.path.as_str();
@@ -65,7 +67,8 @@ fn read_file(
             "{shown} is not a regular file (a device, socket or pipe); read only reads files."
         )));
     }
-    let mut reader = BufReader::with_capacity(64 * 1024, File::open(path).map_err(io)?);
+    let (file, _) = super::regular::open_for_read(path, enforce_regular).map_err(io)?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
     let first = reader.fill_buf().map_err(io)?;
     if let Some(mime) = image_mime(first) {
         return read_image(reader, meta.len(), mime, shown).map_err(io);
@@ -320,7 +323,7 @@ mod tests {
             offset,
             limit,
         };
-        read_file(&path, &args, max_bytes, &CancellationToken::new())
+        read_file(&path, &args, max_bytes, false, &CancellationToken::new())
             .unwrap_or_else(ToolOutput::from)
     }
 

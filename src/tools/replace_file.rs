@@ -31,11 +31,31 @@ fn replace_file_blocking(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
-    if let Some(meta) = existing {
-        tmp.as_file().set_permissions(meta.permissions())?;
-    }
+    // An existing file keeps its mode; a new one gets what the umask allows (the temp file
+    // was created 0600).
+    let permissions = match existing {
+        Some(meta) => meta.permissions(),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o666 & !process_umask())
+        }
+    };
+    tmp.as_file().set_permissions(permissions)?;
     tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The process's umask, read without changing it (`umask(2)` can only be read by setting it,
+/// which races with other threads creating files). 0o022 when the kernel does not say.
+fn process_umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
 }
 
 /// The file a symlink at `path` ends at (the path itself when it is no symlink or dangles).
@@ -92,6 +112,16 @@ mod tests {
         replace_file(&dir.path().join("fresh.txt"), b"x".to_vec())
             .await
             .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("fresh.txt"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o666 & !process_umask(), "{mode:o}");
+            assert_ne!(mode & 0o777, 0o600, "a new file is not left 0600");
+        }
         assert_eq!(
             std::fs::read_to_string(dir.path().join("fresh.txt")).unwrap(),
             "x"

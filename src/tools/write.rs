@@ -26,6 +26,8 @@ pub(crate) async fn run(args: WriteArgs, ctx: &ToolContext) -> Result<ToolOutput
             args.path
         )));
     }
+    super::regular::check_write_target(&path, ctx.policy.enforce_regular_files)
+        .map_err(ToolError::io("write", &path))?;
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent)
             .await
