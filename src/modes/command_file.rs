@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::approve::{approval_progress, headless_answer};
+use super::escape::escape_controls;
 use super::progress::progress_line;
 use crate::agent::{AgentConfig, AgentHandle, EventMsg, Op, Submission, spawn_agent};
 use crate::commands::{
@@ -64,7 +65,7 @@ struct Runner {
 fn print_lines(lines: &[String]) {
     let mut out = std::io::stdout().lock();
     for l in lines {
-        let _ = writeln!(out, "{l}");
+        let _ = writeln!(out, "{}", escape_controls(l));
     }
     let _ = out.flush();
 }
@@ -95,10 +96,10 @@ impl Runner {
                     if let Some(line) = progress_line(&ev.msg)
                         .or_else(|| approval_progress(&ev.msg, self.approve_all))
                     {
-                        eprintln!("{line}");
+                        eprintln!("{}", escape_controls(&line));
                     }
                     if ev.id == 0 && let EventMsg::Error { message } = &ev.msg {
-                        eprintln!("pi: {message}");
+                        eprintln!("pi: {}", escape_controls(message));
                     }
                     if ev.id == id && op.is_answered_by(&ev.msg) {
                         return answer(&ev.msg);
@@ -171,7 +172,7 @@ fn answer(msg: &EventMsg) -> Verdict {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
-            print!("{text}");
+            print!("{}", escape_controls(&text));
             let _ = std::io::stdout().flush();
             Verdict::Passed
         }
@@ -224,7 +225,7 @@ pub async fn run_command_file(
     options: CommandFileOptions,
 ) -> u8 {
     for w in &warnings {
-        eprintln!("pi: warning: {w}");
+        eprintln!("pi: warning: {}", escape_controls(w));
     }
     let shared = share_session(session);
     let ctx = EngineContext {
@@ -265,7 +266,12 @@ pub async fn run_command_file(
             }
             Verdict::Failed(message) => {
                 failed += 1;
-                eprintln!("pi: {}:{}: {message}", line.origin, line.number);
+                eprintln!(
+                    "pi: {}:{}: {}",
+                    line.origin,
+                    line.number,
+                    escape_controls(&message)
+                );
                 if !options.continue_on_error {
                     if !queue.is_empty() {
                         let n = queue.len();

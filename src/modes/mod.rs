@@ -3,6 +3,7 @@
 
 mod approve;
 mod command_file;
+mod escape;
 mod interactive;
 mod interrupt;
 mod oneshot;
@@ -11,6 +12,7 @@ mod validate;
 
 pub use approve::{HEADLESS_NOTE, approval_progress, headless_answer};
 pub use command_file::{CommandFileOptions, run_command_file};
+pub use escape::escape_controls;
 pub use interactive::{InteractiveOptions, InteractiveSetup, run_interactive};
 pub use oneshot::{OneshotOptions, run_oneshot};
 pub use progress::progress_line;

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::approve::{approval_progress, headless_answer};
+use super::escape::escape_controls;
 use super::progress::progress_line;
 use crate::agent::{AgentConfig, Event, EventMsg, Op, Submission, spawn_agent};
 use crate::commands::share_session;
@@ -39,7 +40,7 @@ pub async fn run_oneshot(
     options: OneshotOptions,
 ) -> u8 {
     for w in &warnings {
-        eprintln!("pi: warning: {w}");
+        eprintln!("pi: warning: {}", escape_controls(w));
     }
     let mut sigint = super::interrupt::Interrupts::register();
     let mut handle = spawn_agent(config, share_session(session));
@@ -142,7 +143,7 @@ impl Printer {
                         }
                     } else {
                         let mut out = std::io::stdout().lock();
-                        let _ = write!(out, "{text}");
+                        let _ = write!(out, "{}", escape_controls(text));
                         if !text.ends_with('\n') {
                             let _ = writeln!(out);
                         }
@@ -156,7 +157,7 @@ impl Printer {
                 return Some(EXIT_CANCELLED);
             }
             EventMsg::Error { message } => {
-                eprintln!("pi: {message}");
+                eprintln!("pi: {}", escape_controls(message));
                 return Some(EXIT_FAILURE);
             }
             _ => {}
@@ -167,7 +168,7 @@ impl Printer {
     async fn stream_text(&mut self, delta: &str) {
         {
             let mut out = std::io::stdout().lock();
-            let _ = write!(out, "{delta}");
+            let _ = write!(out, "{}", escape_controls(delta));
             let _ = out.flush();
         }
         self.streamed_any = true;
@@ -179,5 +180,5 @@ impl Printer {
 }
 
 fn progress(line: &str) {
-    eprintln!("{line}");
+    eprintln!("{}", escape_controls(line));
 }

@@ -8,6 +8,7 @@ mod history;
 mod locks;
 mod providers;
 mod replies;
+mod safety;
 mod session;
 mod usage;
 
