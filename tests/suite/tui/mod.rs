@@ -1,6 +1,7 @@
 //! The interactive mode end to end: the real `pi` binary in a pseudo-terminal against the fake
 //! provider, its screen read back through a terminal emulator (vt100).
 
+mod approvals;
 mod e2e;
 mod hangup;
 
