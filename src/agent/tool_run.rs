@@ -8,16 +8,109 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::approval::{Decided, not_run_text};
-use super::protocol::{CallDecision, Event, EventMsg, ImageInput};
+use super::approval::{Decided, not_run_text, shown_command};
+use super::protocol::{
+    ApprovalAnswer, ApprovalDecision, ApprovalKind, CallDecision, Event, EventMsg, ImageInput,
+};
 use super::task::Agent;
 use crate::ai::types::{ContentBlock, blocks_text};
 use crate::tools::secrets::Secrets;
-use crate::tools::{ToolContext, ToolOutput, run_tool};
+use crate::tools::{SandboxMode, ToolContext, ToolOutput, ToolPolicy, Verdict, run_tool};
 
 impl Agent {
-    /// Runs the calls `decided` lets run, concurrently; results in call order.
+    /// Runs the calls `decided` lets run, concurrently; results in call order. A bash call
+    /// that failed in the sandbox in a way the sandbox likely caused is then offered to run
+    /// again outside it, as an approval.
     pub(super) async fn run_tools(
+        &mut self,
+        id: u64,
+        calls: &[(String, String, Value)],
+        decided: &Decided,
+        cancel: &CancellationToken,
+    ) -> Vec<ToolOutput> {
+        let mut outputs = self.run_decided(id, calls, decided, cancel).await;
+        for (i, (call_id, name, args)) in calls.iter().enumerate() {
+            let Some(cause) = sandbox_cause(&outputs[i]) else {
+                continue;
+            };
+            if cancel.is_cancelled() || decided.stopped {
+                break;
+            }
+            if let Some(out) = self
+                .retry_unsandboxed(id, call_id, name, args, &cause, cancel)
+                .await
+            {
+                outputs[i] = out;
+            }
+        }
+        outputs
+    }
+
+    /// Asks to run a call again outside the sandbox (unasked when approved for the session
+    /// before); `None` when the user keeps the failure.
+    async fn retry_unsandboxed(
+        &mut self,
+        id: u64,
+        call_id: &str,
+        name: &str,
+        args: &Value,
+        cause: &str,
+        cancel: &CancellationToken,
+    ) -> Option<ToolOutput> {
+        let key = format!("unsandboxed\0{}", shown_command(name, args));
+        if !self.session_approved.contains(&key) {
+            let reply = self
+                .ask(
+                    id,
+                    call_id,
+                    name,
+                    args,
+                    cause,
+                    ApprovalKind::RetryUnsandboxed,
+                    cancel,
+                )
+                .await;
+            match reply {
+                ApprovalDecision::Approve => {}
+                ApprovalDecision::ApproveForSession => {
+                    self.session_approved.insert(key);
+                }
+                ApprovalDecision::Deny { .. } | ApprovalDecision::DenyAndStop { .. } => {
+                    return None;
+                }
+            }
+        }
+        let mut policy = ToolPolicy::clone(&self.cfg.policy);
+        policy.sandbox.mode = SandboxMode::Off;
+        let retry_id = format!("{call_id}#unsandboxed");
+        let decision = CallDecision {
+            verdict: Verdict::Ask,
+            reason: format!("run again outside the sandbox: {cause}"),
+            answer: Some(ApprovalAnswer::Approved),
+        };
+        let calls = [(retry_id, name.to_string(), args.clone())];
+        let decided = Decided {
+            decisions: vec![decision],
+            notes: vec![None],
+            stopped: false,
+        };
+        let saved = std::mem::replace(&mut self.cfg.policy, Arc::new(policy));
+        let mut out = self.run_decided(id, &calls, &decided, cancel).await;
+        self.cfg.policy = saved;
+        let mut out = out.pop()?;
+        let note = "[The first run failed in the sandbox; this is a second run outside it, approved by the user.]";
+        match out.content.iter_mut().find_map(|b| match b {
+            ContentBlock::Text { text } => Some(text),
+            _ => None,
+        }) {
+            Some(text) => text.insert_str(0, &format!("{note}\n")),
+            None => out.content.insert(0, ContentBlock::text(note)),
+        }
+        Some(out)
+    }
+
+    /// Runs the calls `decided` lets run, concurrently; results in call order.
+    async fn run_decided(
         &self,
         id: u64,
         calls: &[(String, String, Value)],
@@ -118,6 +211,19 @@ impl Agent {
         });
         futures::future::join_all(runs).await
     }
+}
+
+/// Why the sandbox likely made this bash result fail (the runner says so in its details).
+fn sandbox_cause(out: &ToolOutput) -> Option<String> {
+    if !out.is_error {
+        return None;
+    }
+    out.details
+        .as_ref()?
+        .get("sandbox")?
+        .get("likelyCause")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Replaces every secret value in the result's text and details (an edit's diff, a path).
