@@ -1,13 +1,15 @@
 //! rust-pi: a terminal coding agent.
 //!
 //! Layers, each importing only the ones below it (see docs/architecture.md):
-//! `cli` > `modes` > `tui` > `commands` > `session` > `agent` > `tools` > `ai`.
+//! `cli` > `modes` > `tui` > `commands` > `session` > `agent` > `tools` > `ai`;
+//! `private_fs` is a leaf any layer may use.
 
 pub mod agent;
 pub mod ai;
 pub mod cli;
 pub mod commands;
 pub mod modes;
+pub mod private_fs;
 pub mod session;
 pub mod tools;
 pub mod tui;

@@ -254,7 +254,7 @@ fn write_atomically(path: &Path, body: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir)?;
+    crate::private_fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(body.as_bytes())?;
     tmp.as_file().sync_all()?;

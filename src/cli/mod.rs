@@ -237,13 +237,7 @@ fn init_logging(args: &Args) -> Option<()> {
             .join("pi")
             .join("pi.log"),
     };
-    let dir = path.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = crate::private_fs::open_append(&path).ok()?;
     // Synchronous writes: logs are rare, and a background writer's channel costs ~4 MiB of
     // memory in a process whose whole budget is 16 MiB.
     let writer = std::sync::Mutex::new(file);

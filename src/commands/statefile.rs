@@ -40,7 +40,7 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Com
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
+    crate::private_fs::create_dir_all(dir)
         .map_err(|e| state_error(path, format!("cannot create {}: {e}", dir.display())))?;
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| state_error(path, format!("cannot serialize it: {e}")))?;
@@ -88,7 +88,7 @@ fn lock_state(path: &Path) -> Result<StateLock, CommandError> {
     name.push(".lock");
     let lock_path = path.with_file_name(name);
     if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        crate::private_fs::create_dir_all(dir)
             .map_err(|e| state_error(path, format!("cannot create {}: {e}", dir.display())))?;
     }
     let lock_err = |e: std::io::Error| {
@@ -97,7 +97,7 @@ fn lock_state(path: &Path) -> Result<StateLock, CommandError> {
             format!("cannot lock it through {}: {e}", lock_path.display()),
         )
     };
-    let file = std::fs::OpenOptions::new()
+    let file = crate::private_fs::open_options()
         .create(true)
         .truncate(false)
         .write(true)

@@ -4,7 +4,7 @@
 //! session file itself, so a reclaimer can never delete a lock someone else just took; the
 //! kernel drops that `flock` when a process dies, so it can never go stale.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -115,7 +115,11 @@ pub(crate) fn acquire(session_path: &Path, opts: LockOptions) -> Result<LockGuar
     let started = Instant::now();
     let mut pause = Duration::from_micros(200);
     loop {
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
+        match crate::private_fs::open_options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut f) => {
                 let token = format!(
                     "{{\"pid\":{},\"timestamp\":\"{}\",\"nonce\":\"{}\"}}\n",

@@ -20,7 +20,8 @@ pub(crate) fn replace_file(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(|e| SessionError::io(&dir, "create the directory", e))?;
+    crate::private_fs::create_dir_all(&dir)
+        .map_err(|e| SessionError::io(&dir, "create the directory", e))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".pi-session-")
         .suffix(".tmp")

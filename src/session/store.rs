@@ -1,7 +1,7 @@
 //! `SessionStore`: an open session file (or an in-memory one for `--no-session`). It keeps only
 //! the index in memory; each append is one locked `write` of one line at the end of the file.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -96,7 +96,7 @@ pub(super) fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
 
 /// Opens `path` for reading and appending, read-only if we may not write it.
 pub(super) fn open_file(path: &Path) -> Result<(File, bool), SessionError> {
-    match OpenOptions::new()
+    match crate::private_fs::open_options()
         .read(true)
         .append(true)
         .create(true)
@@ -130,7 +130,7 @@ impl SessionStore {
         lock: LockOptions,
     ) -> Result<(SessionStore, Vec<LoadWarning>), SessionError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent)
+            crate::private_fs::create_dir_all(parent)
                 .map_err(|e| SessionError::io(parent, "create the session directory", e))?;
         }
         let (file, writable) = open_file(path)?;

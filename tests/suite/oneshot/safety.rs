@@ -232,3 +232,26 @@ fn print_tool_policy_says_where_each_value_came_from() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
+
+#[test]
+fn files_pi_creates_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("ok"))
+        .start_blocking();
+    let run = Run::new();
+    let log = run.path().join("logs/pi.log");
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .env("PI_LOG_FILE", &log)
+        .args(["-p", "hi"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&run.session_file()), 0o600);
+    assert_eq!(mode(&run.path().join(".pi")), 0o700);
+    assert_eq!(mode(&run.path().join(".pi/sessions")), 0o700);
+    assert_eq!(mode(&log), 0o600);
+    assert_eq!(mode(&run.path().join("logs")), 0o700);
+}
