@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::error::CommandError;
 use super::output::{CommandOutput, Outcome};
 use super::parse::{Invocation, parse};
-use super::{doctor, help, inspect, macros, maintain, models, navigate, profiles};
+use super::{audit, doctor, help, inspect, macros, maintain, models, navigate, profiles};
 use crate::agent::{EventMsg, RuntimeSettings};
 use crate::ai::AiClient;
 use crate::session::{ImportMode, SessionStore};
@@ -39,6 +39,8 @@ pub struct EngineContext {
     pub settings: RuntimeSettings,
     /// `/session-import`'s mode when the command names none (`--session-import-mode`).
     pub import_mode: ImportMode,
+    /// This run's `--tool-audit-log`: what `/audit-summary` reads when given no path.
+    pub audit_log: Option<PathBuf>,
 }
 
 /// Runs slash commands. One per front end; cheap to create.
@@ -99,6 +101,7 @@ impl CommandEngine {
             "session-diff" => inspect::diff(self, inv),
             "session-graph-export" => inspect::graph_export(self, inv),
             "doctor" => doctor::doctor(self, inv),
+            "audit-summary" => audit::audit_summary(self, inv),
             "session-repair" => maintain::repair(self, inv),
             "session-compact" => maintain::compact_file(self, inv),
             "session-export" => maintain::export(self, inv),

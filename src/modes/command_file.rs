@@ -229,6 +229,7 @@ pub async fn run_command_file(
         client: config.client.clone(),
         settings: config.settings(),
         import_mode: options.import_mode,
+        audit_log: config.audit_log.clone(),
     };
     let engine = CommandEngine::new(shared.clone(), ctx);
     let agent = spawn_agent(config, shared);

@@ -133,6 +133,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     client: config.client.clone(),
                     settings: config.settings(),
                     import_mode: options.import_mode,
+                    audit_log: config.audit_log.clone(),
                 },
             );
             let agent = spawn_agent(config, shared.clone());

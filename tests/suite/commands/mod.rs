@@ -82,6 +82,7 @@ impl Bench {
                 ..RuntimeSettings::default()
             },
             import_mode: ImportMode::Merge,
+            audit_log: None,
         };
         let engine = CommandEngine::new(share_session(store), ctx);
         Bench { dir, engine, ids }
