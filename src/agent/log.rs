@@ -52,6 +52,10 @@ pub trait SessionLog: Send {
     fn path(&self) -> Option<PathBuf>;
     /// The active head's entry id.
     fn head(&self) -> Option<String>;
+    /// The session's id (its header's), for the audit log.
+    fn session_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The session shared by the agent task and a front end.

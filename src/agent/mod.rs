@@ -2,6 +2,7 @@
 //! appends the session through the `SessionLog` trait, which the session layer implements.
 
 mod approval;
+mod audit;
 mod compact;
 mod compact_plan;
 mod log;

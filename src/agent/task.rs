@@ -3,6 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -10,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::approval::PendingApprovals;
+use super::audit::{AuditRecorder, relay};
 use super::log::{LogError, SessionLog, SharedSessionLog, lock_log};
 use super::protocol::{Event, EventMsg, Op, Submission};
 use crate::ai::types::{Message, ThinkingLevel, ToolSpec, Usage};
@@ -36,6 +38,8 @@ pub struct AgentConfig {
     pub context_window: Option<u64>,
     /// Secret values replaced by `[redacted]` in tool output before anyone sees it.
     pub secrets: Secrets,
+    /// Append one JSON line per tool call start and end here (`--tool-audit-log`).
+    pub audit_log: Option<PathBuf>,
 }
 
 /// The front end's side of a running agent task.
@@ -50,8 +54,18 @@ pub struct AgentHandle {
 pub fn spawn_agent(config: AgentConfig, session: SharedSessionLog) -> AgentHandle {
     let (sub_tx, sub_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let agent = Agent::new(config, session, ev_tx);
-    let join = tokio::spawn(agent.run(sub_rx));
+    let join = match config.audit_log.clone() {
+        None => tokio::spawn(Agent::new(config, session, ev_tx).run(sub_rx)),
+        Some(path) => {
+            let recorder = AuditRecorder::new(path, config.secrets.clone(), session.clone());
+            let (agent_tx, agent_rx) = mpsc::unbounded_channel();
+            let agent = Agent::new(config, session, agent_tx);
+            // One task for both, so `join` ends only after the last record is written.
+            tokio::spawn(async move {
+                tokio::join!(agent.run(sub_rx), relay(recorder, agent_rx, ev_tx));
+            })
+        }
+    };
     AgentHandle {
         submissions: sub_tx,
         events: ev_rx,

@@ -253,6 +253,7 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         stream: args.stream,
         context_window: args.context_window,
         secrets: crate::tools::secrets::Secrets::from_env(),
+        audit_log: args.tool_audit_log.as_ref().map(|p| cwd.join(p)),
     };
     Ok(Setup {
         agent,

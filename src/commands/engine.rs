@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::error::CommandError;
 use super::output::{CommandOutput, Outcome};
 use super::parse::{Invocation, parse};
-use super::{doctor, help, inspect, macros, maintain, models, navigate, profiles};
+use super::{audit, doctor, help, inspect, macros, maintain, models, navigate, profiles};
 use crate::agent::{EventMsg, RuntimeSettings};
 use crate::ai::AiClient;
 use crate::session::{ImportMode, SessionStore};
@@ -44,6 +44,8 @@ pub struct EngineContext {
     /// The tool policy in force and where its values came from (`/policy`, `/doctor`).
     pub policy: Arc<ToolPolicy>,
     pub policy_sources: PolicySources,
+    /// This run's `--tool-audit-log`: what `/audit-summary` reads when given no path.
+    pub audit_log: Option<PathBuf>,
 }
 
 /// Runs slash commands. One per front end; cheap to create.
@@ -104,6 +106,7 @@ impl CommandEngine {
             "session-diff" => inspect::diff(self, inv),
             "session-graph-export" => inspect::graph_export(self, inv),
             "doctor" => doctor::doctor(self, inv),
+            "audit-summary" => audit::audit_summary(self, inv),
             "session-repair" => maintain::repair(self, inv),
             "session-compact" => maintain::compact_file(self, inv),
             "session-export" => maintain::export(self, inv),

@@ -6,6 +6,7 @@
 //! `--json`, and an [`Outcome`] the front end carries out (submit an op to the agent, quit,
 //! run a macro's lines). The engine never prints. See docs/commands.md.
 
+mod audit;
 mod complete;
 mod doctor;
 mod engine;

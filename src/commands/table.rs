@@ -204,6 +204,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         true,
         true,
     ),
+    plain(
+        "audit-summary",
+        Inspect,
+        "per-tool calls, errors, denials and durations from the tool audit log",
+        "Reads a tool audit log (<path>, or this run's --tool-audit-log) and prints per tool: calls, errors and error rate (of the calls that ran), denied and asked counts, p50 and p95 duration (nearest rank) and total output bytes; then how many torn lines were skipped.",
+        &[opt("path", File)],
+        true,
+        true,
+    ),
     CommandSpec {
         flags: FORCE,
         ..plain(

@@ -235,6 +235,7 @@ pub async fn run_command_file(
         import_mode: options.import_mode,
         policy: config.policy.clone(),
         policy_sources: options.policy_sources.clone(),
+        audit_log: config.audit_log.clone(),
     };
     let engine = CommandEngine::new(shared.clone(), ctx);
     let agent = spawn_agent(config, shared);

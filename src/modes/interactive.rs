@@ -138,6 +138,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     import_mode: options.import_mode,
                     policy: config.policy.clone(),
                     policy_sources: options.policy_sources.clone(),
+                    audit_log: config.audit_log.clone(),
                 },
             );
             let agent = spawn_agent(config, shared.clone());

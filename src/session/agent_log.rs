@@ -87,4 +87,9 @@ impl SessionLog for SessionStore {
     fn head(&self) -> Option<String> {
         SessionStore::head(self).map(str::to_string)
     }
+
+    fn session_id(&self) -> Option<String> {
+        let id = &self.header.id;
+        (!id.is_empty()).then(|| id.clone())
+    }
 }

@@ -5,6 +5,7 @@
 //! that tells the model how to fix its call; [`run_tool`] never panics and never returns `Err`.
 
 mod args;
+pub mod audit;
 mod bash;
 mod bash_output;
 mod edit;

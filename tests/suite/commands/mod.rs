@@ -84,6 +84,7 @@ impl Bench {
             import_mode: ImportMode::Merge,
             policy: Arc::new(pi_coding_agent::tools::ToolPolicy::new(dir.path())),
             policy_sources: Default::default(),
+            audit_log: None,
         };
         let engine = CommandEngine::new(share_session(store), ctx);
         Bench { dir, engine, ids }

@@ -1,5 +1,6 @@
 //! The built `pi` binary in one-shot mode against the fake provider.
 
+mod audit;
 mod cancel;
 mod errors;
 mod faults;
