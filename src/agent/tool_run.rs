@@ -62,6 +62,7 @@ impl Agent {
                         .push(chunk);
                     send_delta(shown);
                 })),
+                spill: self.spill.clone(),
             };
             let _ = events.send(Event {
                 id,
