@@ -17,7 +17,7 @@ use super::protocol::{Event, EventMsg, Op, Submission};
 use crate::ai::types::{Message, ThinkingLevel, ToolSpec, Usage};
 use crate::ai::{AiClient, ModelRef};
 use crate::tools::secrets::Secrets;
-use crate::tools::{ToolPolicy, tool_specs};
+use crate::tools::{SpillFolder, ToolPolicy, tool_specs};
 
 /// Everything the agent task needs besides the session.
 pub struct AgentConfig {
@@ -95,14 +95,21 @@ pub(super) struct Agent {
     pub(super) approvals: PendingApprovals,
     /// Calls approved "for the session": the same call runs unasked for the rest of the run.
     pub(super) session_approved: HashSet<String>,
+    /// Where bash keeps long outputs for this run; removed when the agent ends.
+    pub(super) spill: Arc<SpillFolder>,
 }
 
 impl Agent {
     fn new(
-        cfg: AgentConfig,
+        mut cfg: AgentConfig,
         session: SharedSessionLog,
         events: mpsc::UnboundedSender<Event>,
     ) -> Self {
+        // The read tool may open the run's long bash outputs (and only read them).
+        let spill = Arc::new(SpillFolder::new());
+        Arc::make_mut(&mut cfg.policy)
+            .read_only_roots
+            .push(spill.path().to_path_buf());
         let tools = tool_specs();
         let tools_bytes = serde_json::to_string(&tools).map_or(0, |s| s.len());
         Agent {
@@ -119,6 +126,7 @@ impl Agent {
             events,
             approvals: PendingApprovals::default(),
             session_approved: HashSet::new(),
+            spill,
         }
     }
 

@@ -15,7 +15,9 @@ use super::protocol::{
 use super::task::Agent;
 use crate::ai::types::{ContentBlock, blocks_text};
 use crate::tools::secrets::Secrets;
-use crate::tools::{SandboxMode, ToolContext, ToolOutput, ToolPolicy, Verdict, run_tool};
+use crate::tools::{
+    SandboxMode, ToolContext, ToolOutput, ToolPolicy, Verdict, run_tool, sandbox_likely_cause,
+};
 
 impl Agent {
     /// Runs the calls `decided` lets run, concurrently; results in call order. A bash call
@@ -30,7 +32,7 @@ impl Agent {
     ) -> Vec<ToolOutput> {
         let mut outputs = self.run_decided(id, calls, decided, cancel).await;
         for (i, (call_id, name, args)) in calls.iter().enumerate() {
-            let Some(cause) = sandbox_cause(&outputs[i]) else {
+            let Some(cause) = sandbox_likely_cause(&outputs[i]).map(str::to_string) else {
                 continue;
             };
             if cancel.is_cancelled() || decided.stopped {
@@ -155,6 +157,7 @@ impl Agent {
                         .push(chunk);
                     send_delta(shown);
                 })),
+                spill: self.spill.clone(),
             };
             let _ = events.send(Event {
                 id,
@@ -211,19 +214,6 @@ impl Agent {
         });
         futures::future::join_all(runs).await
     }
-}
-
-/// Why the sandbox likely made this bash result fail (the runner says so in its details).
-fn sandbox_cause(out: &ToolOutput) -> Option<String> {
-    if !out.is_error {
-        return None;
-    }
-    out.details
-        .as_ref()?
-        .get("sandbox")?
-        .get("likelyCause")?
-        .as_str()
-        .map(str::to_string)
 }
 
 /// Replaces every secret value in the result's text and details (an edit's diff, a path).

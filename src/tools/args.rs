@@ -50,7 +50,7 @@ pub(crate) struct EditArgs {
 pub(crate) struct BashArgs {
     /// Bash command to execute
     pub command: String,
-    /// Timeout in seconds (optional; defaults to the configured bash timeout, 0 disables it)
+    /// Timeout in seconds (optional; defaults to the configured bash timeout, which is also the most allowed: a longer timeout, or 0, is capped to it)
     #[serde(default, deserialize_with = "lenient::opt_f64")]
     pub timeout: Option<f64>,
 }

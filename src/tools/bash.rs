@@ -1,6 +1,9 @@
 //! `bash`: `bash -c COMMAND` (not a login shell: it starts fast) in the working directory, in a
-//! process group of its own. stdout and stderr share one pipe, so they arrive in the order
-//! they were written. On timeout or cancel the whole group gets SIGTERM, then SIGKILL.
+//! process group of its own, in the OS sandbox the policy asks for (`sandbox::plan`), with
+//! pi's environment less its credentials (`bash_env`). stdout and stderr share one pipe, so
+//! they arrive in the order they were written. On timeout or cancel the whole group gets
+//! SIGTERM, then SIGKILL; in bubblewrap the group is bwrap's, and its `--die-with-parent` and
+//! pid namespace take everything inside down with it.
 
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
@@ -16,8 +19,10 @@ use tokio::process::{Child, Command};
 use tokio::time::Instant;
 
 use super::args::BashArgs;
+use super::bash_env::bash_env;
 use super::bash_output::OutputLog;
 use super::error::ToolError;
+use super::sandbox::{self, SandboxReport};
 use super::{ToolContext, ToolOutput};
 
 /// How long output is still read after bash exits while background processes hold the pipe.
@@ -39,10 +44,12 @@ pub(crate) async fn run(args: BashArgs, ctx: &ToolContext) -> Result<ToolOutput,
     let io = |action| ToolError::io(action, cwd);
     let (reader, writer) = std::io::pipe().map_err(io("create an output pipe in"))?;
     let writer_err = writer.try_clone().map_err(io("create an output pipe in"))?;
-    let mut cmd = Command::new("bash");
-    cmd.arg("-c")
-        .arg(&args.command)
+    let launch = sandbox::plan(&ctx.policy, &args.command)?;
+    let mut cmd = Command::new(&launch.program);
+    cmd.args(&launch.args)
         .current_dir(cwd)
+        .env_clear()
+        .envs(bash_env(&ctx.policy.env, std::env::vars_os()))
         .stdin(Stdio::null())
         .stdout(writer)
         .stderr(writer_err)
@@ -52,7 +59,8 @@ pub(crate) async fn run(args: BashArgs, ctx: &ToolContext) -> Result<ToolOutput,
     drop(cmd);
     let mut child = spawned.map_err(|e| {
         ToolError::Invalid(format!(
-            "Could not start bash: {e}. Is bash installed and on PATH?"
+            "Could not start {}: {e}. Is it installed and on PATH?",
+            launch.program.to_string_lossy()
         ))
     })?;
     let mut group = GroupGuard(
@@ -63,9 +71,9 @@ pub(crate) async fn run(args: BashArgs, ctx: &ToolContext) -> Result<ToolOutput,
     );
     let mut pipe = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))
         .map_err(io("read the output pipe in"))?;
-    let mut log = OutputLog::new(ctx.policy.max_tool_output_bytes);
+    let mut log = OutputLog::new(ctx.policy.max_tool_output_bytes, ctx.spill.clone());
 
-    let ending = pump(&mut child, &mut pipe, &mut log, ctx, timeout).await;
+    let ending = pump(&mut child, &mut pipe, &mut log, ctx, timeout.limit).await;
     match ending {
         Ending::TimedOut | Ending::Cancelled => {
             kill_group(group.0, &mut child).await;
@@ -76,19 +84,58 @@ pub(crate) async fn run(args: BashArgs, ctx: &ToolContext) -> Result<ToolOutput,
     // Background jobs of a command that finished on its own may keep running (`server &`).
     group.disarm();
     emit(ctx, &log.flush_live());
-    Ok(result(ending, log, timeout))
+    Ok(result(ending, log, &timeout, &launch.report))
 }
 
-fn resolve_timeout(arg: Option<f64>, default_ms: u64) -> Result<Option<Duration>, ToolError> {
-    match arg {
-        None => Ok((default_ms > 0).then(|| Duration::from_millis(default_ms))),
-        Some(0.0) => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s <= MAX_TIMEOUT_SECS => {
-            Ok(Some(Duration::from_secs_f64(s)))
+/// The time limit of one call.
+#[derive(Debug, Clone, PartialEq)]
+struct Timeout {
+    limit: Option<Duration>,
+    /// What the call asked for when the ceiling replaced it (`Some(0.0)`: no limit).
+    capped_from: Option<f64>,
+}
+
+/// The policy's `bash_timeout_ms` is the default and the ceiling: a call may ask for less,
+/// never for more, and `0` (no limit) is capped to it too. A ceiling of 0 means no limit; a
+/// call may still ask for one.
+fn resolve_timeout(arg: Option<f64>, ceiling_ms: u64) -> Result<Timeout, ToolError> {
+    let ceiling = (ceiling_ms > 0).then(|| Duration::from_millis(ceiling_ms));
+    let asked = match arg {
+        None => None,
+        Some(s) if s.is_finite() && (0.0..=MAX_TIMEOUT_SECS).contains(&s) => Some(s),
+        Some(s) => {
+            let most = ceiling.map_or(MAX_TIMEOUT_SECS, |c| c.as_secs_f64());
+            return Err(ToolError::Invalid(format!(
+                "timeout must be a number of seconds from 0 to {} (0 = as long as allowed); got {s}.",
+                format_secs(most)
+            )));
         }
-        Some(s) => Err(ToolError::Invalid(format!(
-            "timeout must be a number of seconds between 0 and {MAX_TIMEOUT_SECS} (0 = no timeout); got {s}."
-        ))),
+    };
+    let (limit, capped) = match (asked, ceiling) {
+        (None, ceiling) => (ceiling, false),
+        (Some(s), None) => ((s > 0.0).then(|| Duration::from_secs_f64(s)), false),
+        (Some(s), Some(c)) if s == 0.0 || s > c.as_secs_f64() => (Some(c), true),
+        (Some(s), Some(_)) => (Some(Duration::from_secs_f64(s)), false),
+    };
+    Ok(Timeout {
+        limit,
+        capped_from: if capped { asked } else { None },
+    })
+}
+
+impl Timeout {
+    /// Says that the call's own timeout was replaced by the ceiling.
+    fn capped_note(&self) -> Option<String> {
+        let (asked, limit) = (self.capped_from?, self.limit?);
+        let asked = if asked == 0.0 {
+            "no timeout".to_string()
+        } else {
+            format!("{} seconds", format_secs(asked))
+        };
+        Some(format!(
+            "[The call asked for {asked}; the most allowed is {} seconds (--bash-timeout-ms), which was used.]",
+            format_secs(limit.as_secs_f64())
+        ))
     }
 }
 
@@ -217,8 +264,12 @@ impl Drop for GroupGuard {
     }
 }
 
-fn result(ending: Ending, log: OutputLog, timeout: Option<Duration>) -> ToolOutput {
+fn result(ending: Ending, log: OutputLog, timeout: &Timeout, report: &SandboxReport) -> ToolOutput {
     let fin = log.finish();
+    let cause = match &ending {
+        Ending::Exited { status, .. } => report.diagnose(&fin.text, status.code()),
+        _ => None,
+    };
     let mut text = fin.text;
     if let Some(note) = &fin.note {
         if !text.is_empty() {
@@ -226,7 +277,7 @@ fn result(ending: Ending, log: OutputLog, timeout: Option<Duration>) -> ToolOutp
         }
         text.push_str(note);
     }
-    let secs = timeout.map_or(0.0, |d| d.as_secs_f64());
+    let secs = timeout.limit.map_or(0.0, |d| d.as_secs_f64());
     let (status, is_error, code) = match &ending {
         Ending::Exited { status, detached } => {
             let mut line = match (status.code(), status.signal()) {
@@ -266,6 +317,19 @@ fn result(ending: Ending, log: OutputLog, timeout: Option<Duration>) -> ToolOutp
         None if text.is_empty() => text = "(no output)".to_string(),
         None => {}
     }
+    let notes = [
+        timeout.capped_note(),
+        cause.as_ref().map(|c| {
+            format!(
+                "[The OS sandbox likely caused this failure: {}. Do not try to get around it; if the command needs this, tell the user, who can {}.]",
+                c.cause, c.loosen
+            )
+        }),
+    ];
+    for note in notes.into_iter().flatten() {
+        text.push_str("\n\n");
+        text.push_str(&note);
+    }
     let details = json!({
         "exitCode": code,
         "timedOut": matches!(ending, Ending::TimedOut),
@@ -273,6 +337,8 @@ fn result(ending: Ending, log: OutputLog, timeout: Option<Duration>) -> ToolOutp
         "truncated": fin.note.is_some(),
         "fullOutputPath": fin.full_output.as_ref().map(|p| p.display().to_string()),
         "totalBytes": fin.total_bytes,
+        "timeoutCapped": timeout.capped_from.is_some(),
+        "sandbox": report.details(cause.as_ref()),
     });
     ToolOutput {
         is_error,
@@ -292,20 +358,51 @@ fn format_secs(secs: f64) -> String {
 mod tests {
     use super::*;
 
+    fn limit(arg: Option<f64>, ceiling_ms: u64) -> (Option<Duration>, bool) {
+        let t = resolve_timeout(arg, ceiling_ms).unwrap();
+        (t.limit, t.capped_from.is_some())
+    }
+
     #[test]
-    fn timeouts() {
-        assert_eq!(
-            resolve_timeout(None, 120_000).unwrap(),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(resolve_timeout(None, 0).unwrap(), None);
-        assert_eq!(resolve_timeout(Some(0.0), 5).unwrap(), None);
-        assert_eq!(
-            resolve_timeout(Some(1.5), 5).unwrap(),
-            Some(Duration::from_millis(1500))
-        );
+    fn the_policy_timeout_is_the_default_and_the_ceiling() {
+        let secs = |s: f64| Some(Duration::from_secs_f64(s));
+        assert_eq!(limit(None, 120_000), (secs(120.0), false));
+        assert_eq!(limit(Some(1.5), 120_000), (secs(1.5), false));
+        assert_eq!(limit(Some(120.0), 120_000), (secs(120.0), false));
+        assert_eq!(limit(Some(600.0), 120_000), (secs(120.0), true));
+        assert_eq!(limit(Some(0.0), 120_000), (secs(120.0), true));
+        // No ceiling: no default limit, and a call may still ask for one.
+        assert_eq!(limit(None, 0), (None, false));
+        assert_eq!(limit(Some(0.0), 0), (None, false));
+        assert_eq!(limit(Some(5.0), 0), (secs(5.0), false));
         assert!(resolve_timeout(Some(-1.0), 5).is_err());
         assert!(resolve_timeout(Some(f64::NAN), 5).is_err());
+        let e = resolve_timeout(Some(f64::INFINITY), 90_000).unwrap_err();
+        assert!(e.to_string().contains("from 0 to 90 "), "{e}");
+    }
+
+    #[test]
+    fn a_capped_timeout_says_so() {
+        let note = resolve_timeout(Some(0.0), 60_000)
+            .unwrap()
+            .capped_note()
+            .unwrap();
+        assert_eq!(
+            note,
+            "[The call asked for no timeout; the most allowed is 60 seconds (--bash-timeout-ms), which was used.]"
+        );
+        let note = resolve_timeout(Some(90.5), 60_000)
+            .unwrap()
+            .capped_note()
+            .unwrap();
+        assert!(
+            note.starts_with("[The call asked for 90.5 seconds;"),
+            "{note}"
+        );
+        assert_eq!(
+            resolve_timeout(Some(5.0), 60_000).unwrap().capped_note(),
+            None
+        );
         assert_eq!(format_secs(2.0), "2");
         assert_eq!(format_secs(0.5), "0.5");
     }

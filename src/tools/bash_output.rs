@@ -1,11 +1,12 @@
 //! Bash output as it arrives: decoded for the live sink, kept in memory while it fits, and
-//! spilled in full to a temp file once it outgrows the limit, so memory stays bounded however
-//! much a command prints. The model gets the tail; the file keeps everything.
+//! spilled in full to a file of the run's spill folder once it outgrows the limit, so memory
+//! stays bounded however much a command prints. The model gets the tail; the file keeps
+//! everything up to its cap.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use super::spill::{SpillFile, SpillFolder};
 use super::truncate::{self, format_size};
 
 /// Line cap of the output the model sees, like pi's.
@@ -19,7 +20,8 @@ pub(crate) struct OutputLog {
     total: u64,
     newlines: u64,
     last_byte: Option<u8>,
-    spill: Option<(File, PathBuf)>,
+    folder: Arc<SpillFolder>,
+    spill: Option<SpillFile>,
     spill_failed: bool,
     /// An incomplete UTF-8 sequence at the end of the last chunk, held back from the live sink.
     pending: Vec<u8>,
@@ -36,13 +38,14 @@ pub(crate) struct Finished {
 }
 
 impl OutputLog {
-    pub(crate) fn new(max_bytes: usize) -> Self {
+    pub(crate) fn new(max_bytes: usize, folder: Arc<SpillFolder>) -> Self {
         OutputLog {
             max_bytes,
             tail: Vec::new(),
             total: 0,
             newlines: 0,
             last_byte: None,
+            folder,
             spill: None,
             spill_failed: false,
             pending: Vec::new(),
@@ -57,8 +60,8 @@ impl OutputLog {
         self.total += chunk.len() as u64;
         self.newlines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
         self.last_byte = chunk.last().copied();
-        if let Some((file, _)) = &mut self.spill
-            && let Err(e) = file.write_all(chunk)
+        if let Some(file) = &mut self.spill
+            && let Err(e) = file.write(chunk)
         {
             tracing::warn!(error = %e, "bash output file write failed");
             self.spill_failed = true;
@@ -105,18 +108,13 @@ impl OutputLog {
     }
 
     fn start_spill(&mut self) {
-        let created = tempfile::Builder::new()
-            .prefix("pi-bash-")
-            .suffix(".log")
-            .tempfile()
-            .and_then(|f| f.keep().map_err(|e| e.error));
-        match created {
-            Ok((mut file, path)) => {
-                if let Err(e) = file.write_all(&self.tail) {
+        match self.folder.create_file() {
+            Ok(mut file) => {
+                if let Err(e) = file.write(&self.tail) {
                     tracing::warn!(error = %e, "bash output file write failed");
                     self.spill_failed = true;
                 }
-                self.spill = Some((file, path));
+                self.spill = Some(file);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not create the bash output file");
@@ -148,9 +146,17 @@ impl OutputLog {
         let total_lines = self.total_lines();
         let first = total_lines.saturating_sub(cut.output_lines as u64) + 1;
         let place = match (&self.spill, self.spill_failed) {
-            (Some((file, path)), false) => {
-                let _ = file.sync_data();
-                format!("Full output: {}", path.display())
+            (Some(file), false) if file.dropped() > 0 => {
+                file.sync();
+                format!(
+                    "The first {} of the output: {} (the rest was not kept)",
+                    format_size(file.cap()),
+                    file.path().display()
+                )
+            }
+            (Some(file), false) => {
+                file.sync();
+                format!("Full output: {}", file.path().display())
             }
             _ => "The full output could not be saved.".to_string(),
         };
@@ -163,7 +169,7 @@ impl OutputLog {
         Finished {
             text,
             note: Some(note),
-            full_output: self.spill.map(|(_, p)| p),
+            full_output: self.spill.map(|f| f.path().to_path_buf()),
             total_bytes: self.total,
         }
     }
@@ -173,9 +179,16 @@ impl OutputLog {
 mod tests {
     use super::*;
 
+    fn folder(file_cap: u64) -> (tempfile::TempDir, Arc<SpillFolder>) {
+        let base = tempfile::tempdir().unwrap();
+        let folder = Arc::new(SpillFolder::with_caps(base.path(), file_cap, 10 * file_cap));
+        (base, folder)
+    }
+
     #[test]
     fn small_output_stays_in_memory() {
-        let mut log = OutputLog::new(100);
+        let (_base, spill) = folder(1 << 20);
+        let mut log = OutputLog::new(100, spill.clone());
         assert_eq!(log.push(b"hello\n"), "hello\n");
         let f = log.finish();
         assert_eq!(f.text, "hello");
@@ -185,7 +198,8 @@ mod tests {
 
     #[test]
     fn big_output_keeps_the_tail_and_spills_everything() {
-        let mut log = OutputLog::new(1000);
+        let (_base, spill) = folder(1 << 20);
+        let mut log = OutputLog::new(1000, spill.clone());
         let mut all = Vec::new();
         for i in 0..20_000 {
             let line = format!("line {i}\n");
@@ -200,13 +214,34 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), all);
         let note = f.note.unwrap();
         assert!(note.contains(&format!("of {} bytes", all.len())), "{note}");
-        assert!(note.contains(&path.display().to_string()));
-        std::fs::remove_file(path).unwrap();
+        assert!(note.contains(&format!("Full output: {}", path.display())));
+        assert!(path.starts_with(spill.path()));
+    }
+
+    #[test]
+    fn the_file_cap_keeps_the_first_bytes_and_says_so() {
+        let (_base, spill) = folder(1000);
+        let mut log = OutputLog::new(100, spill.clone());
+        let all: String = (0..1000).map(|i| format!("{i}\n")).collect();
+        log.push(all.as_bytes());
+        let f = log.finish();
+        assert!(f.text.ends_with("999"));
+        let path = f.full_output.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), &all.as_bytes()[..1000]);
+        let note = f.note.unwrap();
+        assert!(
+            note.contains(&format!(
+                "The first 1000B of the output: {} (the rest was not kept)",
+                path.display()
+            )),
+            "{note}"
+        );
     }
 
     #[test]
     fn line_cap_alone_also_saves_the_full_output() {
-        let mut log = OutputLog::new(1 << 20);
+        let (_base, spill) = folder(1 << 20);
+        let mut log = OutputLog::new(1 << 20, spill.clone());
         let all: String = (0..2500).map(|i| format!("{i}\n")).collect();
         log.push(all.as_bytes());
         let f = log.finish();
@@ -214,12 +249,12 @@ mod tests {
         let path = f.full_output.unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), all);
         assert!(f.note.unwrap().contains("lines 501-2500 of 2500"));
-        std::fs::remove_file(path).unwrap();
     }
 
     #[test]
     fn live_text_holds_back_split_utf8() {
-        let mut log = OutputLog::new(100);
+        let (_base, spill) = folder(1 << 20);
+        let mut log = OutputLog::new(100, spill.clone());
         let bytes = "é!".as_bytes();
         assert_eq!(log.push(&bytes[..1]), "");
         assert_eq!(log.push(&bytes[1..]), "é!");

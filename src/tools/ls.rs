@@ -13,7 +13,7 @@ pub(crate) async fn run(args: LsArgs, ctx: &ToolContext) -> Result<ToolOutput, T
         .filter(|p| !p.is_empty())
         .unwrap_or(".")
         .to_string();
-    let dir = paths::resolve(&ctx.policy, &shown)?;
+    let dir = paths::resolve_read(&ctx.policy, &shown)?;
     let limit = usize::try_from(args.limit.unwrap_or(LS_DEFAULT_LIMIT as u64))
         .unwrap_or(usize::MAX)
         .max(1);

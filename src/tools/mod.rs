@@ -7,6 +7,7 @@
 mod args;
 pub mod audit;
 mod bash;
+mod bash_env;
 mod bash_output;
 mod edit;
 mod edit_match;
@@ -19,7 +20,9 @@ pub mod policy;
 mod read;
 mod regular;
 mod replace_file;
+pub mod sandbox;
 pub mod secrets;
+mod spill;
 mod truncate;
 mod walk;
 mod write;
@@ -37,6 +40,8 @@ pub use policy::{
     BashProfile, BashRules, Decision, EnvInherit, EnvSettings, Preset, SandboxMode,
     SandboxSettings, ToolCall, Verdict, decide,
 };
+pub use sandbox::sandbox_likely_cause;
+pub use spill::{SPILL_FILE_CAP, SPILL_FOLDER_CAP, SpillFolder};
 
 /// Limits, rules and the directories the tools may touch. Built from a [`Preset`]
 /// (`Preset::policy`) with flags overriding single values; [`decide`] reads it before every
@@ -48,6 +53,9 @@ pub struct ToolPolicy {
     /// Directories besides `cwd` the file tools may touch (`--allow-path`); writable in the
     /// sandbox.
     pub allowed_roots: Vec<PathBuf>,
+    /// Directories read, grep, find and ls may also open, never write: the spill folder of
+    /// long bash outputs. Visible read-only inside the sandbox.
+    pub read_only_roots: Vec<PathBuf>,
     /// Most bytes of text one `read` call returns (`--max-file-read-bytes`).
     pub max_file_read_bytes: u64,
     /// Largest file `write` or `edit` will produce (`--max-file-write-bytes`).
@@ -93,14 +101,25 @@ pub struct ToolContext {
     /// Fires when the turn is cancelled; every tool then returns promptly.
     pub cancel: CancellationToken,
     pub on_output: Option<OutputSink>,
+    /// Where bash keeps outputs over the limit; its path should be among the policy's
+    /// `read_only_roots` so the read tool can open them. Shared by every call of a run and
+    /// removed when the last holder drops it.
+    pub spill: Arc<SpillFolder>,
 }
 
 impl ToolContext {
+    /// A context with a spill folder of its own, readable through the policy.
     pub fn new(policy: Arc<ToolPolicy>) -> Self {
+        let spill = Arc::new(SpillFolder::new());
+        let mut policy = policy;
+        Arc::make_mut(&mut policy)
+            .read_only_roots
+            .push(spill.path().to_path_buf());
         ToolContext {
             policy,
             cancel: CancellationToken::new(),
             on_output: None,
+            spill,
         }
     }
 }
@@ -111,6 +130,7 @@ impl fmt::Debug for ToolContext {
             .field("policy", &self.policy)
             .field("cancelled", &self.cancel.is_cancelled())
             .field("on_output", &self.on_output.is_some())
+            .field("spill", &self.spill.path())
             .finish()
     }
 }

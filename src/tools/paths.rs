@@ -1,6 +1,7 @@
 //! The path policy: every path a file tool touches resolves to a real location inside the
-//! working directory or an `--allow-path` root. Symlinks are followed before the check, so a
-//! link inside the root that points out of it is refused.
+//! working directory or an `--allow-path` root; the tools that only read (read, grep, find,
+//! ls) also reach the read-only roots (the folder of long bash outputs). Symlinks are followed
+//! before the check, so a link inside the root that points out of it is refused.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -15,6 +16,15 @@ const MAX_LINKS: u32 = 40;
 /// followed; refused unless inside the working directory or an allowed root. Returns the real
 /// location.
 pub(crate) fn resolve(policy: &ToolPolicy, raw: &str) -> Result<PathBuf, ToolError> {
+    resolve_in(policy, raw, false)
+}
+
+/// [`resolve`] for a tool that only reads: the read-only roots are accepted too.
+pub(crate) fn resolve_read(policy: &ToolPolicy, raw: &str) -> Result<PathBuf, ToolError> {
+    resolve_in(policy, raw, true)
+}
+
+fn resolve_in(policy: &ToolPolicy, raw: &str, reads: bool) -> Result<PathBuf, ToolError> {
     // Models sometimes write `@file` the way users mention files.
     let raw = raw.strip_prefix('@').unwrap_or(raw);
     if raw.is_empty() {
@@ -28,6 +38,14 @@ pub(crate) fn resolve(policy: &ToolPolicy, raw: &str) -> Result<PathBuf, ToolErr
     let real = real_path(&lexical);
     let roots = roots(policy, &cwd);
     if roots.iter().any(|root| real.starts_with(root)) {
+        return Ok(real);
+    }
+    if reads
+        && policy
+            .read_only_roots
+            .iter()
+            .any(|root| real.starts_with(root_path(&cwd, root)))
+    {
         return Ok(real);
     }
     let shown = if real == lexical {
@@ -62,12 +80,20 @@ pub(crate) fn resolve(policy: &ToolPolicy, raw: &str) -> Result<PathBuf, ToolErr
 /// The working directory and allowed roots, as real paths.
 fn roots(policy: &ToolPolicy, cwd: &Path) -> Vec<PathBuf> {
     std::iter::once(cwd.to_path_buf())
-        .chain(policy.allowed_roots.iter().map(|r| {
-            let r = r.to_string_lossy();
-            normalize(&absolute(cwd, &expand_home(&r)))
-        }))
+        .chain(policy.allowed_roots.iter().map(|r| root_path(cwd, r)))
         .map(|p| real_path(&p))
         .collect()
+}
+
+/// A root as configured (`~` expanded, relative to the working directory), as a real path.
+pub(crate) fn resolve_root(policy: &ToolPolicy, root: &Path) -> PathBuf {
+    let cwd = normalize(&std::path::absolute(&policy.cwd).unwrap_or_else(|_| policy.cwd.clone()));
+    root_path(&cwd, root)
+}
+
+fn root_path(cwd: &Path, root: &Path) -> PathBuf {
+    let r = root.to_string_lossy();
+    real_path(&normalize(&absolute(cwd, &expand_home(&r))))
 }
 
 fn expand_home(raw: &str) -> PathBuf {
@@ -109,7 +135,7 @@ pub(crate) fn normalize(p: &Path) -> PathBuf {
 
 /// The real location of `p`: canonical where it exists; where it does not, the canonical
 /// nearest existing ancestor plus the rest, following dangling symlinks on the way.
-fn real_path(p: &Path) -> PathBuf {
+pub(crate) fn real_path(p: &Path) -> PathBuf {
     let mut links = 0;
     real_path_inner(p, &mut links).unwrap_or_else(|_| p.to_path_buf())
 }
@@ -181,6 +207,26 @@ mod tests {
         let third = tempfile::tempdir().unwrap();
         let e = resolve(&p, third.path().to_str().unwrap()).unwrap_err();
         assert!(e.to_string().contains("and the allowed roots"), "{e}");
+    }
+
+    #[test]
+    fn read_only_roots_are_for_reading_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = tempfile::tempdir().unwrap();
+        let file = spill.path().join("bash-1.log");
+        std::fs::write(&file, "x").unwrap();
+        let raw = file.to_str().unwrap();
+        let mut p = policy(dir.path());
+        assert!(resolve_read(&p, raw).is_err());
+        p.read_only_roots.push(spill.path().to_path_buf());
+        assert_eq!(resolve_read(&p, raw).unwrap(), real_path(&file));
+        let e = resolve(&p, raw).unwrap_err();
+        assert!(
+            e.to_string().contains("outside the working directory"),
+            "{e}"
+        );
+        // Reading does not widen past the root.
+        assert!(resolve_read(&p, &format!("{raw}/../../x")).is_err());
     }
 
     #[test]

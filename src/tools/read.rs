@@ -23,7 +23,7 @@ const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 const BINARY_SNIFF_BYTES: usize = 8192;
 
 pub(crate) async fn run(args: ReadArgs, ctx: &ToolContext) -> Result<ToolOutput, ToolError> {
-    let path = paths::resolve(&ctx.policy, &args.path)?;
+    let path = paths::resolve_read(&ctx.policy, &args.path)?;
     let max_bytes = usize::try_from(ctx.policy.max_file_read_bytes).unwrap_or(usize::MAX);
     let cancel = ctx.cancel.clone();
     let enforce = ctx.policy.enforce_regular_files;

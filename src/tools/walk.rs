@@ -24,7 +24,7 @@ pub(crate) async fn search_root(
     raw: Option<&str>,
 ) -> Result<SearchRoot, ToolError> {
     let shown = raw.filter(|p| !p.is_empty()).unwrap_or(".").to_string();
-    let path = paths::resolve(&ctx.policy, &shown)?;
+    let path = paths::resolve_read(&ctx.policy, &shown)?;
     let meta = tokio::fs::metadata(&path)
         .await
         .map_err(ToolError::io("search", &path))?;

@@ -46,7 +46,12 @@ fn normalized_args(arguments: &Value) -> Value {
 }
 
 fn decide_path(policy: &ToolPolicy, tool: &str, raw: &str, writes: bool) -> Decision {
-    let real = match paths::resolve(policy, raw) {
+    let resolved = if writes {
+        paths::resolve(policy, raw)
+    } else {
+        paths::resolve_read(policy, raw)
+    };
+    let real = match resolved {
         Ok(p) => p,
         Err(e) => return Decision::deny(format!("{tool} {raw}: {e}")),
     };
@@ -68,8 +73,14 @@ fn decide_path(policy: &ToolPolicy, tool: &str, raw: &str, writes: bool) -> Deci
             reason: format!("{tool} {raw}: {why} ({rule})"),
         };
     }
+    let in_read_only = policy
+        .read_only_roots
+        .iter()
+        .any(|r| real.starts_with(std::fs::canonicalize(r).unwrap_or_else(|_| r.clone())));
     let place = if real.starts_with(real_cwd(policy)) {
         "inside the working directory"
+    } else if in_read_only && !writes {
+        "inside this run's spill folder of long outputs"
     } else {
         "inside an allowed root (--allow-path)"
     };

@@ -134,6 +134,7 @@ impl Preset {
         ToolPolicy {
             cwd: cwd.into(),
             allowed_roots: Vec::new(),
+            read_only_roots: Vec::new(),
             max_file_read_bytes: read,
             max_file_write_bytes: write,
             max_tool_output_bytes: output,

@@ -3,10 +3,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pi_coding_agent::tools::run_tool;
+use pi_coding_agent::tools::{SandboxMode, run_tool};
 use serde_json::json;
 
 use super::{Fixture, number_after, real, wait_gone};
+
+/// Unsandboxed, for the tests that read a pid bash prints: inside bubblewrap's pid namespace
+/// `$!` means nothing outside (sandbox.rs checks the kill under bwrap).
+fn unsandboxed() -> Fixture {
+    Fixture::with_policy(|p| p.sandbox.mode = SandboxMode::Off)
+}
 
 #[tokio::test]
 async fn runs_in_cwd_and_merges_stderr_in_order() {
@@ -50,7 +56,7 @@ async fn streams_output_live() {
 
 #[tokio::test]
 async fn timeout_kills_the_whole_process_group() {
-    let fx = Fixture::new();
+    let fx = unsandboxed();
     let started = Instant::now();
     let out = fx
         .call(
@@ -84,7 +90,7 @@ async fn policy_timeout_applies_when_the_call_gives_none() {
 
 #[tokio::test]
 async fn cancel_kills_the_group_and_returns_promptly() {
-    let mut fx = Fixture::new();
+    let mut fx = unsandboxed();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     fx.ctx.on_output = Some(Arc::new(move |s: &str| {
         let _ = tx.send(s.to_string());
@@ -124,7 +130,7 @@ async fn cancel_kills_the_group_and_returns_promptly() {
 
 #[tokio::test]
 async fn background_job_holding_the_pipe_does_not_hang_the_tool() {
-    let fx = Fixture::new();
+    let fx = unsandboxed();
     let started = Instant::now();
     let text = fx
         .ok(

@@ -3,6 +3,7 @@
 mod bash;
 mod files;
 mod policy;
+mod sandbox;
 mod search;
 
 use std::path::{Path, PathBuf};
