@@ -252,6 +252,15 @@ pub enum EventMsg {
         session: Option<String>,
         head: Option<String>,
     },
+    /// Whether bash runs in the OS sandbox, checked once at start when the policy wants one
+    /// (`--os-sandbox-mode auto|force` without a launcher). `active` false under `auto` means
+    /// bash runs unsandboxed; under `force`, that bash refuses to run.
+    SandboxChecked {
+        mode: crate::tools::SandboxMode,
+        active: bool,
+        /// `bwrap` at its path, or why it cannot run and how to fix it.
+        detail: String,
+    },
     TurnStarted,
     /// A new request to the model starts (one per assistant message of the turn loop).
     AssistantStarted {

@@ -16,8 +16,9 @@ use super::log::{LogError, SessionLog, SharedSessionLog, lock_log};
 use super::protocol::{Event, EventMsg, Op, Submission};
 use crate::ai::types::{Message, ThinkingLevel, ToolSpec, Usage};
 use crate::ai::{AiClient, ModelRef};
+use crate::tools::sandbox::{SandboxUnavailable, probe_bwrap};
 use crate::tools::secrets::Secrets;
-use crate::tools::{SpillFolder, ToolPolicy, tool_specs};
+use crate::tools::{SandboxMode, SpillFolder, ToolPolicy, tool_specs};
 
 /// Everything the agent task needs besides the session.
 pub struct AgentConfig {
@@ -222,6 +223,7 @@ impl Agent {
                 head,
             },
         );
+        self.check_sandbox();
         let mut queue: VecDeque<Submission> = VecDeque::new();
         loop {
             let sub = match queue.pop_front() {
@@ -254,6 +256,46 @@ impl Agent {
             }
         }
         self.emit(0, EventMsg::ShutdownComplete);
+    }
+}
+
+impl Agent {
+    /// Probes bubblewrap off the agent's thread when the policy wants the sandbox, and reports
+    /// the answer once (front ends show an unsandboxed run).
+    fn check_sandbox(&self) {
+        let sandbox = &self.cfg.policy.sandbox;
+        if sandbox.mode == SandboxMode::Off || sandbox.launcher.is_some() {
+            return;
+        }
+        let mode = sandbox.mode;
+        let events = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let (active, detail) = match probe_bwrap() {
+                Ok(path) => (true, format!("bubblewrap at {}", path.display())),
+                Err(e) => (false, unsandboxed_detail(mode, e)),
+            };
+            let _ = events.send(Event {
+                id: 0,
+                msg: EventMsg::SandboxChecked {
+                    mode,
+                    active,
+                    detail,
+                },
+            });
+        });
+    }
+}
+
+/// What an unavailable sandbox means for bash, and the fix.
+fn unsandboxed_detail(mode: SandboxMode, why: &SandboxUnavailable) -> String {
+    let fix = "install bubblewrap (apt-get install bubblewrap)";
+    match mode {
+        SandboxMode::Force => format!(
+            "bash will not run: {why}; {fix}, or pass --os-sandbox-mode auto to run it unsandboxed"
+        ),
+        _ => format!(
+            "bash runs without the OS sandbox: {why}; {fix}, or pass --os-sandbox-mode off to silence this"
+        ),
     }
 }
 

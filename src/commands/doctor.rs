@@ -11,6 +11,8 @@ use super::output::CommandOutput;
 use super::parse::Invocation;
 use crate::ai::{ModelRef, Provider};
 use crate::session::{lock_holder, validate_file};
+use crate::tools::sandbox::probe_bwrap;
+use crate::tools::{SandboxMode, ToolPolicy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -248,7 +250,50 @@ pub fn run_checks(engine: &CommandEngine) -> Vec<Check> {
     checks.extend(session_checks(path.as_deref()));
     checks.push(skills_check(&engine.ctx.cwd));
     checks.push(write_check(&engine.ctx.cwd, path.as_deref()));
+    checks.push(sandbox_check(&engine.ctx.policy));
     checks
+}
+
+/// Whether bash runs in the OS sandbox the policy asks for.
+fn sandbox_check(policy: &ToolPolicy) -> Check {
+    let s = &policy.sandbox;
+    let net = if s.network {
+        "network on"
+    } else {
+        "network off"
+    };
+    if let Some(t) = &s.launcher {
+        return check(
+            "sandbox",
+            CheckStatus::Pass,
+            format!("bash runs through --os-sandbox-command {t}"),
+        );
+    }
+    match (s.mode, probe_bwrap()) {
+        (SandboxMode::Off, _) => check(
+            "sandbox",
+            CheckStatus::Warn,
+            format!(
+                "off (--os-sandbox-mode off, preset {}): bash runs with your whole file system",
+                policy.preset
+            ),
+        ),
+        (mode, Ok(path)) => check(
+            "sandbox",
+            CheckStatus::Pass,
+            format!("bubblewrap at {} ({}, {net})", path.display(), mode.name()),
+        ),
+        (SandboxMode::Auto, Err(e)) => check(
+            "sandbox",
+            CheckStatus::Warn,
+            format!("bash runs unsandboxed: {e}; install bubblewrap (apt-get install bubblewrap)"),
+        ),
+        (SandboxMode::Force, Err(e)) => check(
+            "sandbox",
+            CheckStatus::Fail,
+            format!("--os-sandbox-mode force and {e}: bash will not run; install bubblewrap"),
+        ),
+    }
 }
 
 pub fn doctor(engine: &CommandEngine, inv: &Invocation) -> Result<CommandOutput, CommandError> {

@@ -198,8 +198,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     plain(
         "doctor",
         Inspect,
-        "check keys, model, session health, lock, skills dir, permissions",
-        "Runs health checks, each pass / warn / fail: the API key of the current model's provider, the model in the catalog, the session file's validity, its lock, the skills directory and write permissions. The command fails if any check fails.",
+        "check keys, model, session health, lock, skills dir, permissions, sandbox",
+        "Runs health checks, each pass / warn / fail: the API key of the current model's provider, the model in the catalog, the session file's validity, its lock, the skills directory, write permissions and whether bash runs in the OS sandbox. The command fails if any check fails.",
         &[],
         true,
         true,

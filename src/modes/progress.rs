@@ -29,6 +29,11 @@ pub fn progress_line(msg: &EventMsg) -> Option<String> {
             Some(format!("falling back from {from} to {to}: {reason}"))
         }
         EventMsg::Notice { message } => Some(format!("warning: {message}")),
+        EventMsg::SandboxChecked {
+            active: false,
+            detail,
+            ..
+        } => Some(format!("warning: {detail}")),
         EventMsg::CompactionStarted { reason } => Some(
             match reason {
                 CompactionReason::Manual => "compacting the conversation…",

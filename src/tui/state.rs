@@ -103,6 +103,9 @@ pub struct State {
     pub quitting: bool,
     /// Notices to show once the history (re)loads: start-up problems, a command's answer.
     pub pending_notices: Vec<(NoticeLevel, String)>,
+    /// The branch's history has been shown once (until then notices wait in
+    /// `pending_notices`, or the first load would wipe them).
+    pub history_loaded: bool,
     next_id: u64,
 }
 
@@ -134,6 +137,7 @@ impl State {
             models: Vec::new(),
             quitting: false,
             pending_notices: Vec::new(),
+            history_loaded: false,
             next_id: 100,
         }
     }
@@ -168,6 +172,15 @@ impl State {
         parts.extend(self.queue.drain(..));
         self.editor.set_text(&parts.join("\n"));
         n
+    }
+
+    /// Shows a notice now, or once the history has loaded if it has not yet.
+    pub fn notice(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        if self.history_loaded {
+            self.conversation.notice(level, text);
+        } else {
+            self.pending_notices.push((level, text.into()));
+        }
     }
 
     pub fn toast(&mut self, text: impl Into<String>, ms: u64) {

@@ -45,6 +45,7 @@ pub struct StateSummary {
     pub mouse_capture: bool,
     pub agent_ready: bool,
     pub pending_notices: Vec<(NoticeLevel, String)>,
+    pub history_loaded: bool,
     /// The picker's models, `provider/id` (their labels and windows come from the registry).
     pub models: Vec<String>,
     pub status: StatusInfo,
@@ -222,6 +223,7 @@ impl State {
             mouse_capture: self.mouse_capture,
             agent_ready: self.agent_ready,
             pending_notices: self.pending_notices.clone(),
+            history_loaded: self.history_loaded,
             models: self.models.iter().map(|m| m.name.clone()).collect(),
             status: self.status.clone(),
             editor: editor_summary(self),

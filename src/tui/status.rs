@@ -24,6 +24,9 @@ pub struct StatusInfo {
     pub context_window: Option<u64>,
     pub session: Option<String>,
     pub head: Option<String>,
+    /// Set when the policy wants the OS sandbox and it cannot run: "unsandboxed" (auto) or
+    /// "bash off: no sandbox" (force). Shown in every width.
+    pub sandbox_warning: Option<String>,
 }
 
 impl StatusInfo {
@@ -185,6 +188,13 @@ fn left_fields(
         left.push(sep.clone());
         left.push(Span::styled(format!("ctx {p}%"), base.fg(color)));
     }
+    if let Some(w) = &info.sandbox_warning {
+        left.push(sep.clone());
+        left.push(Span::styled(
+            w.clone(),
+            base.fg(theme.notice).add_modifier(Modifier::BOLD),
+        ));
+    }
     if extra.queued > 0 {
         left.push(sep.clone());
         left.push(Span::styled(
@@ -208,6 +218,10 @@ mod tests {
     use super::*;
 
     fn bar(width: u16, extra: &StatusExtras<'_>) -> String {
+        bar_with(width, extra, None)
+    }
+
+    fn bar_with(width: u16, extra: &StatusExtras<'_>, sandbox: Option<&str>) -> String {
         let info = StatusInfo {
             model: "anthropic/claude-sonnet-4-5".into(),
             thinking: ThinkingLevel::High,
@@ -216,6 +230,7 @@ mod tests {
             context_window: Some(200_000),
             session: Some("/home/me/project/.pi/sessions/default.jsonl".into()),
             head: Some("a1b2c3d4".into()),
+            sandbox_warning: sandbox.map(str::to_string),
         };
         let area = Rect::new(0, 0, width, 1);
         let mut buf = Buffer::empty(area);
@@ -250,5 +265,21 @@ mod tests {
         assert!(tight.contains("2 queued"), "{tight}");
         assert!(tight.contains("copied to the clipboard"), "{tight}");
         assert!(tight.contains("claude-sonnet-4-5"), "{tight}");
+    }
+
+    #[test]
+    fn an_unsandboxed_run_says_so_at_every_width() {
+        let idle = StatusExtras {
+            busy_ms: None,
+            spinner_frame: 0,
+            queued: 0,
+            message: None,
+            mouse: true,
+        };
+        for width in [160, 80, 60] {
+            let b = bar_with(width, &idle, Some("unsandboxed"));
+            assert!(b.contains("│ unsandboxed"), "{width}: {b}");
+        }
+        assert!(!bar(160, &idle).contains("unsandboxed"));
     }
 }

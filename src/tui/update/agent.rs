@@ -3,6 +3,7 @@
 use super::actions::load_graph;
 use super::prompt::send_prompt;
 use crate::agent::{CompactionReason, Event, EventMsg};
+use crate::tools::SandboxMode;
 use crate::tui::approval::ApprovalPrompt;
 use crate::tui::conversation::NoticeLevel;
 use crate::tui::msg::{Effect, ImageSource};
@@ -18,6 +19,20 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             set_model(state, &model);
             state.status.session = session;
             state.status.head = head;
+        }
+        EventMsg::SandboxChecked {
+            mode,
+            active: false,
+            detail,
+        } => {
+            state.status.sandbox_warning = Some(
+                match mode {
+                    SandboxMode::Force => "bash off: no sandbox",
+                    _ => "unsandboxed",
+                }
+                .to_string(),
+            );
+            state.notice(NoticeLevel::Warning, detail);
         }
         EventMsg::TurnStarted if state.busy.is_none() => {
             state.busy = Some(Busy {

@@ -86,6 +86,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             // shows the branch's total as the session reports it (the one the agent keeps).
             state.status.usage = usage;
             state.status.context_tokens = last_context(&messages);
+            state.history_loaded = true;
             for (level, text) in std::mem::take(&mut state.pending_notices) {
                 state.conversation.notice(level, text);
             }

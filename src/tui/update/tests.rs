@@ -181,6 +181,7 @@ fn enter_in_the_graph_moves_the_head_and_the_branch_reloads() {
         usage: tokens(10, 0),
     }));
     step(&mut s, done(107, history), vec![], |w| {
+        w.history_loaded = true;
         w.conversation.cells = vec![user("q"), notice(NoticeLevel::Info, "head at u1")];
         w.pending_notices.clear();
         w.editor.history = vec!["q".into()];
@@ -266,6 +267,7 @@ fn compact_is_busy_until_compacted_then_the_branch_reloads() {
         usage: tokens(5000, 500),
     }));
     step(&mut s, done(102, history), vec![], |w| {
+        w.history_loaded = true;
         w.conversation.cells = vec![
             notice(
                 NoticeLevel::Info,

@@ -99,12 +99,15 @@ fn doctor_reports_each_check_and_fails_on_a_failed_one() {
         "lock",
         "skills dir",
         "write access",
+        "sandbox",
     ] {
         assert!(text.contains(name), "{name} missing: {text}");
     }
     assert!(out.ok, "{text}");
     assert!(text.contains("pass  api key"), "{text}");
     assert!(text.contains("warn  skills dir"), "{text}");
+    // The balanced policy sandboxes bash; .ci/run installs bubblewrap.
+    assert!(text.contains("pass  sandbox       bubblewrap at"), "{text}");
     let v = b.json("/doctor --json");
     assert_eq!(v["failed"], 0);
     assert!(v["checks"].as_array().unwrap().len() >= 6);

@@ -359,6 +359,42 @@ fn force_without_bwrap_refuses_and_names_the_fix() {
     );
     assert!(text.contains("install bubblewrap"), "{text}");
     assert!(!run.path().join("ran.txt").exists(), "bash ran unsandboxed");
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: bash will not run: bubblewrap"),
+        "{err}"
+    );
+}
+
+#[test]
+fn auto_without_bwrap_runs_unsandboxed_and_says_so_once() {
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(which("bash"), bin.path().join("bash")).unwrap();
+    let fake = bash_then_done("echo ran > ran.txt");
+    let run = Run::new();
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .env("PATH", bin.path())
+        .args(["--prompt", "go"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(run.path().join("ran.txt").exists());
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("without the OS sandbox"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("install bubblewrap"), "{err}");
+    // With bwrap there, nothing is said.
+    let fake = bash_then_done("true");
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--prompt", "go"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("sandbox"), "{}", stderr(&out));
 }
 
 fn which(name: &str) -> PathBuf {
