@@ -178,15 +178,14 @@ fn terminal_controls_from_the_model_and_tools_are_shown_escaped() {
         "clip\\e]52;c;cm0gLXJmIH4=\\a clear\\e[2J title\\e]0;pwned\\e\\\n"
     );
     assert!(e.contains("x\\e[31mred"), "{e}");
-    for streamed in ["true"] {
-        let f = fake();
-        let out = run
-            .pi(&f, "openai/gpt-4o-mini")
-            .args(["--no-session", "--stream-output", streamed, "-p", "hi"])
-            .output()
-            .unwrap();
-        assert!(!stdout(&out).contains('\u{1b}'), "{:?}", stdout(&out));
-    }
+    // Streamed text is escaped too.
+    let f = fake();
+    let out = run
+        .pi(&f, "openai/gpt-4o-mini")
+        .args(["--no-session", "--stream-output", "true", "-p", "hi"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&out).contains('\u{1b}'), "{:?}", stdout(&out));
     // JSON output carries the text as it is (serde escapes it).
     let f = fake();
     let out = run
