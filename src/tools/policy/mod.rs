@@ -9,6 +9,9 @@ mod decide;
 mod preset;
 mod report;
 mod rules;
+mod shell;
+#[cfg(test)]
+mod table_tests;
 
 use std::fmt;
 use std::path::PathBuf;
