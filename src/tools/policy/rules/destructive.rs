@@ -45,6 +45,19 @@ pub(super) fn check(policy: &ToolPolicy, cmd: &Cmd) -> Option<String> {
             // find removes what it finds under its start points, not the points themselves.
             removal(policy, cmd, starts, false)
         }
+        "mv" => {
+            let targets = operands(&cmd.args);
+            outside(policy, cmd, targets, "moves")
+        }
+        "chmod" | "chown" | "chgrp" if recursive(&cmd.args) => {
+            // The first operand is the mode or owner.
+            let targets = operands(&cmd.args).into_iter().skip(1).collect();
+            outside(policy, cmd, targets, "changes, recursively,")
+        }
+        "shutdown" | "reboot" | "halt" | "poweroff" => Some(format!("`{name}` stops the machine")),
+        "kill" | "pkill" | "killall" if kills_everything(&cmd.args) => {
+            Some("kills every process you own".into())
+        }
         "git" => git_push(&cmd.args),
         "dd" => cmd.args.iter().find_map(|a| {
             let target = a.text.strip_prefix("of=")?;
@@ -139,6 +152,27 @@ fn operands(args: &[Arg]) -> Vec<&Arg> {
     out
 }
 
+fn recursive(args: &[Arg]) -> bool {
+    args.iter().any(|a| {
+        a.text == "--recursive"
+            || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('R'))
+    })
+}
+
+/// `kill -9 -1`, `kill -- -1`: signal every process.
+fn kills_everything(args: &[Arg]) -> bool {
+    let ops = operands(args);
+    ops.iter().any(|a| a.text == "-1")
+        || args
+            .last()
+            .is_some_and(|a| a.text == "-1" && args.len() > 1)
+}
+
+/// [`removal`] for commands that change rather than remove: any operand outside counts.
+fn outside(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, verb: &str) -> Option<String> {
+    removal(policy, cmd, targets, false).map(|why| why.replacen("removes", verb, 1))
+}
+
 /// Whether removing `targets` reaches outside the working directory and the allowed roots.
 fn removal(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, whole: bool) -> Option<String> {
     if cmd.more_args {
@@ -181,6 +215,38 @@ fn removal(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, whole: bool) -> O
         }
     }
     None
+}
+
+/// Where a redirection writes, when that is outside the working directory, the allowed roots
+/// and `/tmp` (`None` when inside, or a device like `/dev/null`).
+pub(super) fn write_outside(policy: &ToolPolicy, w: &Write) -> Option<String> {
+    let Some(text) = w.target.exact() else {
+        return Some(format!(
+            "writes to a file computed at run time (`{}…`)",
+            w.target.prefix
+        ));
+    };
+    if text.starts_with("/dev/") || text.starts_with("/proc/self/fd/") {
+        return None;
+    }
+    let Some(lexical) = locate(w.cwd.as_deref(), text) else {
+        return Some(format!(
+            "writes `{text}` relative to a directory computed at run time"
+        ));
+    };
+    let real = paths::real_path(&lexical);
+    let tmp = [PathBuf::from("/tmp"), paths::real_path(Path::new("/tmp"))];
+    if roots(policy)
+        .iter()
+        .chain(tmp.iter())
+        .any(|r| real.starts_with(r))
+    {
+        return None;
+    }
+    Some(format!(
+        "writes {}, outside the working directory",
+        real.display()
+    ))
 }
 
 fn roots(policy: &ToolPolicy) -> Vec<PathBuf> {

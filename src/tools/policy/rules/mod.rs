@@ -7,7 +7,7 @@ mod lists;
 mod profile;
 
 use super::shell::{self, Cmd};
-use super::{Decision, Verdict};
+use super::{BashProfile, Decision, Verdict};
 use crate::tools::ToolPolicy;
 
 pub(super) fn decide_bash(policy: &ToolPolicy, command: &str) -> Decision {
@@ -55,11 +55,31 @@ pub(super) fn decide_bash(policy: &ToolPolicy, command: &str) -> Decision {
         }
     }
     for write in &line.writes {
-        if let Some(why) = destructive::write(policy, write) {
-            let d = destructive_decision(policy, &format!("> {}", write.target.text), &why);
-            if worst.as_ref().is_none_or(|w| d.verdict > w.verdict) {
-                worst = Some(d);
-            }
+        let shown = format!("> {}", write.target.text);
+        let d = if let Some(why) = destructive::write(policy, write) {
+            destructive_decision(policy, &shown, &why)
+        } else if policy.bash.profile != BashProfile::Permissive
+            && let Some(why) = destructive::write_outside(policy, write)
+        {
+            Decision::ask(format!(
+                "`{shown}`: {why} ({} profile)",
+                policy.bash.profile.name()
+            ))
+        } else {
+            continue;
+        };
+        if worst.as_ref().is_none_or(|w| d.verdict > w.verdict) {
+            worst = Some(d);
+        }
+    }
+    for f in &line.recursive {
+        let d = destructive_decision(
+            policy,
+            f,
+            "defines a function that calls itself (a fork bomb)",
+        );
+        if worst.as_ref().is_none_or(|w| d.verdict > w.verdict) {
+            worst = Some(d);
         }
     }
     worst.unwrap_or_else(|| {

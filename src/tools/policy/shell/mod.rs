@@ -112,6 +112,8 @@ pub(crate) struct Write {
 pub(crate) struct Line {
     pub cmds: Vec<Cmd>,
     pub writes: Vec<Write>,
+    /// Functions defined in the line that call themselves (`:(){ :|:& };:`).
+    pub recursive: Vec<String>,
 }
 
 /// Why a line could not be read.

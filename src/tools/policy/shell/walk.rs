@@ -21,6 +21,8 @@ pub(crate) struct Scope {
     pub cwd: Option<PathBuf>,
     pub home: Option<String>,
     functions: HashSet<String>,
+    /// The function whose body is being walked.
+    defining: Option<String>,
 }
 
 impl Scope {
@@ -30,6 +32,7 @@ impl Scope {
             cwd: Some(cwd.to_path_buf()),
             home: std::env::var("HOME").ok(),
             functions: HashSet::new(),
+            defining: None,
         }
     }
 
@@ -40,6 +43,7 @@ impl Scope {
             cwd,
             home: self.home.clone(),
             functions: HashSet::new(),
+            defining: None,
         }
     }
 
@@ -176,6 +180,7 @@ impl Walker {
             Command::Function(f) => {
                 scope.functions.insert(f.fname.value.clone());
                 let mut body = scope.clone();
+                body.defining = Some(f.fname.value.clone());
                 self.redirects(f.body.1.as_ref(), &body, depth)?;
                 self.compound(&f.body.0, &mut body, depth)
             }
@@ -470,6 +475,9 @@ impl Walker {
             && scope.functions.contains(n)
         {
             // A function defined earlier in the line: its body was walked where it was defined.
+            if scope.defining.as_ref() == Some(n) && !self.line.recursive.contains(n) {
+                self.line.recursive.push(n.clone());
+            }
             return Ok(());
         }
         let path = if first.known {
