@@ -2,6 +2,8 @@
 //! Removing outside the working directory, rewriting a remote's history, running what was
 //! just downloaded, writing to a block device, running as root, changing git's hooks.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::tools::ToolPolicy;
@@ -20,7 +22,7 @@ const INTERPRETERS: &[&str] = &[
 ];
 
 /// Why `cmd` is destructive, if it is.
-pub(super) fn check(policy: &ToolPolicy, cmd: &Cmd) -> Option<String> {
+pub(super) fn check(places: &Places, cmd: &Cmd) -> Option<String> {
     let name = cmd.name.as_deref()?;
     if let Some(d) = downloaded(cmd, name) {
         return Some(format!("runs what `{d}` downloads"));
@@ -28,7 +30,7 @@ pub(super) fn check(policy: &ToolPolicy, cmd: &Cmd) -> Option<String> {
     match name {
         "sudo" | "su" | "doas" | "pkexec" | "run0" => Some(format!("`{name}` runs as root")),
         "rm" | "rmdir" | "unlink" | "shred" | "srm" => {
-            removal(policy, cmd, operands(&cmd.args), true)
+            removal(places, cmd, operands(&cmd.args), true)
         }
         "find" if cmd.args.iter().any(|a| a.text == "-delete") => {
             let starts: Vec<&Arg> = cmd
@@ -43,16 +45,16 @@ pub(super) fn check(policy: &ToolPolicy, cmd: &Cmd) -> Option<String> {
                 starts
             };
             // find removes what it finds under its start points, not the points themselves.
-            removal(policy, cmd, starts, false)
+            removal(places, cmd, starts, false)
         }
         "mv" => {
             let targets = operands(&cmd.args);
-            outside(policy, cmd, targets, "moves")
+            outside(places, cmd, targets, "moves")
         }
         "chmod" | "chown" | "chgrp" if recursive(&cmd.args) => {
             // The first operand is the mode or owner.
             let targets = operands(&cmd.args).into_iter().skip(1).collect();
-            outside(policy, cmd, targets, "changes, recursively,")
+            outside(places, cmd, targets, "changes, recursively,")
         }
         "shutdown" | "reboot" | "halt" | "poweroff" => Some(format!("`{name}` stops the machine")),
         "kill" | "pkill" | "killall" if kills_everything(&cmd.args) => {
@@ -71,16 +73,15 @@ pub(super) fn check(policy: &ToolPolicy, cmd: &Cmd) -> Option<String> {
 }
 
 /// Why a redirection's write is destructive, if it is.
-pub(super) fn write(policy: &ToolPolicy, w: &Write) -> Option<String> {
+pub(super) fn write(places: &Places, w: &Write) -> Option<String> {
     let text = w.target.exact()?;
     if block_device(text) {
         return Some(format!("writes to the block device {text}"));
     }
     let cwd = w.cwd.as_ref()?;
     let lexical = paths::normalize(&cwd.join(text));
-    let real = paths::real_path(&lexical);
-    let root = std::fs::canonicalize(&policy.cwd).unwrap_or_else(|_| policy.cwd.clone());
-    let rel = real.strip_prefix(&root).ok()?;
+    let real = places.real(&lexical);
+    let rel = real.strip_prefix(&places.cwd).ok()?;
     let mut parts = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
@@ -169,16 +170,16 @@ fn kills_everything(args: &[Arg]) -> bool {
 }
 
 /// [`removal`] for commands that change rather than remove: any operand outside counts.
-fn outside(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, verb: &str) -> Option<String> {
-    removal(policy, cmd, targets, false).map(|why| why.replacen("removes", verb, 1))
+fn outside(places: &Places, cmd: &Cmd, targets: Vec<&Arg>, verb: &str) -> Option<String> {
+    removal(places, cmd, targets, false).map(|why| why.replacen("removes", verb, 1))
 }
 
 /// Whether removing `targets` reaches outside the working directory and the allowed roots.
-fn removal(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, whole: bool) -> Option<String> {
+fn removal(places: &Places, cmd: &Cmd, targets: Vec<&Arg>, whole: bool) -> Option<String> {
     if cmd.more_args {
         return Some("removes paths only known at run time (from xargs)".into());
     }
-    let roots = roots(policy);
+    let roots = &places.roots;
     for t in targets {
         if !t.known {
             return Some(format!(
@@ -203,7 +204,7 @@ fn removal(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, whole: bool) -> O
                 t.text
             ));
         };
-        let real = paths::real_path(&lexical);
+        let real = places.real(&lexical);
         if whole && !t.expands && roots.contains(&real) {
             return Some(format!("removes the whole folder {}", real.display()));
         }
@@ -219,7 +220,7 @@ fn removal(policy: &ToolPolicy, cmd: &Cmd, targets: Vec<&Arg>, whole: bool) -> O
 
 /// Where a redirection writes, when that is outside the working directory, the allowed roots
 /// and `/tmp` (`None` when inside, or a device like `/dev/null`).
-pub(super) fn write_outside(policy: &ToolPolicy, w: &Write) -> Option<String> {
+pub(super) fn write_outside(places: &Places, w: &Write) -> Option<String> {
     let Some(text) = w.target.exact() else {
         return Some(format!(
             "writes to a file computed at run time (`{}…`)",
@@ -234,11 +235,11 @@ pub(super) fn write_outside(policy: &ToolPolicy, w: &Write) -> Option<String> {
             "writes `{text}` relative to a directory computed at run time"
         ));
     };
-    let real = paths::real_path(&lexical);
-    let tmp = [PathBuf::from("/tmp"), paths::real_path(Path::new("/tmp"))];
-    if roots(policy)
+    let real = places.real(&lexical);
+    if places
+        .roots
         .iter()
-        .chain(tmp.iter())
+        .chain(places.tmp.iter())
         .any(|r| real.starts_with(r))
     {
         return None;
@@ -249,11 +250,55 @@ pub(super) fn write_outside(policy: &ToolPolicy, w: &Write) -> Option<String> {
     ))
 }
 
-fn roots(policy: &ToolPolicy) -> Vec<PathBuf> {
-    std::iter::once(&policy.cwd)
-        .chain(policy.allowed_roots.iter())
-        .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| paths::normalize(r)))
-        .collect()
+/// The places a decision compares paths with, resolved once per command line.
+pub(super) struct Places {
+    /// The working directory, symlinks resolved.
+    cwd: PathBuf,
+    /// The working directory and the allowed roots, symlinks resolved.
+    roots: Vec<PathBuf>,
+    /// `/tmp` as written and resolved.
+    tmp: [PathBuf; 2],
+    /// Paths already resolved for this line: a long line names the same folders again and
+    /// again, and each resolution of a missing path walks up to the first that exists.
+    seen: RefCell<HashMap<PathBuf, PathBuf>>,
+}
+
+impl Places {
+    pub(super) fn new(policy: &ToolPolicy) -> Places {
+        let real = |r: &PathBuf| std::fs::canonicalize(r).unwrap_or_else(|_| paths::normalize(r));
+        let roots: Vec<PathBuf> = std::iter::once(&policy.cwd)
+            .chain(policy.allowed_roots.iter())
+            .map(real)
+            .collect();
+        Places {
+            cwd: roots.first().cloned().unwrap_or_default(),
+            roots,
+            tmp: [PathBuf::from("/tmp"), paths::real_path(Path::new("/tmp"))],
+            seen: RefCell::default(),
+        }
+    }
+
+    /// `lexical` (absolute, normalized) with its symlinks resolved, as [`paths::real_path`].
+    fn real(&self, lexical: &Path) -> PathBuf {
+        if let Some(hit) = self.seen.borrow().get(lexical) {
+            return hit.clone();
+        }
+        let real = match std::fs::canonicalize(lexical) {
+            Ok(real) => real,
+            Err(_) => {
+                let is_link = std::fs::symlink_metadata(lexical).is_ok_and(|m| m.is_symlink());
+                match (lexical.parent(), lexical.file_name()) {
+                    // A missing plain name: its folder resolved (and remembered), then the name.
+                    (Some(parent), Some(name)) if !is_link => self.real(parent).join(name),
+                    _ => paths::real_path(lexical),
+                }
+            }
+        };
+        self.seen
+            .borrow_mut()
+            .insert(lexical.to_path_buf(), real.clone());
+        real
+    }
 }
 
 fn locate(cwd: Option<&Path>, target: &str) -> Option<PathBuf> {

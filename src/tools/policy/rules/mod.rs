@@ -37,10 +37,11 @@ pub(super) fn decide_bash(policy: &ToolPolicy, command: &str) -> Decision {
             };
         }
     };
+    let places = destructive::Places::new(policy);
     let mut worst: Option<Decision> = None;
     let mut ran = Vec::new();
     for cmd in &line.cmds {
-        let d = judge(policy, cmd);
+        let d = judge(policy, &places, cmd);
         if d.verdict == Verdict::Allow {
             if ran.len() < 4
                 && let Some(n) = &cmd.name
@@ -56,10 +57,10 @@ pub(super) fn decide_bash(policy: &ToolPolicy, command: &str) -> Decision {
     }
     for write in &line.writes {
         let shown = format!("> {}", write.target.text);
-        let d = if let Some(why) = destructive::write(policy, write) {
+        let d = if let Some(why) = destructive::write(&places, write) {
             destructive_decision(policy, &shown, &why)
         } else if policy.bash.profile != BashProfile::Permissive
-            && let Some(why) = destructive::write_outside(policy, write)
+            && let Some(why) = destructive::write_outside(&places, write)
         {
             Decision::ask(format!(
                 "`{shown}`: {why} ({} profile)",
@@ -96,7 +97,7 @@ pub(super) fn decide_bash(policy: &ToolPolicy, command: &str) -> Decision {
 }
 
 /// One command's verdict: deny list, destructive patterns, allow list, then the profile.
-fn judge(policy: &ToolPolicy, cmd: &Cmd) -> Decision {
+fn judge(policy: &ToolPolicy, places: &destructive::Places, cmd: &Cmd) -> Decision {
     let shown = cmd.display();
     match lists::matches(&policy.bash.deny, cmd) {
         lists::Match::Yes(p) => {
@@ -109,7 +110,7 @@ fn judge(policy: &ToolPolicy, cmd: &Cmd) -> Decision {
         }
         lists::Match::No => {}
     }
-    if let Some(why) = destructive::check(policy, cmd) {
+    if let Some(why) = destructive::check(places, cmd) {
         return destructive_decision(policy, &shown, &why);
     }
     if let lists::Match::Yes(p) = lists::matches(&policy.bash.allow, cmd) {
