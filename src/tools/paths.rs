@@ -3,6 +3,7 @@
 //! ls) also reach the read-only roots (the folder of long bash outputs). Symlinks are followed
 //! before the check, so a link inside the root that points out of it is refused.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
@@ -137,28 +138,59 @@ pub(crate) fn normalize(p: &Path) -> PathBuf {
 /// nearest existing ancestor plus the rest, following dangling symlinks on the way.
 pub(crate) fn real_path(p: &Path) -> PathBuf {
     let mut links = 0;
-    real_path_inner(p, &mut links).unwrap_or_else(|_| p.to_path_buf())
+    real_path_inner(p, &mut links, None).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn real_path_inner(p: &Path, links: &mut u32) -> io::Result<PathBuf> {
-    if let Ok(real) = std::fs::canonicalize(p) {
-        return Ok(real);
+/// [`real_path`] for many paths in a row (every path a long command line names): each path
+/// resolved is remembered, so the folders of missing paths are walked up only once.
+#[derive(Debug, Default)]
+pub(crate) struct RealPaths(HashMap<PathBuf, PathBuf>);
+
+impl RealPaths {
+    pub(crate) fn get(&mut self, p: &Path) -> PathBuf {
+        let mut links = 0;
+        real_path_inner(p, &mut links, Some(&mut self.0)).unwrap_or_else(|_| p.to_path_buf())
     }
-    let is_link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
-    let parent = p.parent();
-    if is_link {
-        *links += 1;
-        if *links > MAX_LINKS {
-            return Err(io::Error::other("too many symlinks"));
+}
+
+fn real_path_inner(
+    p: &Path,
+    links: &mut u32,
+    mut memo: Option<&mut HashMap<PathBuf, PathBuf>>,
+) -> io::Result<PathBuf> {
+    if let Some(hit) = memo.as_deref().and_then(|m| m.get(p)) {
+        return Ok(hit.clone());
+    }
+    let real = if let Ok(real) = std::fs::canonicalize(p) {
+        real
+    } else {
+        let is_link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+        let parent = p.parent();
+        if is_link {
+            *links += 1;
+            if *links > MAX_LINKS {
+                return Err(io::Error::other("too many symlinks"));
+            }
+            let target = std::fs::read_link(p)?;
+            let base = parent.unwrap_or(Path::new("/"));
+            real_path_inner(
+                &normalize(&absolute(base, &target)),
+                links,
+                memo.as_deref_mut(),
+            )?
+        } else {
+            match (parent, p.file_name()) {
+                (Some(parent), Some(name)) => {
+                    real_path_inner(parent, links, memo.as_deref_mut())?.join(name)
+                }
+                _ => p.to_path_buf(),
+            }
         }
-        let target = std::fs::read_link(p)?;
-        let base = parent.unwrap_or(Path::new("/"));
-        return real_path_inner(&normalize(&absolute(base, &target)), links);
+    };
+    if let Some(m) = memo {
+        m.insert(p.to_path_buf(), real.clone());
     }
-    match (parent, p.file_name()) {
-        (Some(parent), Some(name)) => Ok(real_path_inner(parent, links)?.join(name)),
-        _ => Ok(p.to_path_buf()),
-    }
+    Ok(real)
 }
 
 #[cfg(test)]
@@ -247,6 +279,32 @@ mod tests {
         std::fs::create_dir(dir.path().join("real")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("inner")).unwrap();
         assert!(resolve(&policy(dir.path()), "inner/x").is_ok());
+    }
+
+    #[test]
+    fn remembered_real_paths_agree_with_real_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("real")).unwrap();
+        std::os::unix::fs::symlink(d.join("real"), d.join("inner")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("gone"), d.join("dangling")).unwrap();
+        std::os::unix::fs::symlink(d.join("loop"), d.join("loop")).unwrap();
+        let mut memo = RealPaths::default();
+        // Twice each, so the second answer comes from what was remembered.
+        for _ in 0..2 {
+            for p in [
+                d.join("real"),
+                d.join("inner/new/deeper.txt"),
+                d.join("inner/new/other.txt"),
+                d.join("missing/a/b"),
+                d.join("missing/a/c"),
+                d.join("dangling/x"),
+                d.join("loop/x"),
+            ] {
+                assert_eq!(memo.get(&p), real_path(&p), "{}", p.display());
+            }
+        }
     }
 
     #[test]

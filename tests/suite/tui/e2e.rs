@@ -19,7 +19,9 @@ fn manual_fake_provider() {
                 .tool_call(
                     "bash",
                     json!({"command": "printf '\\033[31mred\\033[0m\\n'; ls"}),
-                ),
+                )
+                // Asks under the default policy: the approval prompt to try by hand.
+                .tool_call("bash", json!({"command": "ssh example.invalid uptime"})),
         )
         .reply(Reply::text(
             "Done: here is a table\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",

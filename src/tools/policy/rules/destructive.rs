@@ -3,7 +3,6 @@
 //! just downloaded, writing to a block device, running as root, changing git's hooks.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::tools::ToolPolicy;
@@ -260,7 +259,7 @@ pub(super) struct Places {
     tmp: [PathBuf; 2],
     /// Paths already resolved for this line: a long line names the same folders again and
     /// again, and each resolution of a missing path walks up to the first that exists.
-    seen: RefCell<HashMap<PathBuf, PathBuf>>,
+    seen: RefCell<paths::RealPaths>,
 }
 
 impl Places {
@@ -278,26 +277,9 @@ impl Places {
         }
     }
 
-    /// `lexical` (absolute, normalized) with its symlinks resolved, as [`paths::real_path`].
+    /// `lexical` (absolute, normalized) with its symlinks resolved.
     fn real(&self, lexical: &Path) -> PathBuf {
-        if let Some(hit) = self.seen.borrow().get(lexical) {
-            return hit.clone();
-        }
-        let real = match std::fs::canonicalize(lexical) {
-            Ok(real) => real,
-            Err(_) => {
-                let is_link = std::fs::symlink_metadata(lexical).is_ok_and(|m| m.is_symlink());
-                match (lexical.parent(), lexical.file_name()) {
-                    // A missing plain name: its folder resolved (and remembered), then the name.
-                    (Some(parent), Some(name)) if !is_link => self.real(parent).join(name),
-                    _ => paths::real_path(lexical),
-                }
-            }
-        };
-        self.seen
-            .borrow_mut()
-            .insert(lexical.to_path_buf(), real.clone());
-        real
+        self.seen.borrow_mut().get(lexical)
     }
 }
 

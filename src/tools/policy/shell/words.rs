@@ -12,6 +12,9 @@ pub(super) fn resolve(
     walker: &mut Walker,
     depth: usize,
 ) -> Result<Arg, ParseFailure> {
+    if is_plain(raw) {
+        return Ok(Arg::literal(raw));
+    }
     let pieces = match word::parse(raw, &walker.options) {
         Ok(p) => p,
         Err(e) => return Err(ParseFailure(format!("cannot read the word `{raw}`: {e}"))),
@@ -22,6 +25,19 @@ pub(super) fn resolve(
         arg.prefix = arg.text.clone();
     }
     Ok(arg)
+}
+
+/// A word with nothing for the shell to remove or expand (no quote, escape, `$`, backtick,
+/// glob, brace or leading `~`): it stands for itself, and most words of a line are like this.
+fn is_plain(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'_' | b'-' | b'.' | b'/' | b',' | b':' | b'+' | b'=' | b'@' | b'%'
+                )
+        })
 }
 
 /// Resolves a here-document body for the substitutions it runs; returns its text when known.
