@@ -52,6 +52,21 @@ pub fn context_files(cwd: &Path) -> Vec<ContextFile> {
     out
 }
 
+/// Today's date where the user is. Without `TZ`, the zone is read straight from
+/// `/etc/localtime`: asking jiff for the system zone by name lists the whole zoneinfo
+/// database first, a start-up cost of several milliseconds for one date.
+fn local_date() -> jiff::civil::Date {
+    let now = jiff::Timestamp::now();
+    let tz_set = std::env::var_os("TZ").is_some_and(|v| !v.is_empty());
+    if !tz_set
+        && let Ok(data) = std::fs::read("/etc/localtime")
+        && let Ok(tz) = jiff::tz::TimeZone::tzif("Local", &data)
+    {
+        return now.to_zoned(tz).date();
+    }
+    jiff::Zoned::now().date()
+}
+
 /// The full system prompt for a run in `cwd`.
 pub fn build_system_prompt(base: &str, cwd: &Path, extra_sections: &[String]) -> String {
     let mut prompt = String::with_capacity(base.len() + 1024);
@@ -71,7 +86,7 @@ pub fn build_system_prompt(base: &str, cwd: &Path, extra_sections: &[String]) ->
             ));
         }
     }
-    let date = jiff::Zoned::now().date();
+    let date = local_date();
     prompt.push_str(&format!(
         "\n\nCurrent date: {date}\nCurrent working directory: {}\n",
         cwd.display()
@@ -82,6 +97,15 @@ pub fn build_system_prompt(base: &str, cwd: &Path, extra_sections: &[String]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_local_date_agrees_with_the_system_zone() {
+        // Around midnight the two reads may straddle the change of day.
+        let before = jiff::Zoned::now().date();
+        let ours = local_date();
+        let after = jiff::Zoned::now().date();
+        assert!(ours == before || ours == after, "{ours} vs {before}");
+    }
 
     #[test]
     fn context_files_from_repo_root_down() {

@@ -215,7 +215,10 @@ fn an_image_the_read_tool_returns_shows_inline() {
     tui.wait_for("a red square", 20);
     tui.wait_for("image read result (40×40)", 10);
     // The call's line may have scrolled above the picture by now: look in what was drawn.
-    assert!(contains(tui.raw(), "✓".as_bytes()), "the read call never showed as done");
+    assert!(
+        contains(tui.raw(), "✓".as_bytes()),
+        "the read call never showed as done"
+    );
     // This terminal said it has neither kitty graphics nor sixel: half-blocks (a red
     // picture is red cells).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
