@@ -18,7 +18,7 @@ mod markdown;
 use divan::Bencher;
 use markdown::{ANSWER, megabyte};
 use pi_coding_agent::agent::{Event, EventMsg};
-use pi_coding_agent::tui::conversation::CellKind;
+use pi_coding_agent::tui::panes::conversation::CellKind;
 use pi_coding_agent::tui::{Msg, State, draw, update};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -13,11 +13,11 @@ use crate::commands::{
 };
 use crate::session::{ImportMode, SessionStore, SessionTree};
 use crate::tools::policy::PolicySources;
+use crate::tui::config::keymap::{Action, Context, Keymap};
+use crate::tui::config::theme::Theme;
 use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
-use crate::tui::conversation::NoticeLevel;
-use crate::tui::keymap::{Action, Context, Keymap};
-use crate::tui::skills::load_skills;
-use crate::tui::theme::Theme;
+use crate::tui::panes::conversation::NoticeLevel;
+use crate::tui::panes::skills::load_skills;
 use crate::tui::{BranchHistory, CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
 
 /// The interactive mode's own flags.
@@ -189,7 +189,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
             exit.signal.map_or(0, |sig| 128 + sig as u8)
         }
         Err(e) => {
-            crate::tui::terminal::restore();
+            crate::tui::term::terminal::restore();
             // The terminal may be gone (a hang-up): a failed write is not worth a panic.
             let _ = writeln!(std::io::stderr(), "pi: the terminal failed: {e}");
             1

@@ -11,8 +11,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
-use super::theme::Theme;
 use crate::agent::{ApprovalDecision, ApprovalKind};
+use crate::tui::config::theme::Theme;
 
 /// One request, as the agent sent it, and the prompt's own state.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,12 +12,12 @@ use ratatui_image::picker::Picker;
 use ratatui_image::protocol::StatefulProtocol;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::host::Host;
-use super::images::picker_for;
-use super::msg::{Effect, EffectResult, ImageInfo, Msg};
-use super::skills::load_skills;
-use super::terminal::TerminalGuard;
 use crate::agent::{AgentHandle, ImageInput, Op, Submission};
+use crate::tui::host::Host;
+use crate::tui::msg::{Effect, EffectResult, ImageInfo, Msg};
+use crate::tui::panes::skills::load_skills;
+use crate::tui::term::images::picker_for;
+use crate::tui::term::terminal::TerminalGuard;
 
 /// Most files listed for `@` completion.
 const MAX_FILES: usize = 50_000;
@@ -147,7 +147,7 @@ pub async fn run_effect(
             source,
             overlay,
         } => {
-            let result = super::images::decode(&source, &fx.cwd).map(|(label, img)| {
+            let result = crate::tui::term::images::decode(&source, &fx.cwd).map(|(label, img)| {
                 let key = fx.next_image;
                 fx.next_image += 1;
                 let (width, height) = (img.width(), img.height());

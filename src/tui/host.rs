@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use super::msg::CommandReply;
 use crate::agent::EventMsg;
 use crate::ai::types::{Message, Usage};
 use crate::session::SessionTree;
+use crate::tui::msg::CommandReply;
 
 /// The active branch as the UI shows it.
 #[derive(Debug, Clone, Default, PartialEq)]

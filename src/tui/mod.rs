@@ -4,37 +4,24 @@
 
 pub mod approval;
 pub mod config;
-pub mod conversation;
-pub mod editor;
 mod effects;
 pub mod fuzzy;
-pub mod graph;
-pub mod highlight;
 pub mod host;
-mod images;
-pub mod keymap;
 pub mod layout;
-pub mod markdown;
 pub mod msg;
 pub mod overlay;
+pub mod panes;
+pub mod render;
 pub mod runtime;
-pub mod skills;
 pub mod state;
 #[cfg(test)]
 pub mod state_summary;
 pub mod status;
-mod stop_signals;
-mod table;
-mod term_query;
-pub mod terminal;
-pub mod theme;
-pub mod trace;
+pub mod term;
 pub mod update;
 pub mod view;
 #[cfg(test)]
 mod view_tests;
-mod watch;
-pub(crate) mod wrap;
 
 pub use effects::list_files;
 pub use host::{BranchHistory, Host, NoHost};

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use super::config::ConfigKind;
-use super::host::BranchHistory;
-use super::skills::Skill;
 use crate::agent::{Event, Op};
 use crate::session::SessionTree;
+use crate::tui::config::ConfigKind;
+use crate::tui::host::BranchHistory;
+use crate::tui::panes::skills::Skill;
 
 /// One thing that happened.
 #[derive(Debug, Clone)]

@@ -7,9 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 
-use super::fuzzy;
-use super::keymap::{Action, Context, Keymap};
-use super::theme::Theme;
+use crate::tui::config::keymap::{Action, Context, Keymap};
+use crate::tui::config::theme::Theme;
+use crate::tui::fuzzy;
 
 /// A filterable list (palette, model picker).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -267,7 +267,8 @@ fn text_area(area: Rect) -> Rect {
 }
 
 fn text_paragraph(text: &str) -> Paragraph<'static> {
-    Paragraph::new(super::conversation::tool_view::ansi_lines(text)).wrap(Wrap { trim: false })
+    Paragraph::new(crate::tui::panes::conversation::tool_view::ansi_lines(text))
+        .wrap(Wrap { trim: false })
 }
 
 /// The furthest a scrolling overlay can scroll in a frame of `area`: its last row at the

@@ -12,21 +12,21 @@ use ratatui_image::protocol::StatefulProtocol;
 use ratatui_image::{Resize, StatefulImage};
 use tokio::sync::mpsc;
 
-use super::config::ConfigSource;
-use super::effects::{Effects, run_effect};
-use super::host::Host;
-use super::images::{picker_from_replies, wants_query};
-use super::layout::{areas, inner};
-use super::msg::{Effect, Msg};
-use super::overlay::{Overlay, image_area};
-use super::state::State;
-use super::stop_signals::StopSignals;
-use super::term_query;
-use super::terminal::TerminalGuard;
-use super::update::update_at;
-use super::view::view;
-use super::watch::watch_configs;
 use crate::agent::{AgentHandle, Op, Submission};
+use crate::tui::config::ConfigSource;
+use crate::tui::config::watch::watch_configs;
+use crate::tui::effects::{Effects, run_effect};
+use crate::tui::host::Host;
+use crate::tui::layout::{areas, inner};
+use crate::tui::msg::{Effect, Msg};
+use crate::tui::overlay::{Overlay, image_area};
+use crate::tui::state::State;
+use crate::tui::term::images::{picker_from_replies, wants_query};
+use crate::tui::term::query as term_query;
+use crate::tui::term::signals::StopSignals;
+use crate::tui::term::terminal::TerminalGuard;
+use crate::tui::update::update_at;
+use crate::tui::view::view;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);

@@ -2,16 +2,16 @@
 
 use std::collections::VecDeque;
 
-use super::approval::ApprovalPrompt;
-use super::conversation::{Conversation, NoticeLevel};
-use super::editor::Editor;
-use super::graph::GraphPane;
-use super::keymap::Keymap;
-use super::overlay::Overlay;
-use super::skills::SkillBrowser;
-use super::status::StatusInfo;
-use super::theme::Theme;
-use super::trace::ToolTrace;
+use crate::tui::approval::ApprovalPrompt;
+use crate::tui::config::keymap::Keymap;
+use crate::tui::config::theme::Theme;
+use crate::tui::overlay::Overlay;
+use crate::tui::panes::conversation::{Conversation, NoticeLevel};
+use crate::tui::panes::editor::Editor;
+use crate::tui::panes::graph::GraphPane;
+use crate::tui::panes::skills::SkillBrowser;
+use crate::tui::panes::trace::ToolTrace;
+use crate::tui::status::StatusInfo;
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

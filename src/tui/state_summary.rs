@@ -12,18 +12,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::approval::ApprovalPrompt;
-use super::conversation::{CellKind, NoticeLevel, Scroll, ToolStatus};
-use super::editor::{Completion, Paste};
-use super::graph::{GraphPane, NamePrompt};
-use super::keymap::Keymap;
-use super::overlay::{Overlay, PaletteKind};
-use super::skills::SkillBrowser;
-use super::state::{Busy, Pane, State, Toast};
-use super::status::StatusInfo;
-use super::theme::Theme;
-use super::trace::ToolTrace;
 use crate::session::TreeNode;
+use crate::tui::approval::ApprovalPrompt;
+use crate::tui::config::keymap::Keymap;
+use crate::tui::config::theme::Theme;
+use crate::tui::overlay::{Overlay, PaletteKind};
+use crate::tui::panes::conversation::{CellKind, NoticeLevel, Scroll, ToolStatus};
+use crate::tui::panes::editor::{Completion, Paste};
+use crate::tui::panes::graph::{GraphPane, NamePrompt};
+use crate::tui::panes::skills::SkillBrowser;
+use crate::tui::panes::trace::ToolTrace;
+use crate::tui::state::{Busy, Pane, State, Toast};
+use crate::tui::status::StatusInfo;
 
 /// The whole state, field by field, in the order a reader scans it.
 #[derive(Debug, Clone, PartialEq)]

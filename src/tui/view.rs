@@ -7,14 +7,14 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
-use super::approval;
-use super::conversation;
-use super::editor::CompletionKind;
-use super::keymap::{Action, Context};
-use super::layout::{Areas, areas};
-use super::overlay;
-use super::state::{Pane, State};
-use super::status::{self, StatusExtras};
+use crate::tui::approval;
+use crate::tui::config::keymap::{Action, Context};
+use crate::tui::layout::{Areas, areas};
+use crate::tui::overlay;
+use crate::tui::panes::conversation;
+use crate::tui::panes::editor::CompletionKind;
+use crate::tui::state::{Pane, State};
+use crate::tui::status::{self, StatusExtras};
 
 /// Draws the whole UI.
 pub fn view(state: &State, frame: &mut Frame<'_>) {

@@ -6,15 +6,15 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
-use super::conversation::{CellKind, NoticeLevel};
-use super::msg::Msg;
-use super::overlay::{ListPicker, Overlay, PaletteKind};
-use super::skills::parse_skill;
-use super::state::{Busy, ModelChoice, Pane, State};
-use super::theme::Theme;
-use super::update::update;
-use super::view::view;
 use crate::ai::types::ThinkingLevel;
+use crate::tui::config::theme::Theme;
+use crate::tui::msg::Msg;
+use crate::tui::overlay::{ListPicker, Overlay, PaletteKind};
+use crate::tui::panes::conversation::{CellKind, NoticeLevel};
+use crate::tui::panes::skills::parse_skill;
+use crate::tui::state::{Busy, ModelChoice, Pane, State};
+use crate::tui::update::update;
+use crate::tui::view::view;
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
 
@@ -79,7 +79,7 @@ fn conversation(s: &mut State) {
 }
 
 fn graph(s: &mut State) {
-    let pane = crate::tui::graph::pane_from_lines(&[
+    let pane = crate::tui::panes::graph::pane_from_lines(&[
         r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"Add a --verbose flag"}}"#,
         r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"toolCall","id":"c","name":"edit","arguments":{}}]}}"#,
         r#"{"type":"message","id":"t1","parentId":"a1","message":{"role":"toolResult","toolCallId":"c","toolName":"edit","content":[{"type":"text","text":"ok"}]}}"#,
@@ -357,7 +357,7 @@ fn tab_labels_show_the_keys_of_the_keymap() {
     let mut s = base(80, 24);
     let text =
         "extends = \"default\"\n[global]\nfocus_graph = [\"f7\", \"alt-3\"]\nfocus_trace = []\n";
-    let Ok(km) = crate::tui::keymap::Keymap::parse("mine", text) else {
+    let Ok(km) = crate::tui::config::keymap::Keymap::parse("mine", text) else {
         panic!("the test keymap parses");
     };
     s.keymap = km;
@@ -437,7 +437,7 @@ fn image_overlay() {
             s,
             Msg::Done {
                 id: 1,
-                result: super::msg::EffectResult::Image(Ok(super::msg::ImageInfo {
+                result: crate::tui::msg::EffectResult::Image(Ok(crate::tui::msg::ImageInfo {
                     label: "docs/diagram.png".into(),
                     width: 1280,
                     height: 720,
@@ -455,14 +455,14 @@ fn graph_of_an_in_memory_session() {
     let no_session = |s: &mut State| {
         s.status.session = None;
         s.status.head = None;
-        let fx = super::update::startup(s);
+        let fx = crate::tui::update::startup(s);
         for e in fx {
-            if let super::msg::Effect::LoadGraph { id } = e {
+            if let crate::tui::msg::Effect::LoadGraph { id } = e {
                 update(
                     s,
                     Msg::Done {
                         id,
-                        result: super::msg::EffectResult::Graph(Ok(
+                        result: crate::tui::msg::EffectResult::Graph(Ok(
                             crate::session::SessionTree::default(),
                         )),
                     },

@@ -3,12 +3,12 @@
 use super::prompt::{run_line, submit};
 use super::{conversation_size, graph_rows, scroll_conversation};
 use crate::agent::Op;
-use crate::tui::conversation::NoticeLevel;
-use crate::tui::graph::NamePrompt;
-use crate::tui::keymap::{Action, Context};
+use crate::tui::config::keymap::{Action, Context};
 use crate::tui::layout::{areas, inner};
 use crate::tui::msg::{Effect, NameKind};
 use crate::tui::overlay::{ListPicker, Overlay, PaletteKind, palette_items};
+use crate::tui::panes::conversation::NoticeLevel;
+use crate::tui::panes::graph::NamePrompt;
 use crate::tui::state::{Pane, State};
 
 /// How long a first Ctrl+C waits for the second.

@@ -5,8 +5,8 @@ use super::prompt::send_prompt;
 use crate::agent::{CompactionReason, Event, EventMsg};
 use crate::tools::SandboxMode;
 use crate::tui::approval::ApprovalPrompt;
-use crate::tui::conversation::NoticeLevel;
 use crate::tui::msg::{Effect, ImageSource};
+use crate::tui::panes::conversation::NoticeLevel;
 use crate::tui::state::{Busy, State};
 
 pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {

@@ -4,8 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pretty_assertions::assert_eq;
 
 use super::update;
-use crate::tui::editor::CompletionKind;
 use crate::tui::msg::{CommandReply, Effect, EffectResult, Msg};
+use crate::tui::panes::editor::CompletionKind;
 use crate::tui::state::State;
 
 fn key(code: KeyCode) -> Msg {
@@ -192,7 +192,7 @@ fn ctrl_g_hands_the_prompt_to_the_editor_and_its_text_replaces_the_buffer() {
     assert_eq!(s.editor.text(), "line one\nline two");
     assert!(matches!(
         s.conversation.cells.last().map(|c| &c.kind),
-        Some(crate::tui::conversation::CellKind::Notice { text, .. }) if text == "vi exited with 1"
+        Some(crate::tui::panes::conversation::CellKind::Notice { text, .. }) if text == "vi exited with 1"
     ));
 }
 
@@ -229,7 +229,7 @@ fn ctrl_z_suspends_and_the_resume_redraws_at_the_new_size() {
 #[test]
 fn ctrl_c_during_a_turn_puts_the_queued_prompts_back_in_the_editor() {
     use crate::agent::Op;
-    use crate::tui::conversation::CellKind;
+    use crate::tui::panes::conversation::CellKind;
     let mut s = state();
     typed(&mut s, "one");
     update(&mut s, key(KeyCode::Enter));

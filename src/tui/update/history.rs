@@ -1,7 +1,7 @@
 //! The active branch's messages as history cells (at start and after the head moves).
 
 use crate::ai::types::{ContentBlock, Message, StopReason, UserContent};
-use crate::tui::conversation::{CellKind, Conversation, NoticeLevel};
+use crate::tui::panes::conversation::{CellKind, Conversation, NoticeLevel};
 
 /// Fills `conv` with the cells of `messages`.
 pub fn cells_from_messages(conv: &mut Conversation, messages: &[Message]) {

@@ -7,9 +7,9 @@ use super::actions::do_action;
 use super::prompt::run_line;
 use crate::agent::Op;
 use crate::tui::approval::{self, ApprovalKey};
-use crate::tui::graph::NamePrompt;
-use crate::tui::keymap::{Action, Context};
+use crate::tui::config::keymap::{Action, Context};
 use crate::tui::msg::{Effect, NameKind};
+use crate::tui::panes::graph::NamePrompt;
 use ratatui::layout::Rect;
 
 use crate::tui::overlay::{self, Overlay, PaletteKind};

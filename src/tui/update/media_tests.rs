@@ -6,9 +6,9 @@ use pretty_assertions::assert_eq;
 
 use super::update;
 use crate::agent::{Event, EventMsg, ImageInput};
-use crate::tui::conversation::CellKind;
 use crate::tui::msg::{Effect, EffectResult, ImageInfo, ImageSource, Msg};
 use crate::tui::overlay::Overlay;
+use crate::tui::panes::conversation::CellKind;
 use crate::tui::state::State;
 
 fn key(code: KeyCode) -> Msg {

@@ -12,12 +12,12 @@ pub use history::cells_from_messages;
 
 use crossterm::event::{MouseButton, MouseEventKind};
 
-use super::conversation::NoticeLevel;
-use super::keymap::Keymap;
-use super::layout::{areas, inner};
-use super::msg::{Effect, Msg};
-use super::state::{Pane, State};
-use super::theme::Theme;
+use crate::tui::config::keymap::Keymap;
+use crate::tui::config::theme::Theme;
+use crate::tui::layout::{areas, inner};
+use crate::tui::msg::{Effect, Msg};
+use crate::tui::panes::conversation::NoticeLevel;
+use crate::tui::state::{Pane, State};
 
 /// What the runtime does first: load the history, the branch tree (of a file or of an
 /// in-memory session) and the skills list
@@ -112,7 +112,7 @@ fn on_mouse(state: &mut State, m: crossterm::event::MouseEvent, fx: &mut Vec<Eff
             _ => return,
         };
         p.scroll_by(d);
-        let max = super::approval::max_scroll(
+        let max = crate::tui::approval::max_scroll(
             p,
             ratatui::layout::Rect::new(0, 0, state.width, state.height),
         );
@@ -189,11 +189,11 @@ fn on_tick(state: &mut State, now_ms: u64) {
 
 fn on_config(
     state: &mut State,
-    kind: super::config::ConfigKind,
+    kind: crate::tui::config::ConfigKind,
     path: &std::path::Path,
     text: Result<String, String>,
 ) {
-    use super::config::ConfigKind;
+    use crate::tui::config::ConfigKind;
     let label = kind.label();
     let file = path.display();
     let text = match text {

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use super::actions::{copy_last, open_models, quit};
 use crate::agent::Op;
 use crate::ai::types::ThinkingLevel;
-use crate::tui::conversation::{CellKind, NoticeLevel};
-use crate::tui::editor::Editor;
 use crate::tui::msg::{Effect, ImageSource};
 use crate::tui::overlay::Overlay;
+use crate::tui::panes::conversation::{CellKind, NoticeLevel};
+use crate::tui::panes::editor::Editor;
 use crate::tui::state::{Busy, State};
 
 /// Enter in the editor: a slash command runs, a prompt is sent (or queued during a turn).

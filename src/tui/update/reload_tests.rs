@@ -6,13 +6,13 @@ use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::update;
+use crate::tui::config::keymap::{Action, Context, Keymap};
+use crate::tui::config::theme::Theme;
+use crate::tui::config::watch::watch_configs;
 use crate::tui::config::{ConfigKind, locate};
-use crate::tui::conversation::{CellKind, NoticeLevel};
-use crate::tui::keymap::{Action, Context, Keymap};
 use crate::tui::msg::Msg;
+use crate::tui::panes::conversation::{CellKind, NoticeLevel};
 use crate::tui::state::State;
-use crate::tui::theme::Theme;
-use crate::tui::watch::watch_configs;
 
 /// The next change the watcher reports for `kind` (after a write), fed to `update`.
 async fn next_change(rx: &mut UnboundedReceiver<Msg>, state: &mut State, kind: ConfigKind) {

@@ -5,10 +5,10 @@ use super::history::cells_from_messages;
 use super::keys::refresh_completion;
 use super::prompt::{run_line, send_prompt};
 use crate::ai::types::Message;
-use crate::tui::conversation::{CellKind, NoticeLevel};
 use crate::tui::host::BranchHistory;
 use crate::tui::msg::{Effect, EffectResult};
 use crate::tui::overlay::Overlay;
+use crate::tui::panes::conversation::{CellKind, NoticeLevel};
 use crate::tui::state::State;
 
 pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<Effect>) {
@@ -59,7 +59,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
         EffectResult::EntryLabels(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
         EffectResult::EntryPreview { entry_id, text } => {
             if id == state.graph.preview_request {
-                let text = crate::tui::graph::clip_preview(text.unwrap_or_else(|e| e));
+                let text = crate::tui::panes::graph::clip_preview(text.unwrap_or_else(|e| e));
                 state.graph.preview = Some((entry_id, text));
             }
         }

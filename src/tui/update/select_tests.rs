@@ -4,9 +4,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pretty_assertions::assert_eq;
 
 use super::update;
-use crate::tui::conversation::{CellKind, NoticeLevel};
-use crate::tui::keymap::{Action, BUILTIN_KEYMAPS, Context, Keymap};
+use crate::tui::config::keymap::{Action, BUILTIN_KEYMAPS, Context, Keymap};
 use crate::tui::msg::{Effect, Msg};
+use crate::tui::panes::conversation::{CellKind, NoticeLevel};
 use crate::tui::state::{Pane, State};
 
 fn shift(code: KeyCode) -> Msg {

@@ -90,7 +90,7 @@ fn a_resumed_session_shows_its_usage_before_the_first_turn() {
 #[test]
 fn a_resumed_session_fills_the_tool_trace() {
     use crate::ai::types::{ContentBlock, ToolResultMessage};
-    use crate::tui::conversation::ToolStatus;
+    use crate::tui::panes::conversation::ToolStatus;
     let call = |id: &str, cmd: &str| ContentBlock::ToolCall {
         id: id.into(),
         name: "bash".into(),
@@ -264,7 +264,7 @@ fn a_catch_up_tick_keeps_its_effects() {
     use crate::tui::msg::Effect;
     let mut s = State::new(120, 40);
     // The tree arrived outside `update` (its labels not asked for yet).
-    let (snap, _) = crate::tui::graph::tree_from_lines(&[
+    let (snap, _) = crate::tui::panes::graph::tree_from_lines(&[
         r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
     ]);
     s.graph.set_snapshot(snap, None);
@@ -313,7 +313,7 @@ fn the_model_picker_opens_on_the_current_model() {
 
 #[test]
 fn a_cut_copy_says_so() {
-    use crate::tui::conversation::CellKind;
+    use crate::tui::panes::conversation::CellKind;
     let mut s = State::new(120, 40);
     update(
         &mut s,

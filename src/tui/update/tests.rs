@@ -10,11 +10,11 @@ use super::whole_state_tests::{agent as event, done, notice, reply, step, tokens
 use crate::agent::{CompactionReason, Event, EventMsg, Op};
 use crate::ai::types::{Message, SummaryMessage};
 use crate::tui::config::ConfigKind;
-use crate::tui::conversation::{CellKind, NoticeLevel, Scroll};
-use crate::tui::graph::NamePrompt;
 use crate::tui::host::BranchHistory;
 use crate::tui::msg::{Effect, EffectResult, Msg, NameKind};
 use crate::tui::overlay::Overlay;
+use crate::tui::panes::conversation::{CellKind, NoticeLevel, Scroll};
+use crate::tui::panes::graph::NamePrompt;
 use crate::tui::state::{Busy, Pane, State};
 
 fn key(code: KeyCode) -> Msg {
@@ -78,7 +78,7 @@ fn enter_in_the_graph_moves_the_head_and_the_branch_reloads() {
         w.focus = Pane::Graph;
         w.graph.request = 101;
     });
-    let (tree, labels) = crate::tui::graph::tree_from_lines(&[
+    let (tree, labels) = crate::tui::panes::graph::tree_from_lines(&[
         r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
         r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"text","text":"a"}]}}"#,
     ]);
@@ -437,7 +437,7 @@ fn an_error_ends_the_turn_and_says_why() {
 #[test]
 fn toggling_a_skill_sends_the_active_set_to_the_agent_at_once() {
     use crate::agent::SkillInput;
-    use crate::tui::skills::parse_skill;
+    use crate::tui::panes::skills::parse_skill;
     let mut s = state();
     s.skills.dir = Some("skills".into());
     s.skills.set_skills(vec![

@@ -7,9 +7,9 @@ use pretty_assertions::assert_eq;
 use super::{conversation_size, update};
 use crate::agent::{Event, EventMsg};
 use crate::ai::types::StopReason;
-use crate::tui::conversation::{CellKind, Scroll};
-use crate::tui::keymap::{Action, BUILTIN_KEYMAPS, Context, Keymap};
+use crate::tui::config::keymap::{Action, BUILTIN_KEYMAPS, Context, Keymap};
 use crate::tui::msg::{Effect, Msg};
+use crate::tui::panes::conversation::{CellKind, Scroll};
 use crate::tui::state::{Pane, State};
 
 fn key(code: KeyCode) -> Msg {

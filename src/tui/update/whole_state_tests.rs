@@ -9,12 +9,12 @@ use serde_json::json;
 use super::update;
 use crate::agent::{Event, EventMsg, Op};
 use crate::ai::types::{Cost, StopReason, Usage};
-use crate::tui::conversation::{NoticeLevel, ToolStatus};
 use crate::tui::msg::{CommandReply, Effect, EffectResult, Msg};
 use crate::tui::overlay::{ListPicker, PaletteKind, palette_items};
+use crate::tui::panes::conversation::{NoticeLevel, ToolStatus};
+use crate::tui::panes::trace::TraceRow;
 use crate::tui::state::{Busy, ModelChoice, Pane, State, Toast};
 use crate::tui::state_summary::{CellSummary, OverlaySummary, StateSummary};
-use crate::tui::trace::TraceRow;
 
 /// Feeds `msg`: the state must become the one before with `change` applied, and the effects
 /// must be `fx`.

@@ -52,7 +52,7 @@ fn wrapped_list_items_and_quotes_keep_their_indentation() {
                 .iter()
                 .find(|(j, _)| *j == i)
                 .map(|(_, h)| h.as_slice());
-            crate::tui::wrap::wrap_hanging(l, 12, hang.unwrap_or_default())
+            crate::tui::render::wrap::wrap_hanging(l, 12, hang.unwrap_or_default())
         })
         .map(|l| l.to_string())
         .collect();

@@ -13,9 +13,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::msg::NameKind;
-use super::theme::Theme;
 use crate::session::{EntryKind, Role, SessionTree, TreeNode};
+use crate::tui::config::theme::Theme;
+use crate::tui::msg::NameKind;
 
 /// A name being typed for the entry at the cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::config::{ConfigKind, ConfigSource};
-use super::msg::Msg;
+use crate::tui::config::{ConfigKind, ConfigSource};
+use crate::tui::msg::Msg;
 
 /// Keeps watching while alive.
 pub struct ConfigWatcher {

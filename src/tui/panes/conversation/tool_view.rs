@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
-use crate::tui::theme::Theme;
+use crate::tui::config::theme::Theme;
 
 /// A short summary of a tool call's arguments ("ls -la", "src/main.rs").
 pub fn summarize_args(name: &str, args: &Value) -> String {

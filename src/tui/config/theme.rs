@@ -8,12 +8,12 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::config::{ConfigError, line_of};
+use crate::tui::config::{ConfigError, line_of};
 
 /// The embedded themes: (name, file text).
 pub const BUILTIN_THEMES: [(&str, &str); 2] = [
-    ("dark", include_str!("../../themes/dark.toml")),
-    ("light", include_str!("../../themes/light.toml")),
+    ("dark", include_str!("../../../themes/dark.toml")),
+    ("light", include_str!("../../../themes/light.toml")),
 ];
 
 /// Semantic colours of the UI.
@@ -123,12 +123,12 @@ impl Theme {
         if let Some(c) = file.code_theme {
             let line = line_of(text, c.span().start);
             let name = c.into_inner();
-            if !super::highlight::is_code_theme(&name) {
+            if !crate::tui::render::highlight::is_code_theme(&name) {
                 return Err(ConfigError {
                     line,
                     message: format!(
                         "'{name}' is not a code theme; use one of {}",
-                        super::highlight::code_theme_names().join(", ")
+                        crate::tui::render::highlight::code_theme_names().join(", ")
                     ),
                 });
             }

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
-use super::conversation::{ToolStatus, duration, tool_view::summarize_args};
-use super::theme::Theme;
+use crate::tui::config::theme::Theme;
+use crate::tui::panes::conversation::{ToolStatus, duration, tool_view::summarize_args};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceRow {

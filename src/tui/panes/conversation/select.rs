@@ -2,7 +2,7 @@
 //! through the cells and the view scrolls to keep it in sight.
 
 use super::{CellKind, Conversation, Scroll};
-use crate::tui::theme::Theme;
+use crate::tui::config::theme::Theme;
 
 impl Conversation {
     /// Moves the selection by `delta` cells (negative: up); with nothing selected, up picks

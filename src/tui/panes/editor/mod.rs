@@ -9,7 +9,7 @@ pub use completion::{ArgCache, Completion, CompletionKind, CompletionNeeds};
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
-use super::theme::Theme;
+use crate::tui::config::theme::Theme;
 
 /// A paste longer than this many lines (or characters) is shown as a marker.
 const PASTE_MAX_LINES: usize = 10;

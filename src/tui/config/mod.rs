@@ -2,6 +2,10 @@
 //! config directory (`<config>/pi/themes/NAME.toml`, `<config>/pi/keymaps/NAME.toml`), or a
 //! path. Parse errors name the line so the user can fix the file.
 
+pub mod keymap;
+pub mod theme;
+pub(crate) mod watch;
+
 use std::path::{Path, PathBuf};
 
 /// A problem in a theme or keymap file.
@@ -56,16 +60,16 @@ impl ConfigKind {
 
     fn builtin(self, name: &str) -> Option<&'static str> {
         let list: &[(&str, &str)] = match self {
-            ConfigKind::Theme => &super::theme::BUILTIN_THEMES,
-            ConfigKind::Keymap => &super::keymap::BUILTIN_KEYMAPS,
+            ConfigKind::Theme => &crate::tui::config::theme::BUILTIN_THEMES,
+            ConfigKind::Keymap => &crate::tui::config::keymap::BUILTIN_KEYMAPS,
         };
         list.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
     }
 
     fn builtin_names(self) -> Vec<&'static str> {
         let list: &[(&str, &str)] = match self {
-            ConfigKind::Theme => &super::theme::BUILTIN_THEMES,
-            ConfigKind::Keymap => &super::keymap::BUILTIN_KEYMAPS,
+            ConfigKind::Theme => &crate::tui::config::theme::BUILTIN_THEMES,
+            ConfigKind::Keymap => &crate::tui::config::keymap::BUILTIN_KEYMAPS,
         };
         list.iter().map(|(n, _)| *n).collect()
     }

@@ -68,7 +68,9 @@ fn streaming_answer_commits_whole_lines() {
     c.text_delta("Hello wor");
     let text = |c: &Conversation| {
         c.cells[0].with_blocks(&t, c.style_gen, |b| {
-            crate::tui::markdown::plain(&b.iter().flat_map(|b| b.lines.clone()).collect::<Vec<_>>())
+            crate::tui::render::markdown::plain(
+                &b.iter().flat_map(|b| b.lines.clone()).collect::<Vec<_>>(),
+            )
         })
     };
     assert_eq!(text(&c), "…\n");

@@ -7,8 +7,8 @@ use base64::Engine as _;
 use image::DynamicImage;
 use ratatui_image::picker::{Picker, ProtocolType};
 
-use super::msg::ImageSource;
-use super::term_query::Replies;
+use crate::tui::msg::ImageSource;
+use crate::tui::term::query::Replies;
 
 /// The label and the decoded picture of `source`; relative paths are taken from `cwd`.
 pub fn decode(source: &ImageSource, cwd: &Path) -> Result<(String, DynamicImage), String> {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub use cell::{Block, Cell, CellKind, NoticeLevel, ToolCell, ToolStatus, duration, image_rows};
 pub use view::render;
 
-use crate::tui::theme::Theme;
+use crate::tui::config::theme::Theme;
 
 /// Where the conversation view is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,10 +10,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
-use super::fuzzy;
-use super::markdown;
-use super::theme::Theme;
 use crate::agent::SkillInput;
+use crate::tui::config::theme::Theme;
+use crate::tui::fuzzy;
+use crate::tui::render::markdown;
 
 /// One skill: a markdown file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::Conversation;
-use crate::tui::theme::Theme;
+use crate::tui::config::theme::Theme;
 
 /// Draws the conversation into `area`; `selected` (a cell) gets the selection background.
 pub fn render(

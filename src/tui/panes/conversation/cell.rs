@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use super::doc::{ChunkScan, chunk_text, scan_chunks};
 use super::tool_view::{output_lines, summarize_args};
-use crate::tui::markdown::{self, Hangs, Tables};
-use crate::tui::table::TableRows;
-use crate::tui::theme::Theme;
-use crate::tui::wrap::wrap_hanging;
+use crate::tui::config::theme::Theme;
+use crate::tui::render::markdown::{self, Hangs, Tables};
+use crate::tui::render::table::TableRows;
+use crate::tui::render::wrap::wrap_hanging;
 
 /// Output lines of a tool call shown in the conversation (the trace pane shows all).
 const TOOL_PREVIEW_LINES: usize = 8;

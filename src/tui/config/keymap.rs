@@ -8,13 +8,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::config::{ConfigError, ConfigKind, builtin_text, line_of};
+use crate::tui::config::{ConfigError, ConfigKind, builtin_text, line_of};
 
 /// The embedded keymaps: (name, file text).
 pub const BUILTIN_KEYMAPS: [(&str, &str); 3] = [
-    ("default", include_str!("../../keymaps/default.toml")),
-    ("vim", include_str!("../../keymaps/vim.toml")),
-    ("emacs", include_str!("../../keymaps/emacs.toml")),
+    ("default", include_str!("../../../keymaps/default.toml")),
+    ("vim", include_str!("../../../keymaps/vim.toml")),
+    ("emacs", include_str!("../../../keymaps/emacs.toml")),
 ];
 
 /// Where a key is pressed; bindings are looked up from the most specific context outwards.

@@ -11,7 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::wrap::wrap_hanging;
+use crate::tui::render::wrap::wrap_hanging;
 
 /// A column is not shrunk below this (a column narrower by nature keeps its width).
 const MIN_COLUMN: usize = 6;
@@ -279,8 +279,8 @@ mod tests {
     use unicode_width::UnicodeWidthChar;
 
     use super::*;
-    use crate::tui::markdown::render_document;
-    use crate::tui::theme::Theme;
+    use crate::tui::config::theme::Theme;
+    use crate::tui::render::markdown::render_document;
 
     fn table(src: &str) -> Table {
         let mut doc = render_document(src, &Theme::plain());

@@ -1,5 +1,5 @@
 //! Markdown to ratatui lines: headings, emphasis, lists, tables, block quotes, links, rules and
-//! code blocks (highlighted by [`super::highlight`]). Wrapping is left to the paragraph that
+//! code blocks (highlighted by [`crate::tui::render::highlight`]). Wrapping is left to the paragraph that
 //! shows the lines, so the output does not depend on the width; tables come with their cells
 //! too ([`render_document`]), to be laid out at the width they are drawn at.
 
@@ -10,9 +10,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::highlight;
-use super::table::{CellSpans, Table};
-use super::theme::Theme;
+use crate::tui::config::theme::Theme;
+use crate::tui::render::highlight;
+use crate::tui::render::table::{CellSpans, Table};
 
 /// Renders `src` as lines.
 pub fn render(src: &str, theme: &Theme) -> Vec<Line<'static>> {
