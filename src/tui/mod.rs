@@ -10,6 +10,7 @@ pub mod host;
 pub mod layout;
 pub mod msg;
 pub mod overlay;
+pub mod pane_keys;
 pub mod panes;
 pub mod render;
 pub mod runtime;

@@ -11,6 +11,7 @@ use crate::tui::approval;
 use crate::tui::config::keymap::{Action, Context};
 use crate::tui::layout::{Areas, areas};
 use crate::tui::overlay;
+use crate::tui::pane_keys;
 use crate::tui::panes::conversation;
 use crate::tui::panes::editor::CompletionKind;
 use crate::tui::state::{Pane, State};
@@ -105,6 +106,20 @@ fn pane_block(state: &State, pane: Pane, title: &str, r: Rect, buf: &mut Buffer)
         })
         .border_style(theme.border(focused))
         .title(Span::styled(title.to_string(), title_style));
+    // The letters a focused pane binds show in its footer; other letters go to the prompt.
+    let hints = if focused {
+        pane_keys::footer(&state.keymap, pane, r.width)
+    } else {
+        Vec::new()
+    };
+    let block = if hints.is_empty() {
+        block
+    } else {
+        block.title_bottom(Span::styled(
+            format!(" {} ", pane_keys::footer_text(&hints)),
+            theme.dim(),
+        ))
+    };
     let inner = block.inner(r);
     block.render(r, buf);
     inner

@@ -61,7 +61,7 @@ impl Context {
 }
 
 macro_rules! actions {
-    ($($variant:ident => $name:literal, $help:literal;)*) => {
+    ($($variant:ident => $name:literal, $title:literal, $help:literal;)*) => {
         /// Everything a key can do.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action { $($variant,)* }
@@ -71,6 +71,11 @@ macro_rules! actions {
 
             pub fn name(self) -> &'static str {
                 match self { $(Action::$variant => $name,)* }
+            }
+
+            /// The human name, for the palette and pane footers ("Focus next pane").
+            pub fn title(self) -> &'static str {
+                match self { $(Action::$variant => $title,)* }
             }
 
             pub fn help(self) -> &'static str {
@@ -85,53 +90,53 @@ macro_rules! actions {
 }
 
 actions! {
-    Quit => "quit", "quit pi (its key only on an empty prompt)";
-    Interrupt => "interrupt", "cancel the running turn; twice on an empty editor quits";
-    Suspend => "suspend", "suspend pi (resume with fg)";
-    FocusNext => "focus_next", "focus the next pane";
-    FocusPrev => "focus_prev", "focus the previous pane";
-    FocusConversation => "focus_conversation", "focus the conversation";
-    FocusEditor => "focus_editor", "focus the editor";
-    FocusGraph => "focus_graph", "focus the session branch graph";
-    FocusTrace => "focus_trace", "focus the tool trace";
-    FocusSkills => "focus_skills", "focus the skill browser";
-    Zoom => "zoom", "zoom the focused pane (again to restore)";
-    SplitGrow => "split_grow", "widen the conversation column";
-    SplitShrink => "split_shrink", "narrow the conversation column";
-    Help => "help", "show this help";
-    Palette => "palette", "open the command palette";
-    ModelPicker => "model_picker", "pick a model";
-    ToggleMouse => "toggle_mouse", "switch mouse capture (off: the terminal selects text)";
-    CopyLastAnswer => "copy_last_answer", "copy the last answer to the clipboard (OSC 52)";
-    SelectPrev => "select_prev", "select the message above (to copy it)";
-    SelectNext => "select_next", "select the message below (to copy it)";
-    CopySelected => "copy_selected", "copy the selected message to the clipboard (OSC 52)";
-    ToggleThinking => "toggle_thinking", "expand or collapse thinking: the selected block, else all";
-    ToggleSelectedThinking => "toggle_selected_thinking", "expand or collapse the selected thinking block";
-    PageUp => "page_up", "scroll the conversation up a page";
-    PageDown => "page_down", "scroll the conversation down a page";
-    ScrollUp => "scroll_up", "scroll up a line";
-    ScrollDown => "scroll_down", "scroll down a line";
-    Top => "top", "go to the top";
-    Bottom => "bottom", "go to the bottom (and follow)";
-    Submit => "submit", "send the prompt (queued while a turn runs)";
-    Newline => "newline", "insert a newline";
-    HistoryPrev => "history_prev", "previous prompt (at the first line)";
-    HistoryNext => "history_next", "next prompt (at the last line)";
-    ExternalEditor => "external_editor", "edit the prompt in $VISUAL / $EDITOR";
-    Clear => "clear", "clear the editor";
-    CompleteNext => "complete_next", "next completion";
-    CompletePrev => "complete_prev", "previous completion";
-    CompleteAccept => "complete_accept", "accept the completion";
-    CompleteOrSubmit => "complete_or_submit", "send if the word is already whole, else accept the completion";
-    CompleteCancel => "complete_cancel", "close the completion list";
-    Up => "up", "move up";
-    Down => "down", "move down";
-    Select => "select", "select / open / toggle";
-    Close => "close", "close";
-    SetAlias => "set_alias", "name the branch at the cursor (alias)";
-    SetBookmark => "set_bookmark", "bookmark the entry at the cursor";
-    Refresh => "refresh", "reload";
+    Quit => "quit", "Quit", "quit pi (its key only on an empty prompt)";
+    Interrupt => "interrupt", "Cancel the turn", "cancel the running turn; twice on an empty editor quits";
+    Suspend => "suspend", "Suspend", "suspend pi (resume with fg)";
+    FocusNext => "focus_next", "Focus next pane", "focus the next pane";
+    FocusPrev => "focus_prev", "Focus previous pane", "focus the previous pane";
+    FocusConversation => "focus_conversation", "Focus conversation", "focus the conversation";
+    FocusEditor => "focus_editor", "Focus prompt", "focus the editor";
+    FocusGraph => "focus_graph", "Focus branches", "focus the session branch graph";
+    FocusTrace => "focus_trace", "Focus tools", "focus the tool trace";
+    FocusSkills => "focus_skills", "Focus skills", "focus the skill browser";
+    Zoom => "zoom", "Zoom pane", "zoom the focused pane (again to restore)";
+    SplitGrow => "split_grow", "Grow split", "widen the conversation column";
+    SplitShrink => "split_shrink", "Shrink split", "narrow the conversation column";
+    Help => "help", "Help", "show this help";
+    Palette => "palette", "Command palette", "open the command palette";
+    ModelPicker => "model_picker", "Pick model", "pick a model";
+    ToggleMouse => "toggle_mouse", "Toggle mouse capture", "switch mouse capture (off: the terminal selects text)";
+    CopyLastAnswer => "copy_last_answer", "Copy last answer", "copy the last answer to the clipboard (OSC 52)";
+    SelectPrev => "select_prev", "Select previous message", "select the message above (to copy it)";
+    SelectNext => "select_next", "Select next message", "select the message below (to copy it)";
+    CopySelected => "copy_selected", "Copy selected message", "copy the selected message to the clipboard (OSC 52)";
+    ToggleThinking => "toggle_thinking", "Toggle thinking", "expand or collapse thinking: the selected block, else all";
+    ToggleSelectedThinking => "toggle_selected_thinking", "Toggle selected thinking", "expand or collapse the selected thinking block";
+    PageUp => "page_up", "Page up", "scroll the conversation up a page";
+    PageDown => "page_down", "Page down", "scroll the conversation down a page";
+    ScrollUp => "scroll_up", "Scroll up", "scroll up a line";
+    ScrollDown => "scroll_down", "Scroll down", "scroll down a line";
+    Top => "top", "Top", "go to the top";
+    Bottom => "bottom", "Bottom", "go to the bottom (and follow)";
+    Submit => "submit", "Send prompt", "send the prompt (queued while a turn runs)";
+    Newline => "newline", "New line", "insert a newline";
+    HistoryPrev => "history_prev", "Previous prompt", "previous prompt (at the first line)";
+    HistoryNext => "history_next", "Next prompt", "next prompt (at the last line)";
+    ExternalEditor => "external_editor", "Edit in $EDITOR", "edit the prompt in $VISUAL / $EDITOR";
+    Clear => "clear", "Clear prompt", "clear the editor";
+    CompleteNext => "complete_next", "Next completion", "next completion";
+    CompletePrev => "complete_prev", "Previous completion", "previous completion";
+    CompleteAccept => "complete_accept", "Accept completion", "accept the completion";
+    CompleteOrSubmit => "complete_or_submit", "Accept or send", "send if the word is already whole, else accept the completion";
+    CompleteCancel => "complete_cancel", "Close completion", "close the completion list";
+    Up => "up", "Up", "move up";
+    Down => "down", "Down", "move down";
+    Select => "select", "Open", "select / open / toggle";
+    Close => "close", "Close", "close";
+    SetAlias => "set_alias", "Alias", "name the branch at the cursor (alias)";
+    SetBookmark => "set_bookmark", "Bookmark", "bookmark the entry at the cursor";
+    Refresh => "refresh", "Reload", "reload";
 }
 
 /// A loaded keymap.

@@ -348,6 +348,8 @@ fn select(state: &mut State, fx: &mut Vec<Effect>) {
                     return;
                 }
                 run_line(state, &format!("/branch {id}"), fx);
+                // Moving the head is done with the graph: what comes next is a prompt.
+                state.focus = Pane::Editor;
             }
         }
         Pane::Trace => {

@@ -12,7 +12,9 @@ use crate::tui::msg::{Effect, NameKind};
 use crate::tui::panes::graph::NamePrompt;
 use ratatui::layout::Rect;
 
+use crate::tui::layout::areas;
 use crate::tui::overlay::{self, Overlay, PaletteKind};
+use crate::tui::pane_keys;
 use crate::tui::state::{Pane, State};
 
 pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -56,7 +58,14 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Pane::Trace => (vec![Context::Trace, Context::Global], false),
         Pane::Skills => (vec![Context::Skills, Context::Global], true),
     };
-    let action = state.keymap.resolve(&contexts, &key, typing);
+    let mut action = state.keymap.resolve(&contexts, &key, typing);
+    // A letter does a pane's action only when the pane shows it; else it is prompt text.
+    if !typing && pane_keys::is_printable(&key) {
+        let width = areas(state).of(state.focus).map_or(0, |r| r.width);
+        if action.is_some_and(|a| !pane_keys::shown(&state.keymap, state.focus, width, a)) {
+            action = None;
+        }
+    }
     // Ctrl+D on a non-empty prompt deletes, as in a shell.
     let action = match action {
         Some(Action::Quit) if state.focus == Pane::Editor && !state.editor.is_empty() => None,

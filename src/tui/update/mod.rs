@@ -234,6 +234,8 @@ fn on_config(
 #[cfg(test)]
 mod editor_tests;
 #[cfg(test)]
+mod focus_tests;
+#[cfg(test)]
 mod media_tests;
 #[cfg(test)]
 mod reload_tests;

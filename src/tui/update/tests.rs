@@ -159,7 +159,8 @@ fn enter_in_the_graph_moves_the_head_and_the_branch_reloads() {
         id: 106,
         line: "/branch u1".into(),
     }];
-    step(&mut s, key(KeyCode::Enter), fx, |_| {});
+    // The head moved: the prompt has the focus again, so typing is never a graph key.
+    step(&mut s, key(KeyCode::Enter), fx, |w| w.focus = Pane::Editor);
     // The engine moved the head: the branch and the graph reload, the answer shows after.
     let fx = vec![
         Effect::LoadHistory { id: 107 },

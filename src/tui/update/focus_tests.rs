@@ -1,0 +1,122 @@
+//! Focus never eats typing: after every action that moves the focus, what the user types
+//! reaches the prompt, except the letters a pane binds and shows in its footer.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::update;
+use crate::tui::config::keymap::Context;
+use crate::tui::layout::areas;
+use crate::tui::msg::{EffectResult, Msg};
+use crate::tui::pane_keys;
+use crate::tui::state::{Pane, State};
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn alt(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        let mods = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), mods)));
+    }
+}
+
+/// A state whose graph holds two entries, the head on the second.
+fn with_graph(cols: u16, rows: u16) -> State {
+    let mut s = State::new(cols, rows);
+    let (tree, _) = crate::tui::panes::graph::tree_from_lines(&[
+        r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
+        r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"text","text":"a"}]}}"#,
+    ]);
+    update(&mut s, alt('3'));
+    let id = s.graph.request;
+    update(
+        &mut s,
+        Msg::Done {
+            id,
+            result: EffectResult::Graph(Ok(tree)),
+        },
+    );
+    s
+}
+
+#[test]
+fn enter_on_a_graph_entry_gives_the_prompt_back() {
+    let mut s = with_graph(120, 40);
+    assert_eq!(s.focus, Pane::Graph);
+    update(&mut s, key(KeyCode::Up));
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.focus, Pane::Editor);
+    typed(&mut s, "bad idea");
+    assert_eq!(s.editor.text(), "bad idea");
+    assert!(s.graph.prompt.is_none());
+}
+
+#[test]
+fn typing_after_every_focus_change_reaches_the_prompt() {
+    for (cols, rows) in [(120, 40), (80, 24), (60, 20)] {
+        let mut s = with_graph(cols, rows);
+        let mut want = String::new();
+        // Each step moves the focus somehow; "hello " has no letter any pane binds.
+        let steps: Vec<(&str, Vec<Msg>)> = vec![
+            ("tab", vec![key(KeyCode::Tab)]),
+            ("backtab", vec![key(KeyCode::BackTab)]),
+            ("alt-1", vec![alt('1')]),
+            ("alt-3", vec![alt('3')]),
+            ("alt-4", vec![alt('4')]),
+            ("esc", vec![key(KeyCode::Esc)]),
+            ("help and back", vec![key(KeyCode::F(1)), key(KeyCode::Esc)]),
+            ("graph enter", vec![alt('3'), key(KeyCode::Enter)]),
+        ];
+        for (name, msgs) in steps {
+            for m in msgs {
+                update(&mut s, m);
+            }
+            typed(&mut s, "hello ");
+            want.push_str("hello ");
+            assert_eq!(s.editor.text(), want, "after {name} at {cols}×{rows}");
+            assert_eq!(s.focus, Pane::Editor, "after {name} at {cols}×{rows}");
+        }
+    }
+}
+
+#[test]
+fn a_letter_does_its_action_only_when_the_pane_shows_it() {
+    for (cols, rows) in [(120, 40), (80, 24), (60, 20)] {
+        for (pane, focus_key, ctx) in [
+            (Pane::Conversation, '1', Context::Conversation),
+            (Pane::Graph, '3', Context::Graph),
+            (Pane::Trace, '4', Context::Trace),
+        ] {
+            for c in ('a'..='z').chain('A'..='Z').chain(['[', ']', ' ']) {
+                let mut s = State::new(cols, rows);
+                update(&mut s, alt(focus_key));
+                let width = areas(&s).of(pane).map_or(0, |r| r.width);
+                let k = KeyEvent::new(
+                    KeyCode::Char(c),
+                    if c.is_ascii_uppercase() {
+                        KeyModifiers::SHIFT
+                    } else {
+                        KeyModifiers::NONE
+                    },
+                );
+                let bound = s.keymap.resolve(&[ctx, Context::Global], &k, false);
+                let shown = bound.is_some_and(|a| pane_keys::shown(&s.keymap, pane, width, a));
+                typed(&mut s, &c.to_string());
+                let took = s.editor.text() == c.to_string();
+                assert_eq!(
+                    took, !shown,
+                    "{c:?} in {pane:?} at {cols}×{rows}: bound {bound:?}, shown {shown}"
+                );
+            }
+        }
+    }
+}
