@@ -26,13 +26,35 @@ pub fn filter<T: AsRef<str>>(items: &[T], query: &str, paths: bool, limit: usize
             pattern.score(hay, &mut matcher).map(|score| (i, score))
         })
         .collect();
-    // Best score first; ties keep the shorter (then earlier) item.
+    // Exact, then prefix, then word-prefix matches; within each, best score first; ties keep
+    // the shorter (then earlier) item.
+    let q = query.trim().trim_start_matches('/').to_lowercase();
     scored.sort_by(|a, b| {
-        b.1.cmp(&a.1)
+        tier(items[a.0].as_ref(), &q)
+            .cmp(&tier(items[b.0].as_ref(), &q))
+            .then(b.1.cmp(&a.1))
             .then(items[a.0].as_ref().len().cmp(&items[b.0].as_ref().len()))
             .then(a.0.cmp(&b.0))
     });
     scored.into_iter().take(limit).map(|(i, _)| i).collect()
+}
+
+/// How `item` matches the lowercase query `q`: 0 exactly (the whole item or its first
+/// word), 1 as a prefix, 2 at the start of a later word, 3 otherwise (a subsequence).
+fn tier(item: &str, q: &str) -> u8 {
+    let item = item.trim_start_matches('/').to_lowercase();
+    if item == q || item.split_whitespace().next() == Some(q) {
+        0
+    } else if item.starts_with(q) {
+        1
+    } else if item
+        .split(|c: char| c.is_whitespace() || matches!(c, '/' | '-' | '_' | '.'))
+        .any(|w| w.starts_with(q))
+    {
+        2
+    } else {
+        3
+    }
 }
 
 #[cfg(test)]
@@ -46,5 +68,25 @@ mod tests {
         assert_eq!(got[0], 1);
         assert_eq!(filter(&items, "", true, 2), vec![0, 1]);
         assert!(filter(&items, "zzz", true, 10).is_empty());
+    }
+
+    #[test]
+    fn exact_and_prefix_matches_rank_first() {
+        // A subsequence scattered over a long item must not beat the item named exactly.
+        let items = [
+            "Toggle mouse capture",
+            "/model switch the model",
+            "Pick model",
+            "/models list models",
+        ];
+        let got = filter(&items, "model", false, 10);
+        assert_eq!(got[0], 1, "{got:?}");
+        assert_eq!(got[1], 3, "{got:?}");
+        let got = filter(&items, "mo", false, 10);
+        let mut first_two = got[..2].to_vec();
+        first_two.sort();
+        assert_eq!(first_two, vec![1, 3], "{got:?}");
+        let got = filter(&items, "pick", false, 10);
+        assert_eq!(got[0], 2);
     }
 }

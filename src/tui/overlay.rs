@@ -170,7 +170,7 @@ pub fn palette_items(keymap: &Keymap, commands: &[(String, String)]) -> Vec<(Str
         .filter(|a| keymap.keys_for(Context::Global, **a).is_some() || matches!(a, Action::Quit))
         .map(|a| {
             let keys = keymap.keys_for(Context::Global, *a).unwrap_or_default();
-            (a.name().to_string(), format!("{}  {keys}", a.help()))
+            (a.title().to_string(), format!("{}  {keys}", a.help()))
         })
         .collect();
     out.extend(commands.iter().map(|(n, h)| (format!("/{n}"), h.clone())));

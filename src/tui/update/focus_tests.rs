@@ -120,3 +120,33 @@ fn a_letter_does_its_action_only_when_the_pane_shows_it() {
         }
     }
 }
+
+#[test]
+fn the_palette_runs_a_command_without_arguments_and_fills_in_one_with() {
+    use crate::tui::msg::Effect;
+    let mut s = State::new(120, 40);
+    s.editor.commands = vec![
+        ("doctor".into(), "check the setup".into()),
+        ("branch".into(), "<id> move the head".into()),
+    ];
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)),
+    );
+    typed(&mut s, "doctor");
+    let fx = update(&mut s, key(KeyCode::Enter));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::RunCommand { line, .. } if line == "/doctor")),
+        "{fx:?}"
+    );
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)),
+    );
+    typed(&mut s, "branch");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.editor.text(), "/branch ");
+    assert_eq!(s.focus, Pane::Editor);
+    assert!(s.overlay.is_none());
+}

@@ -255,7 +255,7 @@ fn picked(state: &mut State, kind: PaletteKind, value: &str, fx: &mut Vec<Effect
                 } else {
                     run_line(state, value, fx);
                 }
-            } else if let Some(a) = Action::parse(value) {
+            } else if let Some(a) = Action::ALL.iter().copied().find(|a| a.title() == value) {
                 do_action(state, a, fx);
             }
         }

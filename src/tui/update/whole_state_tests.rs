@@ -498,7 +498,7 @@ fn overlays_open_filter_pick_and_close() {
         });
     }
     assert!(
-        matches!(&s.summary().overlay, Some(OverlaySummary::Picker { selected: Some(v), .. }) if v == "zoom")
+        matches!(&s.summary().overlay, Some(OverlaySummary::Picker { selected: Some(v), .. }) if v == "Zoom pane")
     );
     step(&mut s, key(KeyCode::Enter), vec![], |w| {
         w.overlay = None;
