@@ -177,6 +177,7 @@ mod tests {
             is_error: false,
             timestamp: 0,
             details: None,
+            duration_ms: None,
         })
     }
 

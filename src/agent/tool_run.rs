@@ -185,6 +185,8 @@ impl Agent {
                 if trace {
                     attach_trace(&mut out, &decision);
                 }
+                let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                out.duration_ms = Some(duration_ms);
                 let details = out.details.as_ref();
                 let exit_code = details
                     .and_then(|d| d.get("exitCode"))
@@ -202,8 +204,7 @@ impl Agent {
                         name: name.clone(),
                         is_error: out.is_error,
                         output: text,
-                        duration_ms: u64::try_from(started.elapsed().as_millis())
-                            .unwrap_or(u64::MAX),
+                        duration_ms,
                         exit_code,
                         output_bytes,
                         images: image_inputs(&out.content),

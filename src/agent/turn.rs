@@ -266,6 +266,7 @@ impl Agent {
                     is_error: out.is_error,
                     timestamp: now_ms(),
                     details: out.details,
+                    duration_ms: out.duration_ms,
                 });
                 if let Err(e) = self.push_message(result) {
                     return TurnOutcome::Failed(e);

@@ -73,6 +73,7 @@ fn missing_result(id: &str, name: &str) -> Message {
         is_error: true,
         timestamp: 0,
         details: None,
+        duration_ms: None,
     })
 }
 
@@ -140,6 +141,7 @@ mod tests {
             is_error: false,
             timestamp: 0,
             details: None,
+            duration_ms: None,
         })
     }
 

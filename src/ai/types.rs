@@ -204,6 +204,10 @@ pub struct ToolResultMessage {
     /// Display-only data (for example an edit's diff); never sent to a model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
+    /// How long the call ran (an extra field pi's readers ignore), so a reloaded session's
+    /// tool trace shows the real durations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 /// A message of the conversation. Roles pi writes that we do not model (`bashExecution`,

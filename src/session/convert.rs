@@ -226,6 +226,7 @@ pub(crate) fn legacy_message(line: &[u8]) -> Result<Option<Message>, String> {
             is_error: m.is_error,
             timestamp: 0,
             details: None,
+            duration_ms: None,
         })),
         _ => None,
     })

@@ -160,6 +160,7 @@ pub fn generate_session(
                 is_error: false,
                 timestamp: 1_795_499_360_000 + turn as i64,
                 details: None,
+                duration_ms: None,
             }),
             assistant(&mut rng, vec![ContentBlock::text(answer)], StopReason::Stop),
         ];

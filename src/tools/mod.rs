@@ -142,6 +142,8 @@ pub struct ToolOutput {
     pub is_error: bool,
     /// Display-only data (an edit's diff, where bash kept its full output); never sent to a model.
     pub details: Option<Value>,
+    /// How long the call ran, set by the agent when it finishes; stored with the result.
+    pub duration_ms: Option<u64>,
 }
 
 impl ToolOutput {
@@ -150,6 +152,7 @@ impl ToolOutput {
             content: vec![ContentBlock::text(text)],
             is_error: false,
             details: None,
+            duration_ms: None,
         }
     }
 

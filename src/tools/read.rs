@@ -108,6 +108,7 @@ fn read_image(
             },
         ],
         is_error: false,
+        duration_ms: None,
         details: Some(json!({ "mimeType": mime, "bytes": bytes.len() })),
     })
 }

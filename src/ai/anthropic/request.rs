@@ -224,6 +224,7 @@ mod tests {
                     is_error: false,
                     timestamp: 0,
                     details: None,
+                    duration_ms: None,
                 }),
                 Message::ToolResult(ToolResultMessage {
                     tool_call_id: "c2".into(),
@@ -232,6 +233,7 @@ mod tests {
                     is_error: true,
                     timestamp: 0,
                     details: None,
+                    duration_ms: None,
                 }),
             ],
             tools: vec![ToolSpec {

@@ -234,6 +234,7 @@ mod tests {
             is_error,
             timestamp: 0,
             details: None,
+            duration_ms: None,
         })
     }
 

@@ -244,6 +244,7 @@ mod tests {
                 is_error: false,
                 timestamp: 0,
                 details: None,
+                duration_ms: None,
             }),
             Message::user_text("thanks", 0),
         ]

@@ -64,7 +64,8 @@ impl ToolTrace {
     }
 
     /// Rows for the tool calls of loaded history (a resumed session or another branch):
-    /// durations are unknown, status and output come from the results.
+    /// status, output and duration come from the results (no duration in results written
+    /// before pi stored them).
     pub fn load_history(&mut self, messages: &[crate::ai::types::Message]) {
         use crate::ai::types::{ContentBlock, Message};
         *self = ToolTrace::default();
@@ -91,6 +92,7 @@ impl ToolTrace {
                         .find(|x| x.call_id == r.tool_call_id)
                     {
                         row.output = out;
+                        row.duration_ms = r.duration_ms;
                         row.status = if r.is_error {
                             ToolStatus::Error
                         } else {

@@ -74,6 +74,8 @@ pub fn cells_from_messages(conv: &mut Conversation, messages: &[Message]) {
             Message::ToolResult(r) => {
                 let out = crate::ai::types::blocks_text(&r.content);
                 conv.tool_finished(&r.tool_call_id, r.is_error, &out, 0);
+                // The stored duration; results written before pi stored them have none.
+                conv.set_tool_duration(&r.tool_call_id, r.duration_ms);
             }
             Message::CompactionSummary(s) | Message::BranchSummary(s) => {
                 conv.notice(
@@ -84,10 +86,4 @@ pub fn cells_from_messages(conv: &mut Conversation, messages: &[Message]) {
         }
     }
     conv.turn_ended();
-    // Durations are unknown for history: drop the "0 ms".
-    for c in &mut conv.cells {
-        if let CellKind::Tool(t) = &mut c.kind {
-            t.duration_ms = None;
-        }
-    }
 }

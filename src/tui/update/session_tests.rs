@@ -96,7 +96,7 @@ fn a_resumed_session_fills_the_tool_trace() {
         name: "bash".into(),
         arguments: serde_json::json!({ "command": cmd }),
     };
-    let result = |id: &str, text: &str, is_error: bool| {
+    let result = |id: &str, text: &str, is_error: bool, duration_ms: Option<u64>| {
         Message::ToolResult(ToolResultMessage {
             tool_call_id: id.into(),
             tool_name: "bash".into(),
@@ -104,6 +104,7 @@ fn a_resumed_session_fills_the_tool_trace() {
             is_error,
             timestamp: 0,
             details: None,
+            duration_ms,
         })
     };
     let history = vec![
@@ -112,8 +113,9 @@ fn a_resumed_session_fills_the_tool_trace() {
             content: vec![call("c1", "ls"), call("c2", "false")],
             ..AssistantMessage::default()
         }),
-        result("c1", "a\nb\n", false),
-        result("c2", "Command exited with code 1", true),
+        // A result stored with its duration, and one from before durations were stored.
+        result("c1", "a\nb\n", false, Some(1234)),
+        result("c2", "Command exited with code 1", true, None),
         Message::Assistant(AssistantMessage {
             content: vec![call("c3", "sleep 9")],
             ..AssistantMessage::default()
@@ -143,7 +145,7 @@ fn a_resumed_session_fills_the_tool_trace() {
     assert_eq!(
         rows,
         vec![
-            ("c1", ToolStatus::Ok, None, "a\nb\n"),
+            ("c1", ToolStatus::Ok, Some(1234), "a\nb\n"),
             ("c2", ToolStatus::Error, None, "Command exited with code 1"),
             ("c3", ToolStatus::Error, None, ""),
         ]
@@ -151,11 +153,23 @@ fn a_resumed_session_fills_the_tool_trace() {
     let area = ratatui::layout::Rect::new(0, 0, 60, 3);
     let mut buf = ratatui::buffer::Buffer::empty(area);
     s.trace.render(&s.theme, false, area, &mut buf);
-    let first: String = (0..60).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+    let row = |y| -> String { (0..60).map(|x| buf[(x, y)].symbol().to_string()).collect() };
+    assert!(row(0).contains("1.2 s"), "stored duration: {:?}", row(0));
     assert!(
-        first.contains(" – "),
-        "unknown duration shown as a dash: {first:?}"
+        row(1).contains(" – "),
+        "unknown duration shown as a dash: {:?}",
+        row(1)
     );
+    let durations: Vec<Option<u64>> = s
+        .conversation
+        .cells
+        .iter()
+        .filter_map(|c| match &c.kind {
+            crate::tui::panes::conversation::CellKind::Tool(t) => Some(t.duration_ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(durations, vec![Some(1234), None, None]);
 }
 
 fn click(r: ratatui::layout::Rect) -> Msg {

@@ -213,12 +213,15 @@ async fn tool_results_go_back_in_each_format() {
             is_error: false,
             timestamp: 0,
             details: None,
+            // Stored in the session for the trace; never part of a request.
+            duration_ms: Some(4242),
         }));
         req.messages.push(Message::user_text("and now?", 0));
         let second = run(&c, model, &req).await.0.unwrap();
         assert_eq!(second.text(), "and now?", "{model}");
         let body = fake.requests().last().unwrap().body.to_string();
         assert!(body.contains("file body"), "{model}: {body}");
+        assert!(!body.contains("4242"), "{model}: {body}");
     }
 }
 

@@ -178,6 +178,10 @@ pub fn assert_four_turn_outcome(run: &Run, out: &Output) {
     );
     assert_eq!(msgs[5]["content"][0]["text"], "hello world\n");
     assert_eq!(msgs[7]["isError"], false);
+    // Every result carries how long its call ran (an extra field pi's readers ignore).
+    for i in [2, 4, 5, 7] {
+        assert!(msgs[i]["durationMs"].is_u64(), "{}", msgs[i]);
+    }
     // Each result answers the call id of its assistant message.
     let call_ids: Vec<&str> = msgs[3]["content"]
         .as_array()

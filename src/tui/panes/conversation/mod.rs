@@ -231,6 +231,16 @@ impl Conversation {
         }
     }
 
+    /// Sets (or clears) the duration a tool call shows.
+    pub fn set_tool_duration(&mut self, call_id: &str, ms: Option<u64>) {
+        if let Some(c) = self.tools.get(call_id).and_then(|&i| self.cells.get_mut(i)) {
+            if let CellKind::Tool(t) = &mut c.kind {
+                t.duration_ms = ms;
+            }
+            c.touch();
+        }
+    }
+
     /// Drops every cell (the branch changed); the view follows the bottom again.
     pub fn clear(&mut self) {
         *self = Conversation {
