@@ -2,6 +2,8 @@
 //! config directory (`<config>/pi/themes/NAME.toml`, `<config>/pi/keymaps/NAME.toml`), or a
 //! path. Parse errors name the line so the user can fix the file.
 
+#[cfg(test)]
+mod contrast;
 pub mod keymap;
 pub mod theme;
 pub(crate) mod watch;

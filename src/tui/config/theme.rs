@@ -207,6 +207,75 @@ impl Theme {
         })
     }
 
+    /// Every colour with its key in `[colors]` (each lane as `lanes`), for checks over a theme.
+    #[cfg(test)]
+    pub fn colors(&self) -> Vec<(&'static str, Color)> {
+        // Destructured without `..`: a new colour field does not compile until it is listed.
+        let Theme {
+            name: _,
+            code_theme: _,
+            text,
+            dim,
+            accent,
+            user,
+            assistant,
+            thinking,
+            tool,
+            tool_ok,
+            tool_error,
+            notice,
+            error,
+            border,
+            border_focused,
+            status_fg,
+            status_bg,
+            heading,
+            link,
+            code,
+            quote,
+            diff_add,
+            diff_remove,
+            diff_hunk,
+            selection_fg,
+            selection_bg,
+            head,
+            bookmark,
+            alias,
+            lanes,
+        } = self;
+        let mut all = vec![
+            ("text", *text),
+            ("dim", *dim),
+            ("accent", *accent),
+            ("user", *user),
+            ("assistant", *assistant),
+            ("thinking", *thinking),
+            ("tool", *tool),
+            ("tool_ok", *tool_ok),
+            ("tool_error", *tool_error),
+            ("notice", *notice),
+            ("error", *error),
+            ("border", *border),
+            ("border_focused", *border_focused),
+            ("status_fg", *status_fg),
+            ("status_bg", *status_bg),
+            ("heading", *heading),
+            ("link", *link),
+            ("code", *code),
+            ("quote", *quote),
+            ("diff_add", *diff_add),
+            ("diff_remove", *diff_remove),
+            ("diff_hunk", *diff_hunk),
+            ("selection_fg", *selection_fg),
+            ("selection_bg", *selection_bg),
+            ("head", *head),
+            ("bookmark", *bookmark),
+            ("alias", *alias),
+        ];
+        all.extend(lanes.iter().map(|c| ("lanes", *c)));
+        all
+    }
+
     pub fn fg(&self, c: Color) -> Style {
         Style::default().fg(c)
     }
@@ -251,6 +320,29 @@ mod tests {
         for (name, text) in BUILTIN_THEMES {
             let t = Theme::parse(text).unwrap();
             assert_eq!(t.name, name);
+        }
+    }
+
+    #[test]
+    fn every_colour_key_is_listed_and_settable() {
+        let mut t = Theme::plain();
+        for (key, _) in t.clone().colors() {
+            assert!(key == "lanes" || t.slot(key).is_some(), "{key}");
+        }
+    }
+
+    /// Named and indexed colours are drawn from the terminal's palette, so a built-in theme
+    /// could not promise any contrast with them (ANSI white and grey vanish on white).
+    #[test]
+    fn builtin_themes_give_every_colour_as_rgb() {
+        for (name, text) in BUILTIN_THEMES {
+            let t = Theme::parse(text).unwrap();
+            for (key, color) in t.colors() {
+                assert!(
+                    matches!(color, Color::Rgb(..)),
+                    "{name}: {key} is {color:?}, not \"#rrggbb\""
+                );
+            }
         }
     }
 
