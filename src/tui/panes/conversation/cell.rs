@@ -10,7 +10,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
 
 use super::doc::{ChunkScan, chunk_text, scan_chunks};
-use super::tool_view::{output_lines, summarize_args};
+use super::tool_body;
+use super::tool_view::summarize_args;
 use crate::tui::config::theme::Theme;
 use crate::tui::render::markdown::{self, Hangs, Tables};
 use crate::tui::render::table::TableRows;
@@ -303,11 +304,20 @@ impl Cell {
                     Span::raw(" "),
                     Span::raw(summarize_args(&t.name, &t.args)),
                 ];
+                let body = tool_body::body(t, self.expanded, theme);
+                if !body.badge.is_empty() {
+                    head.push(Span::raw("  "));
+                    head.extend(body.badge);
+                }
                 if let Some(ms) = t.duration_ms {
                     head.push(Span::styled(format!("  {}", duration(ms)), theme.dim()));
                 }
+                // Wrapped rows keep their place: the head's under the name, the output's
+                // behind the gutter.
+                let indent = vec![Span::raw("  ")];
                 let mut lines = vec![Line::from(head)];
-                let out = output_lines(&t.name, &t.output, t.status == ToolStatus::Error, theme);
+                let mut hangs: Hangs = vec![(0, indent.clone())];
+                let out = body.lines;
                 let shown = if self.expanded {
                     out.len()
                 } else {
@@ -318,16 +328,21 @@ impl Cell {
                 for l in out.into_iter().take(shown) {
                     let mut spans = vec![gutter.clone()];
                     spans.extend(l.spans);
+                    hangs.push((lines.len(), vec![gutter.clone()]));
                     lines.push(Line::from(spans));
                 }
                 if hidden > 0 {
                     lines.push(Line::styled(
-                        format!("  … {hidden} more lines (tool trace: Enter shows all)"),
+                        format!(
+                            "  … {hidden} more {} (select it and Enter unfolds; Tools: Enter shows all)",
+                            crate::tui::render::noun(hidden, "line", "lines")
+                        ),
                         theme.dim(),
                     ));
+                    hangs.push((lines.len() - 1, indent));
                 }
                 lines.push(Line::default());
-                cache.rest.push(Block::new(lines));
+                cache.rest.push(Block::markdown(lines, hangs, Vec::new()));
             }
             CellKind::Notice { level, text } => {
                 let (mark, color) = match level {

@@ -5,6 +5,7 @@
 mod cell;
 mod doc;
 mod select;
+mod tool_body;
 pub mod tool_view;
 mod view;
 

@@ -36,7 +36,7 @@ impl Conversation {
         let Some(cell) = self.cells.get_mut(i) else {
             return false;
         };
-        if !matches!(cell.kind, CellKind::Thinking { .. }) {
+        if !matches!(cell.kind, CellKind::Thinking { .. } | CellKind::Tool(_)) {
             return false;
         }
         cell.expanded = !cell.expanded;
