@@ -81,6 +81,8 @@ pub enum Overlay {
         title: String,
         text: String,
         scroll: usize,
+        /// An edit's diff: coloured as one (other text keeps its ANSI colours).
+        diff: bool,
     },
     Image {
         title: String,
@@ -225,9 +227,10 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
             title,
             text,
             scroll,
+            diff,
         } => {
             let inner = frame(title, theme, text_area(area), buf);
-            let para = text_paragraph(text);
+            let para = text_paragraph(text, *diff, theme);
             let rows = para.line_count(inner.width);
             let top = (*scroll).min(rows.saturating_sub(inner.height as usize));
             para.scroll((top as u16, 0)).render(inner, buf);
@@ -266,9 +269,14 @@ fn text_area(area: Rect) -> Rect {
     )
 }
 
-fn text_paragraph(text: &str) -> Paragraph<'static> {
-    Paragraph::new(crate::tui::panes::conversation::tool_view::ansi_lines(text))
-        .wrap(Wrap { trim: false })
+fn text_paragraph(text: &str, diff: bool, theme: &Theme) -> Paragraph<'static> {
+    use crate::tui::panes::conversation::tool_view::{ansi_lines, diff_lines};
+    let lines = if diff {
+        diff_lines(text, theme)
+    } else {
+        ansi_lines(text)
+    };
+    Paragraph::new(lines).wrap(Wrap { trim: false })
 }
 
 /// The furthest a scrolling overlay can scroll in a frame of `area`: its last row at the
@@ -286,9 +294,11 @@ pub fn max_scroll(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect)
             let (_, h) = inner(help_area(area));
             help_lines(keymap, theme).len().saturating_sub(h)
         }
-        Overlay::Text { text, .. } => {
+        Overlay::Text { text, diff, .. } => {
             let (w, h) = inner(text_area(area));
-            text_paragraph(text).line_count(w).saturating_sub(h)
+            text_paragraph(text, *diff, theme)
+                .line_count(w)
+                .saturating_sub(h)
         }
         Overlay::Picker { .. } | Overlay::Image { .. } => 0,
     }

@@ -262,6 +262,7 @@ fn overlay_summary(o: &Overlay) -> OverlaySummary {
             title,
             text,
             scroll,
+            ..
         } => OverlaySummary::Text {
             title: title.clone(),
             text: text.clone(),

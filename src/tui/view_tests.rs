@@ -267,8 +267,43 @@ fn tool_output_overlay() {
             title: "bash cargo test".into(),
             text: "running 2 tests\n\u{1b}[32mok\u{1b}[0m\n\u{1b}[31mFAILED\u{1b}[0m".into(),
             scroll: 0,
+            diff: false,
         });
     });
+}
+
+#[test]
+fn the_full_output_overlay_keeps_diff_and_ansi_colours() {
+    use ratatui::style::Color;
+    let draw = |text: &str, diff: bool| {
+        let mut s = State::new(120, 40);
+        s.overlay = Some(Overlay::Text {
+            title: "out".into(),
+            text: text.into(),
+            scroll: 0,
+            diff,
+        });
+        let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 120, 40));
+        crate::tui::view::draw(&s, &mut buf);
+        (s.theme.clone(), buf)
+    };
+    let fg_of = |buf: &ratatui::buffer::Buffer, needle: &str| -> Option<Color> {
+        for y in 0..buf.area.height {
+            let row: String = (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            if let Some(i) = row.find(needle) {
+                let x = row[..i].chars().count() as u16;
+                return Some(buf[(x, y)].fg);
+            }
+        }
+        None
+    };
+    let (theme, buf) = draw("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old line\n+new line", true);
+    assert_eq!(fg_of(&buf, "+new line"), Some(theme.diff_add));
+    assert_eq!(fg_of(&buf, "-old line"), Some(theme.diff_remove));
+    let (_, buf) = draw("\u{1b}[31mred words\u{1b}[0m", false);
+    assert_eq!(fg_of(&buf, "red words"), Some(Color::Red));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use crate::tui::layout::{areas, inner};
 use crate::tui::msg::{Effect, NameKind};
 use crate::tui::overlay::{ListPicker, Overlay, PaletteKind, palette_items};
 use crate::tui::panes::conversation::NoticeLevel;
+use crate::tui::panes::conversation::ToolStatus;
 use crate::tui::panes::graph::NamePrompt;
 use crate::tui::state::{Pane, State};
 
@@ -362,6 +363,7 @@ fn select(state: &mut State, fx: &mut Vec<Effect>) {
                         r.output.clone()
                     },
                     scroll: 0,
+                    diff: r.name == "edit" && r.status == ToolStatus::Ok,
                 });
             }
         }

@@ -355,6 +355,7 @@ fn overlay_scrolling_stops_at_the_last_row() {
         title: "out".into(),
         text: "one\ntwo\n".into(),
         scroll: 0,
+        diff: false,
     });
     update(&mut s, key(KeyCode::PageDown));
     assert!(matches!(s.overlay, Some(Overlay::Text { scroll: 0, .. })));
