@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
 use crate::tui::config::keymap::{Action, Context, Keymap};
 use crate::tui::config::theme::Theme;
 use crate::tui::fuzzy;
+use crate::tui::render::wrap::wrap_all;
 
 /// A filterable list (palette, model picker).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,15 +123,18 @@ fn frame(title: &str, theme: &Theme, area: Rect, buf: &mut Buffer) -> Rect {
 }
 
 /// The help text: every context of the keymap with its actions and keys.
-pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = vec![Line::from(vec![
-        Span::styled("keymap ", theme.dim()),
-        Span::styled(keymap.name.clone(), Style::default().fg(theme.accent)),
-        Span::styled(
-            "  ·  slash commands: type / in the prompt  ·  @ completes files",
-            theme.dim(),
-        ),
-    ])];
+pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<(Line<'static>, Vec<Span<'static>>)> {
+    let mut out = vec![(
+        Line::from(vec![
+            Span::styled("keymap ", theme.dim()),
+            Span::styled(keymap.name.clone(), Style::default().fg(theme.accent)),
+            Span::styled(
+                "  ·  slash commands: type / in the prompt  ·  @ completes files",
+                theme.dim(),
+            ),
+        ]),
+        Vec::new(),
+    )];
     // The key column is as wide as the longest binding up to 20 columns; a longer one
     // pushes its description right, still two spaces away.
     let width = keymap
@@ -145,21 +149,29 @@ pub fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
         let Some(list) = keymap.listing().get(&ctx) else {
             continue;
         };
-        out.push(Line::default());
-        out.push(Line::styled(
-            format!("[{}]", ctx.name()),
-            Style::default()
-                .fg(theme.heading)
-                .add_modifier(Modifier::BOLD),
+        out.push((Line::default(), Vec::new()));
+        out.push((
+            Line::styled(
+                format!("[{}]", ctx.name()),
+                Style::default()
+                    .fg(theme.heading)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            Vec::new(),
         ));
+        // A wrapped description continues under itself.
+        let hang = vec![Span::raw(" ".repeat(width + 4))];
         for (action, keys) in list {
-            out.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<width$}  ", keys.join(" / ")),
-                    Style::default().fg(theme.accent),
-                ),
-                Span::raw(action.help()),
-            ]));
+            out.push((
+                Line::from(vec![
+                    Span::styled(
+                        format!("  {:<width$}  ", keys.join(" / ")),
+                        Style::default().fg(theme.accent),
+                    ),
+                    Span::raw(action.help()),
+                ]),
+                hang.clone(),
+            ));
         }
     }
     out
@@ -183,7 +195,7 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
     match overlay {
         Overlay::Help { scroll } => {
             let inner = frame("Keys", theme, help_area(area), buf);
-            let lines = help_lines(keymap, theme);
+            let lines = wrap_all(&help_lines(keymap, theme), inner.width);
             let top = (*scroll).min(lines.len().saturating_sub(inner.height as usize));
             Paragraph::new(lines)
                 .scroll((top as u16, 0))
@@ -257,7 +269,7 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
     }
 }
 
-fn help_area(area: Rect) -> Rect {
+pub fn help_area(area: Rect) -> Rect {
     centered(area, 90, area.height.saturating_sub(4))
 }
 
@@ -291,8 +303,10 @@ pub fn max_scroll(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect)
     };
     match overlay {
         Overlay::Help { .. } => {
-            let (_, h) = inner(help_area(area));
-            help_lines(keymap, theme).len().saturating_sub(h)
+            let (w, h) = inner(help_area(area));
+            wrap_all(&help_lines(keymap, theme), w)
+                .len()
+                .saturating_sub(h)
         }
         Overlay::Text { text, diff, .. } => {
             let (w, h) = inner(text_area(area));

@@ -3,7 +3,7 @@
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::UnicodeWidthChar;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 struct Row {
     spans: Vec<Span<'static>>,
@@ -100,9 +100,56 @@ pub fn wrap_hanging(
         .collect()
 }
 
+/// The hanging indent a plain text line wants when it wraps, after `prefix` columns (a mark
+/// or gutter drawn before it): its own leading spaces, and a leading bullet ("- ", "• ",
+/// "✓ ", "12. ") so continuation rows line up with the text after it.
+pub fn text_hang(text: &str, prefix: usize) -> Vec<Span<'static>> {
+    let rest = text.trim_start_matches(' ');
+    let lead = text.len() - rest.len();
+    let bullet = rest
+        .split_once(' ')
+        .map(|(first, _)| first)
+        .filter(|w| {
+            let mut cs = w.chars();
+            let one_symbol =
+                matches!((cs.next(), cs.next()), (Some(c), None) if !c.is_alphanumeric());
+            let numbered = w.len() > 1
+                && w.ends_with(['.', ')'])
+                && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit());
+            one_symbol || numbered
+        })
+        .map_or(0, |w| w.width() + 1);
+    vec![Span::raw(" ".repeat(prefix + lead + bullet))]
+}
+
+/// Lines each wrapped at `width` with its own hang.
+pub fn wrap_all(lines: &[(Line<'static>, Vec<Span<'static>>)], width: u16) -> Vec<Line<'static>> {
+    lines
+        .iter()
+        .flat_map(|(l, hang)| wrap_hanging(l, width, hang))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_lines_hang_under_their_text() {
+        let w = |s: &str, p| text_hang(s, p)[0].content.len();
+        assert_eq!(w("plain words", 0), 0);
+        assert_eq!(w("  indented", 2), 4);
+        assert_eq!(w("✓ key found", 0), 2);
+        assert_eq!(w("  - item", 0), 4);
+        assert_eq!(w("12. step", 2), 6);
+        assert_eq!(w("ok. not a list", 0), 0);
+        let line = Line::raw("  ✓ provider key: ANTHROPIC_API_KEY is set and looks fine");
+        let rows = wrap_hanging(&line, 24, &text_hang("  ✓ provider", 0));
+        assert!(
+            rows[1..].iter().all(|r| r.to_string().starts_with("    ")),
+            "{rows:?}"
+        );
+    }
 
     fn text(lines: &[Line<'_>]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()

@@ -340,7 +340,13 @@ fn overlay_scrolling_stops_at_the_last_row() {
     // The help is longer than 24 rows: End shows its last row at the bottom of the box.
     update(&mut s, key(KeyCode::End));
     let max = help(&s);
-    let rows = crate::tui::overlay::help_lines(&s.keymap, &s.theme).len();
+    // The help wraps inside the box (its border takes a column each side).
+    let box_w = crate::tui::overlay::help_area(ratatui::layout::Rect::new(0, 0, 80, 24)).width;
+    let rows = crate::tui::render::wrap::wrap_all(
+        &crate::tui::overlay::help_lines(&s.keymap, &s.theme),
+        box_w - 2,
+    )
+    .len();
     assert_eq!(max, rows - (24 - 4 - 2), "box of 18 rows");
     for _ in 0..5 {
         update(&mut s, key(KeyCode::PageDown));

@@ -15,7 +15,7 @@ use super::tool_view::summarize_args;
 use crate::tui::config::theme::Theme;
 use crate::tui::render::markdown::{self, Hangs, Tables};
 use crate::tui::render::table::TableRows;
-use crate::tui::render::wrap::wrap_hanging;
+use crate::tui::render::wrap::{text_hang, wrap_hanging};
 
 /// Output lines of a tool call shown in the conversation (the trace pane shows all).
 const TOOL_PREVIEW_LINES: usize = 8;
@@ -273,7 +273,7 @@ impl Cell {
                     cache
                         .rest
                         .push(Block::new(vec![Line::styled("▾ thinking", style)]));
-                    plain_blocks(&mut cache.rest, text, |l| {
+                    plain_blocks(&mut cache.rest, text, 2, |l| {
                         Line::styled(format!("  {l}"), style)
                     });
                 } else {
@@ -351,16 +351,16 @@ impl Cell {
                     NoticeLevel::Error => ("✗", theme.error),
                 };
                 let style = Style::default().fg(color);
-                let mut lines: Vec<Line<'static>> = text
-                    .lines()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        let m = if i == 0 { mark } else { " " };
-                        Line::styled(format!("{m} {l}"), style)
-                    })
-                    .collect();
+                let mut hangs: Hangs = Vec::new();
+                let mut lines: Vec<Line<'static>> = Vec::new();
+                for (i, l) in text.lines().enumerate() {
+                    let m = if i == 0 { mark } else { " " };
+                    // Wrapped rows stay right of the mark, under the line's own indent.
+                    hangs.push((i, text_hang(l, 2)));
+                    lines.push(Line::styled(format!("{m} {l}"), style));
+                }
                 lines.push(Line::default());
-                cache.rest.push(Block::new(lines));
+                cache.rest.push(Block::markdown(lines, hangs, Vec::new()));
             }
             CellKind::Image {
                 label,
@@ -409,10 +409,23 @@ pub fn image_rows(width: u32, height: u32) -> usize {
     (rows.round() as usize).clamp(4, 16)
 }
 
-fn plain_blocks(out: &mut Vec<Block>, text: &str, line: impl Fn(&str) -> Line<'static>) {
+/// Plain text in blocks of [`PLAIN_BLOCK_LINES`], each line drawn by `line` after a prefix
+/// `prefix` columns wide; wrapped rows hang under the line's text.
+fn plain_blocks(
+    out: &mut Vec<Block>,
+    text: &str,
+    prefix: usize,
+    line: impl Fn(&str) -> Line<'static>,
+) {
     let lines: Vec<&str> = text.split('\n').collect();
     for piece in lines.chunks(PLAIN_BLOCK_LINES) {
-        out.push(Block::new(piece.iter().map(|l| line(l)).collect()));
+        let rows = piece.iter().map(|l| line(l)).collect();
+        let hangs = piece
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i, text_hang(l, prefix)))
+            .collect();
+        out.push(Block::markdown(rows, hangs, Vec::new()));
     }
 }
 

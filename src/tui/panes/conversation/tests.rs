@@ -186,3 +186,67 @@ fn a_wrapped_prompt_keeps_its_bar_on_every_row() {
     assert!(rows.iter().all(|r| r.starts_with("▌ ")), "{rows:?}");
     assert_eq!(rows.last().map(String::as_str), Some("▌ short"));
 }
+
+/// The rows a conversation draws at `width`, as text.
+fn drawn(c: &Conversation, width: u16, height: u16) -> Vec<String> {
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    super::render(c, None, &theme(), area, &mut buf);
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn wrapped_rows_keep_their_indent_and_gutter() {
+    let mut c = Conversation::default();
+    c.notice(
+        NoticeLevel::Info,
+        "doctor:\n  ✓ provider key ANTHROPIC_API_KEY is set and looks fine",
+    );
+    let mut thinking = Cell::new(CellKind::Thinking {
+        text: "a long thought that goes on and on past the edge".into(),
+        streaming: false,
+    });
+    thinking.expanded = true;
+    c.cells.push(thinking);
+    c.tool_started(
+        "c1",
+        "bash",
+        serde_json::json!({"command": "cargo test --workspace --all-features"}),
+    );
+    c.tool_finished(
+        "c1",
+        false,
+        "error: a very long line of compiler output here",
+        1800,
+    );
+    let rows = drawn(&c, 24, 40);
+    let at = |needle: &str| rows.iter().position(|r| r.contains(needle)).unwrap();
+    // The notice: under the text after "✓ ".
+    let i = at("✓ provider");
+    assert!(rows[i + 1].starts_with("      "), "{rows:#?}");
+    // The thinking text: under its two-space indent.
+    let i = at("a long");
+    assert!(
+        rows[i + 1].starts_with("  ") && !rows[i + 1].starts_with("   "),
+        "{rows:#?}"
+    );
+    // The tool: the head under the name, the duration never at the left edge, the
+    // output behind its gutter.
+    let i = at("● bash");
+    for r in &rows[i + 1..] {
+        if r.is_empty() {
+            break;
+        }
+        assert!(r.starts_with("  "), "{rows:#?}");
+    }
+    let i = at("│ error");
+    assert!(rows[i + 1].starts_with("  │ "), "{rows:#?}");
+}
