@@ -13,7 +13,7 @@ use crate::tui::layout::{Areas, areas};
 use crate::tui::overlay;
 use crate::tui::pane_keys;
 use crate::tui::panes::conversation;
-use crate::tui::panes::editor::CompletionKind;
+use crate::tui::panes::editor::{CompletionKind, Editor};
 use crate::tui::state::{Pane, State};
 use crate::tui::status::{self, StatusExtras};
 
@@ -54,7 +54,14 @@ pub fn draw(state: &State, buf: &mut Buffer) {
             " Prompt "
         };
         let inner = pane_block(state, Pane::Editor, title, r, buf);
-        state.editor.textarea.render(inner, buf);
+        if state.editor.is_empty() {
+            // The hint fits the prompt's width (a copy: an empty editor is cheap to clone).
+            let mut empty = state.editor.textarea.clone();
+            empty.set_placeholder_text(Editor::placeholder(inner.width));
+            empty.render(inner, buf);
+        } else {
+            state.editor.textarea.render(inner, buf);
+        }
     }
     if let Some(r) = a.graph {
         let inner = pane_block(state, Pane::Graph, " Branches ", r, buf);
@@ -152,7 +159,12 @@ fn draw_tabs(state: &State, r: Rect, buf: &mut Buffer) {
             Span::styled(label, theme.dim())
         });
     }
-    spans.push(Span::styled(" Tab switches · F1 keys", theme.dim()));
+    let used: usize = spans.iter().map(Span::width).sum();
+    let room = usize::from(r.width).saturating_sub(used + 1);
+    let hint = crate::tui::render::fit(&[("Tab switches", 1), ("F1 keys", 0)], " · ", room);
+    if !hint.is_empty() {
+        spans.push(Span::styled(format!(" {hint}"), theme.dim()));
+    }
     Line::from(spans).render(r, buf);
 }
 
@@ -168,7 +180,16 @@ fn welcome(state: &State, r: Rect, buf: &mut Buffer) {
         Line::default(),
         Line::styled("Type a prompt below and press Enter.", theme.dim()),
         Line::styled(
-            "@ completes files · / runs commands · Tab moves between panes · F1 lists every key",
+            crate::tui::render::fit(
+                &[
+                    ("@ completes files", 1),
+                    ("/ runs commands", 2),
+                    ("Tab moves between panes", 3),
+                    ("F1 lists every key", 0),
+                ],
+                " · ",
+                usize::from(r.width.saturating_sub(1)),
+            ),
             theme.dim(),
         ),
     ];

@@ -68,11 +68,24 @@ impl Editor {
         self.textarea.set_cursor_line_style(Style::default());
         self.textarea
             .set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
-        self.textarea.set_placeholder_text(
-            "Ask pi…  Enter sends · Shift+Enter newline · @ file · / command · F1 help",
-        );
         self.textarea.set_placeholder_style(theme.dim());
         self.textarea.set_wrap_mode(WrapMode::WordOrGlyph);
+    }
+
+    /// The hint an empty prompt shows, shortened to `width` columns by priority.
+    pub fn placeholder(width: u16) -> String {
+        crate::tui::render::fit(
+            &[
+                ("Ask pi…", 0),
+                ("Enter sends", 1),
+                ("Shift+Enter newline", 5),
+                ("@ file", 3),
+                ("/ command", 4),
+                ("F1 help", 2),
+            ],
+            " · ",
+            usize::from(width).saturating_sub(1),
+        )
     }
 
     /// The text as typed (paste markers included).
