@@ -62,7 +62,8 @@ mod tests {
         );
         assert_eq!(fit(&items, " · ", 31), "Ask pi… · Enter sends · F1 help");
         assert_eq!(fit(&items, " · ", 30), "Ask pi… · Enter sends");
-        assert_eq!(fit(&items, " · ", 20), "Ask pi… · Enter sends");
+        assert_eq!(fit(&items, " · ", 21), "Ask pi… · Enter sends");
+        assert_eq!(fit(&items, " · ", 20), "Ask pi…");
         assert_eq!(fit(&items, " · ", 8), "Ask pi…");
         assert_eq!(fit(&items, " · ", 3), "");
         assert_eq!(count(1, "branch", "branches"), "1 branch");
