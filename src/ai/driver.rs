@@ -18,7 +18,7 @@ use super::error::AiError;
 use super::event::{ClientOptions, CompletionRequest, StreamEvent};
 use super::http::describe;
 use super::model_ref::{ModelRef, Provider};
-use super::retry::{RetryState, parse_retry_after, random_unit};
+use super::retry::{RetryLimit, RetryState, parse_retry_after, random_unit};
 use super::route;
 use super::sse::SseParser;
 use super::types::now_ms;
@@ -218,25 +218,30 @@ impl Driver {
         } else {
             0.0
         };
-        if let Some(delay_ms) = self.retry.next_delay(e.retry_after_ms(), unit) {
-            tracing::warn!(model = %self.model(), delay_ms, "retrying: {e}");
-            self.pending.push_back(Ok(StreamEvent::Retry {
-                attempt: self.retry.attempts,
-                max_retries: self.retry.max_retries,
-                delay_ms,
-                reason: e.short_reason(),
-                model: self.model().to_string(),
-            }));
-            self.phase = Phase::Connect { delay_ms };
-            return;
-        }
-        let last = if self.retry.attempts > 0 {
+        let limit = match self.retry.next_delay(e.retry_after_ms(), unit) {
+            Ok(delay_ms) => {
+                tracing::warn!(model = %self.model(), delay_ms, "retrying: {e}");
+                self.pending.push_back(Ok(StreamEvent::Retry {
+                    attempt: self.retry.attempts,
+                    max_retries: self.retry.max_retries,
+                    delay_ms,
+                    reason: e.short_reason(),
+                    model: self.model().to_string(),
+                }));
+                self.phase = Phase::Connect { delay_ms };
+                return;
+            }
+            Err(limit) => limit,
+        };
+        // Retries turned off (`--provider-max-retries 0`) leave the error as it is.
+        let last = if limit == (RetryLimit::Count { max: 0 }) {
+            e
+        } else {
             AiError::RetriesExhausted {
                 retries: self.retry.attempts,
+                limit,
                 last: Box::new(e),
             }
-        } else {
-            e
         };
         let from = self.model().clone();
         while self.current + 1 < self.models.len() {

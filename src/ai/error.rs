@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use super::retry::RetryLimit;
+
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum AiError {
     #[error("malformed model '{0}': use provider/model-id, for example openai/gpt-4o-mini")]
@@ -63,8 +65,14 @@ pub enum AiError {
     )]
     Blocked { provider: String, reason: String },
 
-    #[error("still failing after {retries} {}: {last}", if *.retries == 1 { "retry" } else { "retries" })]
-    RetriesExhausted { retries: u32, last: Box<AiError> },
+    /// Retrying stopped at `limit` (the retry count, the time budget or a too-long
+    /// `retry-after`) with `last` still failing.
+    #[error("{}", exhausted_message(*.retries, .limit, .last))]
+    RetriesExhausted {
+        retries: u32,
+        limit: RetryLimit,
+        last: Box<AiError>,
+    },
 
     #[error("request cancelled")]
     Cancelled,
@@ -79,6 +87,26 @@ fn status_hint(status: u16) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// `still failing after 2 retries (LIMIT): LAST; ADVICE`: the limit that stopped retrying and
+/// what to raise, instead of the last error's own generic hint.
+fn exhausted_message(retries: u32, limit: &RetryLimit, last: &AiError) -> String {
+    let last = match last {
+        AiError::Http {
+            provider,
+            status,
+            message,
+            ..
+        } => format!("{provider} returned HTTP {status}: {message}"),
+        other => other.to_string(),
+    };
+    let retries = match retries {
+        0 => "not retried".to_string(),
+        1 => "still failing after 1 retry".to_string(),
+        n => format!("still failing after {n} retries"),
+    };
+    format!("{retries} ({}): {last}; {}", limit.reason(), limit.advice())
 }
 
 impl AiError {

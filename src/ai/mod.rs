@@ -31,5 +31,5 @@ pub use error::AiError;
 pub use event::{ClientOptions, CompletionRequest, DEFAULT_AZURE_API_VERSION, StreamEvent};
 pub use http::install_crypto_provider;
 pub use model_ref::{ModelRef, Provider, WireFormat};
-pub use retry::{backoff_ms, parse_retry_after};
+pub use retry::{RetryLimit, backoff_ms, parse_retry_after};
 pub use sse::{SseEvent, SseParser};

@@ -76,23 +76,80 @@ impl RetryState {
         }
     }
 
-    /// The delay before the next retry, or `None` when retries or budget are used up.
-    /// `asked_ms` is the provider's `retry-after`, which replaces the computed backoff.
-    pub fn next_delay(&mut self, asked_ms: Option<u64>, unit: f64) -> Option<u64> {
+    /// The delay before the next retry, or the limit that stops retrying. `asked_ms` is the
+    /// provider's `retry-after`, which replaces the computed backoff.
+    pub fn next_delay(&mut self, asked_ms: Option<u64>, unit: f64) -> Result<u64, RetryLimit> {
         if self.attempts >= self.max_retries {
-            return None;
+            return Err(RetryLimit::Count {
+                max: self.max_retries,
+            });
         }
         let delay = match asked_ms {
-            Some(ms) if ms > MAX_RETRY_AFTER_MS => return None,
+            Some(ms) if ms > MAX_RETRY_AFTER_MS => {
+                return Err(RetryLimit::RetryAfter { asked_ms: ms });
+            }
             Some(ms) => ms,
             None => backoff_ms(self.attempts + 1, self.initial_ms, self.jitter, unit),
         };
         if self.budget_ms > 0 && self.spent_ms.saturating_add(delay) > self.budget_ms {
-            return None;
+            return Err(RetryLimit::Budget {
+                budget_ms: self.budget_ms,
+                spent_ms: self.spent_ms,
+                next_ms: delay,
+            });
         }
         self.attempts += 1;
         self.spent_ms += delay;
-        Some(delay)
+        Ok(delay)
+    }
+}
+
+/// What stopped the retries of a request: the user needs to know which flag to raise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryLimit {
+    /// Every retry `--provider-max-retries` allows was made.
+    Count { max: u32 },
+    /// The next wait would pass `--provider-retry-budget-ms`.
+    Budget {
+        budget_ms: u64,
+        spent_ms: u64,
+        next_ms: u64,
+    },
+    /// The provider asked for a longer wait than [`MAX_RETRY_AFTER_MS`].
+    RetryAfter { asked_ms: u64 },
+}
+
+impl RetryLimit {
+    /// Why retrying stopped, for the error message.
+    pub fn reason(&self) -> String {
+        match self {
+            RetryLimit::Count { max } => {
+                format!("--provider-max-retries {max} reached")
+            }
+            RetryLimit::Budget {
+                budget_ms,
+                spent_ms,
+                next_ms,
+            } => format!(
+                "the retry time budget ran out: {spent_ms} ms waited, the next {next_ms} ms wait would pass --provider-retry-budget-ms {budget_ms}"
+            ),
+            RetryLimit::RetryAfter { asked_ms } => format!(
+                "the provider asked to wait {} s, longer than the {} s pi waits",
+                asked_ms.div_ceil(1000),
+                MAX_RETRY_AFTER_MS / 1000
+            ),
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            RetryLimit::Count { .. } => "raise --provider-max-retries or pass --fallback-model",
+            RetryLimit::Budget { .. } => {
+                "raise --provider-retry-budget-ms (0 disables it) or pass --fallback-model"
+            }
+            RetryLimit::RetryAfter { .. } => "try again later or pass --fallback-model",
+        }
     }
 }
 
@@ -137,21 +194,44 @@ mod tests {
     #[test]
     fn retries_and_budget_run_out() {
         let mut r = RetryState::new(3, 0, 100, false);
-        assert_eq!(r.next_delay(None, 0.0), Some(100));
-        assert_eq!(r.next_delay(Some(7), 0.0), Some(7));
-        assert_eq!(r.next_delay(None, 0.0), Some(400));
-        assert_eq!(r.next_delay(None, 0.0), None);
+        assert_eq!(r.next_delay(None, 0.0), Ok(100));
+        assert_eq!(r.next_delay(Some(7), 0.0), Ok(7));
+        assert_eq!(r.next_delay(None, 0.0), Ok(400));
+        assert_eq!(r.next_delay(None, 0.0), Err(RetryLimit::Count { max: 3 }));
 
         let mut r = RetryState::new(10, 250, 100, false);
-        assert_eq!(r.next_delay(None, 0.0), Some(100));
+        assert_eq!(r.next_delay(None, 0.0), Ok(100));
         assert_eq!(
             r.next_delay(None, 0.0),
-            None,
+            Err(RetryLimit::Budget {
+                budget_ms: 250,
+                spent_ms: 100,
+                next_ms: 200
+            }),
             "200 more would pass the 250 budget"
         );
 
         let mut r = RetryState::new(10, 0, 100, false);
-        assert_eq!(r.next_delay(Some(MAX_RETRY_AFTER_MS + 1), 0.0), None);
+        assert_eq!(
+            r.next_delay(Some(MAX_RETRY_AFTER_MS + 1), 0.0),
+            Err(RetryLimit::RetryAfter {
+                asked_ms: MAX_RETRY_AFTER_MS + 1
+            })
+        );
+    }
+
+    #[test]
+    fn each_limit_names_its_flag() {
+        let count = RetryLimit::Count { max: 3 };
+        assert!(count.reason().contains("--provider-max-retries 3"));
+        let budget = RetryLimit::Budget {
+            budget_ms: 250,
+            spent_ms: 100,
+            next_ms: 200,
+        };
+        assert!(budget.reason().contains("--provider-retry-budget-ms 250"));
+        assert!(!budget.reason().contains("max-retries"));
+        assert!(budget.advice().contains("--provider-retry-budget-ms"));
     }
 
     #[test]

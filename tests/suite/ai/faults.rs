@@ -96,11 +96,16 @@ async fn exhausted_retries_give_one_clear_error() {
         "{err:?}"
     );
     let text = err.to_string();
+    // The count stopped it: the message names that flag, not the time budget.
     assert!(
-        text.starts_with("still failing after 2 retries: openai returned HTTP 500"),
+        text.starts_with(
+            "still failing after 2 retries (--provider-max-retries 2 reached): openai returned HTTP 500"
+        ),
         "{text}"
     );
     assert!(text.contains("upstream exploded"));
+    assert!(!text.contains("budget"), "{text}");
+    assert!(!text.contains('\n'), "{text}");
     assert_eq!(retries(&events).len(), 2);
     assert_eq!(fake.requests().len(), 3);
 }
@@ -123,10 +128,19 @@ async fn retry_budget_stops_retrying() {
     let (result, events) = run(&c, "openai/gpt-4o", &request("hi")).await;
     // 40 ms fits the budget, 40 + 80 does not.
     assert_eq!(retries(&events), vec![(1, 40)]);
-    assert!(matches!(
-        result,
-        Err(AiError::RetriesExhausted { retries: 1, .. })
-    ));
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err, AiError::RetriesExhausted { retries: 1, .. }),
+        "{err:?}"
+    );
+    // The time budget stopped it, with 9 retries left: the message says so.
+    let text = err.to_string();
+    assert!(
+        text.starts_with("still failing after 1 retry (the retry time budget ran out"),
+        "{text}"
+    );
+    assert!(text.contains("--provider-retry-budget-ms 100"), "{text}");
+    assert!(!text.contains("--provider-max-retries"), "{text}");
 }
 
 #[tokio::test]
