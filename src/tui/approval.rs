@@ -208,6 +208,11 @@ pub fn max_scroll(p: &ApprovalPrompt, area: Rect) -> usize {
     usize::from(command_rows.saturating_sub(visible.max(1)))
 }
 
+/// Where the prompt box goes in `area`.
+pub fn area_of(p: &ApprovalPrompt, area: Rect) -> Rect {
+    prompt_area(p, area).0
+}
+
 pub fn render(p: &ApprovalPrompt, waiting: usize, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let (r, _) = prompt_area(p, area);
     Clear.render(r, buf);

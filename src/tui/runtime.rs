@@ -255,11 +255,9 @@ fn draw(
 ) -> std::io::Result<()> {
     term.terminal.draw(|f| {
         view(state, f);
-        // Pictures go over the rows their cells reserve; the overlay, if any, on top.
-        if state.overlay.is_none()
-            && let Some(r) = areas(state).conversation
-        {
-            for (key, slot) in state.conversation.image_slots(&state.theme, inner(r)) {
+        // Pictures go over the rows their cells reserve, except under a popup.
+        if let Some(r) = areas(state).conversation {
+            for (key, slot) in crate::tui::view::inline_images(state, inner(r)) {
                 if let Some(p) = images.get_mut(&key) {
                     f.render_stateful_widget(
                         StatefulImage::<StatefulProtocol>::default().resize(Resize::Scale(None)),

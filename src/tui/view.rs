@@ -210,19 +210,55 @@ fn welcome(state: &State, r: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The completion list, just above the editor.
-fn draw_completion(state: &State, a: &Areas, buf: &mut Buffer) {
+/// Where the completion list goes: just above the editor (none when it does not fit).
+fn completion_area(state: &State, a: &Areas) -> Option<Rect> {
     let (Some(c), Some(ed)) = (&state.editor.completion, a.editor) else {
-        return;
+        return None;
     };
-    let theme = &state.theme;
+    if state.focus != Pane::Editor {
+        return None;
+    }
     let rows = c.items.len().clamp(1, 8) as u16;
     let h = rows + 2;
     if ed.y < h {
-        return;
+        return None;
     }
-    let w = ed.width.min(70);
-    let r = Rect::new(ed.x, ed.y - h, w, h);
+    Some(Rect::new(ed.x, ed.y - h, ed.width.min(70), h))
+}
+
+/// Everything drawn above the panes (completion, palette, pickers, help, approvals): inline
+/// pictures under any of them are left out, so a popup is never covered by an image.
+pub fn popups(state: &State) -> Vec<Rect> {
+    let full = Rect::new(0, 0, state.width, state.height);
+    let mut out = Vec::new();
+    out.extend(completion_area(state, &areas(state)));
+    if state.overlay.is_some() {
+        // Overlays are centred boxes of various sizes: the whole screen is theirs.
+        out.push(full);
+    }
+    if let Some(p) = state.approvals.front() {
+        out.push(approval::area_of(p, full));
+    }
+    out
+}
+
+/// The inline pictures to draw in the conversation area `r`: those no popup overlaps.
+pub fn inline_images(state: &State, r: Rect) -> Vec<(u64, Rect)> {
+    let covers = popups(state);
+    state
+        .conversation
+        .image_slots(&state.theme, r)
+        .into_iter()
+        .filter(|(_, slot)| !covers.iter().any(|c| c.intersects(*slot)))
+        .collect()
+}
+
+/// The completion list, just above the editor.
+fn draw_completion(state: &State, a: &Areas, buf: &mut Buffer) {
+    let (Some(c), Some(r)) = (&state.editor.completion, completion_area(state, a)) else {
+        return;
+    };
+    let theme = &state.theme;
     Clear.render(r, buf);
     let title = match c.kind {
         CompletionKind::File => " files (Tab accepts) ",

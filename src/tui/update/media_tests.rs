@@ -122,3 +122,46 @@ fn attached_images_show_below_the_prompt_and_slash_image_opens_the_overlay() {
     shown(&mut s, *id, "a.png", 2, true);
     assert!(matches!(s.overlay, Some(Overlay::Image { key: 2, .. })));
 }
+
+#[test]
+fn popups_are_never_drawn_under_an_inline_picture() {
+    let mut s = State::new(120, 40);
+    s.editor.commands = (0..8).map(|i| (format!("cmd{i}"), String::new())).collect();
+    // Enough above it that the picture sits at the bottom, just above the prompt.
+    for i in 0..20 {
+        s.conversation.push(CellKind::User {
+            text: format!("message {i}"),
+        });
+    }
+    s.conversation.push(CellKind::Image {
+        label: "shot".into(),
+        width: 40,
+        height: 40,
+        key: Some(9),
+    });
+    let r = crate::tui::layout::inner(crate::tui::layout::areas(&s).conversation.unwrap());
+    let slots = crate::tui::view::inline_images(&s, r);
+    assert_eq!(slots.len(), 1);
+    // Typing `/` opens the completion list just above the prompt, over the picture's rows.
+    for c in "/".chars() {
+        update(&mut s, key(KeyCode::Char(c)));
+    }
+    let popup = crate::tui::view::popups(&s);
+    assert!(
+        popup.iter().any(|p| p.intersects(slots[0].1)),
+        "{popup:?} {slots:?}"
+    );
+    assert!(crate::tui::view::inline_images(&s, r).is_empty());
+    // Closed, the picture is back.
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(crate::tui::view::inline_images(&s, r).len(), 1);
+    // The palette covers everything.
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('p'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    assert!(crate::tui::view::inline_images(&s, r).is_empty());
+}
