@@ -203,8 +203,18 @@ impl Driver {
         self.phase = Phase::Finished;
     }
 
+    /// The values of the current model's base URL query (`--api-base http://h/v1?key=...`).
+    fn base_secrets(&self) -> Vec<String> {
+        let model = self.model();
+        route::base_url(model.provider, self.api_base_for(model))
+            .map(|b| route::query_values(&b))
+            .unwrap_or_default()
+    }
+
     /// Retry, fall back, or give up.
     fn on_failure(&mut self, e: AiError) {
+        // Every message below may quote the request URL; its query values never show.
+        let e = e.redacted(&self.base_secrets());
         if self.content_seen || !e.is_retryable() || self.cancel.is_cancelled() {
             let e = if self.cancel.is_cancelled() {
                 AiError::Cancelled
@@ -309,7 +319,7 @@ impl Driver {
             &key,
         );
         let body = adapter::body(&model, &self.req, self.ctx.catalog.find(&model));
-        tracing::debug!(url = %ep.url, model = %model, "sending request");
+        tracing::debug!(url = %route::redact(&ep.url, &[]), model = %model, "sending request");
         let mut rb = self.ctx.http.post(&ep.url).json(&body);
         for (name, value) in &ep.headers {
             rb = rb.header(*name, value);

@@ -128,6 +128,61 @@ impl AiError {
         }
     }
 
+    /// This error with URL query values and `secrets` replaced by `[redacted]` in every
+    /// message (`route::redact`): a key in the API base's query must not be echoed.
+    pub fn redacted(self, secrets: &[String]) -> AiError {
+        let r = |s: String| super::route::redact(&s, secrets);
+        match self {
+            AiError::InvalidApiBase { url, reason } => AiError::InvalidApiBase {
+                url: r(url),
+                reason: r(reason),
+            },
+            AiError::HttpClient(m) => AiError::HttpClient(r(m)),
+            AiError::Connection { provider, message } => AiError::Connection {
+                provider,
+                message: r(message),
+            },
+            AiError::Http {
+                provider,
+                status,
+                message,
+                retry_after_ms,
+            } => AiError::Http {
+                provider,
+                status,
+                message: r(message),
+                retry_after_ms,
+            },
+            AiError::Provider {
+                provider,
+                message,
+                retryable,
+            } => AiError::Provider {
+                provider,
+                message: r(message),
+                retryable,
+            },
+            AiError::MalformedResponse { provider, message } => AiError::MalformedResponse {
+                provider,
+                message: r(message),
+            },
+            AiError::Blocked { provider, reason } => AiError::Blocked {
+                provider,
+                reason: r(reason),
+            },
+            AiError::RetriesExhausted {
+                retries,
+                limit,
+                last,
+            } => AiError::RetriesExhausted {
+                retries,
+                limit,
+                last: Box::new(last.redacted(secrets)),
+            },
+            other => other,
+        }
+    }
+
     /// A short reason for retry and fallback events.
     pub fn short_reason(&self) -> String {
         match self {

@@ -59,13 +59,92 @@ pub fn base_url_with(
         },
     };
     validate_base(&base)?;
-    Ok(base.trim_end_matches('/').to_string())
+    let (path, query) = split_query(&base);
+    Ok(with_query(path.trim_end_matches('/').to_string(), query))
+}
+
+/// `base` split at its query: the part endpoint paths are appended to, and the query (without
+/// `?`) that every request URL keeps (`http://proxy/v1?key=abc`).
+pub fn split_query(base: &str) -> (&str, Option<&str>) {
+    match base.split_once('?') {
+        Some((path, query)) => (path, Some(query).filter(|q| !q.is_empty())),
+        None => (base, None),
+    }
+}
+
+/// `url` with `query` appended (after `?`, or `&` when `url` has a query already).
+fn with_query(mut url: String, query: Option<&str>) -> String {
+    if let Some(q) = query {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(q);
+    }
+    url
+}
+
+/// `text` with every URL query value, and each of `secrets`, replaced by `[redacted]`: an API
+/// base may carry a key in its query, and HTTP errors quote the URL.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    static QUERY_VALUE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let pattern =
+        QUERY_VALUE.get_or_init(|| regex::Regex::new(r"([?&][^=&?#\s()]+=)[^&#\s()]+").ok());
+    let mut out = match pattern {
+        Some(re) => re.replace_all(text, "${1}[redacted]").into_owned(),
+        None => text.to_string(),
+    };
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s.as_str(), "[redacted]");
+    }
+    out
+}
+
+/// The values of `url`'s query (raw and percent-decoded), to keep out of messages.
+pub fn query_values(url: &str) -> Vec<String> {
+    let Some(query) = split_query(url).1 else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    for pair in query.split('&') {
+        let value = pair.split_once('=').map_or(pair, |(_, v)| v);
+        if value.is_empty() {
+            continue;
+        }
+        values.push(value.to_string());
+        let decoded = percent_decode(value);
+        if decoded != value {
+            values.push(decoded);
+        }
+    }
+    values
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let hex = |i: usize| bytes.get(i).and_then(|b| (*b as char).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Checks that `base` is an absolute http(s) URL.
 pub fn validate_base(base: &str) -> Result<(), AiError> {
     let invalid = |reason: &str| AiError::InvalidApiBase {
-        url: base.to_string(),
+        url: redact(base, &query_values(base)),
         reason: reason.to_string(),
     };
     let rest = base
@@ -93,20 +172,21 @@ pub fn endpoint(
     if stream {
         headers.push(("accept", "text/event-stream".to_string()));
     }
+    let (base, query) = split_query(base);
     let url = match model.provider.wire_format() {
         WireFormat::OpenAiCompletions => {
-            let mut url = if base.ends_with("/chat/completions") {
+            let url = if base.ends_with("/chat/completions") {
                 base.to_string()
             } else {
                 format!("{base}/chat/completions")
             };
+            let mut url = with_query(url, query);
             if model.provider == Provider::Azure {
                 let version = azure_api_version
                     .filter(|v| !v.trim().is_empty())
                     .unwrap_or(DEFAULT_AZURE_API_VERSION);
                 if !url.contains("api-version=") {
-                    let sep = if url.contains('?') { '&' } else { '?' };
-                    url = format!("{url}{sep}api-version={}", version.trim());
+                    url = with_query(url, Some(&format!("api-version={}", version.trim())));
                 }
                 headers.push(("api-key", key.to_string()));
             } else {
@@ -117,13 +197,14 @@ pub fn endpoint(
         WireFormat::AnthropicMessages => {
             headers.push(("x-api-key", key.to_string()));
             headers.push(("anthropic-version", "2023-06-01".to_string()));
-            if base.ends_with("/v1/messages") {
+            let url = if base.ends_with("/v1/messages") {
                 base.to_string()
             } else if base.ends_with("/v1") {
                 format!("{base}/messages")
             } else {
                 format!("{base}/v1/messages")
-            }
+            };
+            with_query(url, query)
         }
         WireFormat::GoogleGenerativeAi => {
             headers.push(("x-goog-api-key", key.to_string()));
@@ -133,11 +214,12 @@ pub fn endpoint(
             } else {
                 format!("{base}/v1beta")
             };
-            if stream {
+            let url = if stream {
                 format!("{root}/models/{id}:streamGenerateContent?alt=sse")
             } else {
                 format!("{root}/models/{id}:generateContent")
-            }
+            };
+            with_query(url, query)
         }
     };
     Endpoint { url, headers }
@@ -227,6 +309,62 @@ mod tests {
         assert_eq!(
             e.url,
             "http://h/v1beta/models/gemini-2.5-pro:generateContent"
+        );
+    }
+
+    #[test]
+    fn a_query_on_the_base_stays_on_every_url() {
+        let cases = [
+            (
+                "openai/gpt-4o",
+                "http://h/v1?key=abc",
+                "http://h/v1/chat/completions?key=abc",
+            ),
+            (
+                "azure/gpt-4o",
+                "http://h/openai/deployments/d?key=abc",
+                "http://h/openai/deployments/d/chat/completions?key=abc&api-version=2025-01-01",
+            ),
+            (
+                "anthropic/c",
+                "http://h?key=abc",
+                "http://h/v1/messages?key=abc",
+            ),
+            (
+                "google/g",
+                "http://h/v1beta?key=abc",
+                "http://h/v1beta/models/g:streamGenerateContent?alt=sse&key=abc",
+            ),
+        ];
+        for (model, base, url) in cases {
+            let base = base_url(m(model).provider, Some(base)).unwrap();
+            let e = endpoint(&m(model), &base, Some("2025-01-01"), true, "k");
+            assert_eq!(e.url, url, "{model}");
+        }
+        assert_eq!(
+            base_url(Provider::OpenAi, Some("http://h/v1/?key=abc")).unwrap(),
+            "http://h/v1?key=abc"
+        );
+    }
+
+    #[test]
+    fn query_values_never_reach_messages() {
+        let err = base_url(Provider::OpenAi, Some("localhost/v1?key=s3cret")).unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(err.to_string().contains("key=[redacted]"), "{err}");
+        let text = "error sending request for url (http://h/v1/chat/completions?key=s3cret&x=1)";
+        let red = redact(text, &[]);
+        assert_eq!(
+            red,
+            "error sending request for url (http://h/v1/chat/completions?key=[redacted]&x=[redacted])"
+        );
+        assert_eq!(
+            query_values("http://h/v1?key=a%2Fbcd&e"),
+            ["a%2Fbcd", "a/bcd", "e"]
+        );
+        assert_eq!(
+            redact("bad key a/bcd", &query_values("http://h?k=a%2Fbcd")),
+            "bad key [redacted]"
         );
     }
 

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use super::{Run, stderr, stdout};
 use crate::support::fake_provider::{FakeProvider, Reply};
 
-fn assert_clean_error(out: &std::process::Output, code: i32, needle: &str) {
+pub(super) fn assert_clean_error(out: &std::process::Output, code: i32, needle: &str) {
     let err = stderr(out);
     assert_eq!(out.status.code(), Some(code), "stderr: {err}");
     assert!(err.contains(needle), "expected {needle:?} in {err:?}");

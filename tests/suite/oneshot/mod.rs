@@ -2,6 +2,7 @@
 
 mod audit;
 mod cancel;
+mod edges;
 mod errors;
 mod faults;
 mod flags;

@@ -1,0 +1,105 @@
+//! Headless edges found at the command line: skills in one-shot runs, a query on the API base,
+//! zero or absurd limits, the log file, invalid UTF-8 in a session.
+
+use super::errors::assert_clean_error;
+use super::{Run, stderr, stdout};
+use crate::support::fake_provider::{FakeProvider, Reply};
+
+#[test]
+fn api_base_query_is_kept_on_every_request_url() {
+    let fake = FakeProvider::builder()
+        .when_empty(Reply::text("ok"))
+        .start_blocking();
+    let run = Run::new();
+    let cases = [
+        (
+            "openai/gpt-4o-mini",
+            fake.openai_base_url(),
+            "/v1/chat/completions",
+        ),
+        (
+            "groq/llama-3.3-70b-versatile",
+            fake.openai_base_url(),
+            "/v1/chat/completions",
+        ),
+        (
+            "anthropic/claude-sonnet-4-5",
+            fake.base_url(),
+            "/v1/messages",
+        ),
+        (
+            "google/gemini-2.5-flash",
+            fake.base_url(),
+            "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+        ),
+        (
+            "azure/gpt-4o",
+            format!("{}/openai/deployments/dep1", fake.base_url()),
+            "/openai/deployments/dep1/chat/completions",
+        ),
+    ];
+    for (i, (model, base, path)) in cases.iter().enumerate() {
+        let provider = model.split('/').next().unwrap();
+        let key_var = match provider {
+            "google" => "GEMINI_API_KEY".to_string(),
+            "azure" => "AZURE_OPENAI_API_KEY".to_string(),
+            p => format!("{}_API_KEY", p.to_uppercase()),
+        };
+        let out = run
+            .cmd()
+            .env(key_var, "test-key")
+            .args(["--model", model, "--no-session"])
+            .args(["--api-base", &format!("{base}?key=abc")])
+            .args(["--prompt", "hi"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{model}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "ok\n", "{model}");
+        let req = &fake.requests()[i];
+        assert_eq!(req.path, *path, "{model}");
+        assert_eq!(req.query_param("key").as_deref(), Some("abc"), "{model}");
+    }
+    let reqs = fake.requests();
+    assert!(reqs[3].query_param("alt").is_some(), "gemini keeps alt=sse");
+    assert!(
+        reqs[4].query_param("api-version").is_some(),
+        "azure keeps api-version"
+    );
+}
+
+#[test]
+fn api_base_query_values_never_reach_an_error() {
+    let run = Run::new();
+    // Nothing listens on port 1: the connection error quotes the request URL.
+    let out = run
+        .cmd()
+        .env("OPENAI_API_KEY", "test-key")
+        .args(["--model", "openai/gpt-4o", "--no-session"])
+        .args(["--api-base", "http://127.0.0.1:1/v1?key=hush-hush-value"])
+        .args([
+            "--provider-max-retries",
+            "1",
+            "--provider-retry-jitter",
+            "false",
+        ])
+        .args(["--prompt", "hi"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("could not reach the openai API"), "{err}");
+    assert!(!err.contains("hush-hush-value"), "{err}");
+    // A malformed base is refused before any request, and not echoed either.
+    let out = run
+        .cmd()
+        .env("OPENAI_API_KEY", "test-key")
+        .args(["--model", "openai/gpt-4o", "--no-session"])
+        .args(["--api-base", "127.0.0.1:1/v1?key=hush-hush-value"])
+        .args(["--prompt", "hi"])
+        .output()
+        .unwrap();
+    assert_clean_error(&out, 2, "key=[redacted]");
+    assert!(!stderr(&out).contains("hush-hush-value"));
+    let log = std::fs::read_to_string(run.path().join("pi.log")).unwrap_or_default();
+    assert!(!log.contains("hush-hush-value"), "{log}");
+}
