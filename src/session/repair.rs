@@ -328,8 +328,29 @@ impl fmt::Display for ValidationReport {
     }
 }
 
+/// The lines of `path` (1-based) that are not valid UTF-8, each with the byte offset of the
+/// first bad byte. The fast scan skips message bodies, so it cannot see them.
+fn invalid_utf8_lines(path: &Path) -> std::io::Result<Vec<(u64, usize)>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(File::open(path)?);
+    let mut bad = Vec::new();
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(bad);
+        }
+        number += 1;
+        if let Err(e) = std::str::from_utf8(&line) {
+            bad.push((number, e.valid_up_to()));
+        }
+    }
+}
+
 /// Checks a session file without changing it: every line parses, ids are unique, parents
-/// exist, no cycles, labels / aliases / head moves and compactions point at entries that exist.
+/// exist, no cycles, labels / aliases / head moves and compactions point at entries that exist,
+/// every line is UTF-8.
 pub fn validate_file(path: &Path) -> Result<ValidationReport, SessionError> {
     let (store, warnings) = match SessionStore::open_read_only(path) {
         Ok(opened) => opened,
@@ -345,6 +366,16 @@ pub fn validate_file(path: &Path) -> Result<ValidationReport, SessionError> {
         Err(e) => return Err(e),
     };
     let mut problems: Vec<String> = warnings.iter().map(LoadWarning::to_string).collect();
+    let reported: std::collections::HashSet<u64> = warnings.iter().map(LoadWarning::line).collect();
+    let bad_lines = invalid_utf8_lines(path).map_err(|e| SessionError::io(path, "read", e))?;
+    for (line, at) in bad_lines {
+        if !reported.contains(&line) {
+            problems.push(format!(
+                "{}:{line}: invalid UTF-8 {at} bytes into the line; its text cannot be read as written",
+                path.display()
+            ));
+        }
+    }
     let index = &store.index;
     let markers = [
         ("label", &index.labels),

@@ -103,3 +103,27 @@ fn api_base_query_values_never_reach_an_error() {
     let log = std::fs::read_to_string(run.path().join("pi.log")).unwrap_or_default();
     assert!(!log.contains("hush-hush-value"), "{log}");
 }
+
+#[test]
+fn session_validate_reports_invalid_utf8_lines() {
+    let run = Run::new();
+    let mut bytes = br#"{"type":"session","version":3,"id":"s1","timestamp":"2025-01-01T00:00:00Z","cwd":"/tmp"}"#.to_vec();
+    bytes.extend_from_slice(b"\n");
+    bytes.extend_from_slice(br#"{"type":"message","id":"a1","parentId":null,"timestamp":"2025-01-01T00:00:00Z","message":{"role":"user","content":"hi "#);
+    bytes.extend_from_slice(b"\xff\xfe");
+    bytes.extend_from_slice(br#" there","timestamp":1}}"#);
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(run.path().join("s.jsonl"), &bytes).unwrap();
+    let out = run
+        .cmd()
+        .args(["--session", "s.jsonl", "--session-validate"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("FAILED"), "{text}");
+    assert!(
+        text.contains("s.jsonl:2: invalid UTF-8 118 bytes into the line"),
+        "{text}"
+    );
+}
