@@ -374,6 +374,11 @@ pub enum EventMsg {
     CompactionSkipped {
         reason: String,
     },
+    /// The session's head moved: an entry was appended on the branch (a message, a model or
+    /// thinking change, a compaction). Sent with id 0, whatever caused it.
+    HeadMoved {
+        entry_id: String,
+    },
     /// A warning the user should see (torn session line, compaction, ...).
     Notice {
         message: String,

@@ -183,6 +183,13 @@ impl Agent {
         if in_step {
             self.revision = Some(log.revision());
         }
+        drop(log);
+        self.emit(
+            0,
+            EventMsg::HeadMoved {
+                entry_id: id.clone(),
+            },
+        );
         Ok(id)
     }
 

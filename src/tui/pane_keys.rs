@@ -23,7 +23,11 @@ pub struct Hint {
 
 impl Hint {
     pub fn text(&self) -> String {
-        format!("{} {}", self.keys, self.label)
+        if self.label.is_empty() {
+            self.keys.clone()
+        } else {
+            format!("{} {}", self.keys, self.label)
+        }
     }
 }
 
@@ -143,8 +147,21 @@ pub fn bindings(keymap: &Keymap, pane: Pane) -> Vec<Hint> {
             },
         });
     }
-    // What the pane is for comes first; moving around has arrows too.
-    out.sort_by_key(|h| is_motion(h.actions[0]));
+    // What the pane is for comes first; the motion letters follow as one item of bare keys
+    // ("k j g G"): every vim user reads them, and they keep the footer short.
+    let (motions, mut out): (Vec<Hint>, Vec<Hint>) =
+        out.into_iter().partition(|h| is_motion(h.actions[0]));
+    if !motions.is_empty() {
+        out.push(Hint {
+            keys: motions
+                .iter()
+                .map(|h| h.keys.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            label: "",
+            actions: motions.into_iter().flat_map(|h| h.actions).collect(),
+        });
+    }
     out
 }
 

@@ -65,7 +65,9 @@ pub fn draw(state: &State, buf: &mut Buffer) {
     }
     if let Some(r) = a.graph {
         let inner = pane_block(state, Pane::Graph, " Branches ", r, buf);
-        state.graph.render(theme, inner, buf);
+        state
+            .graph
+            .render(theme, state.status.head.as_deref(), inner, buf);
     }
     if let Some(r) = a.trace {
         let title = format!(" Tools ({}) ", state.trace.rows.len());

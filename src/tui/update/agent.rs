@@ -146,6 +146,7 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
         }
         EventMsg::Notice { message } => state.conversation.notice(NoticeLevel::Warning, message),
         EventMsg::TurnFinished { .. } => turn_over(state, fx),
+        EventMsg::HeadMoved { entry_id } => state.status.head = Some(entry_id),
         EventMsg::TurnCancelled => {
             state
                 .conversation

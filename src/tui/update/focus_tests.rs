@@ -150,3 +150,84 @@ fn the_palette_runs_a_command_without_arguments_and_fills_in_one_with() {
     assert_eq!(s.focus, Pane::Editor);
     assert!(s.overlay.is_none());
 }
+
+/// The rows the graph pane draws, as text.
+fn graph_rows_drawn(s: &State) -> Vec<String> {
+    let area = ratatui::layout::Rect::new(0, 0, 40, 6);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    s.graph
+        .render(&s.theme, s.status.head.as_deref(), area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_status_head_and_the_graph_head_follow_a_cancel() {
+    use crate::agent::{Event, EventMsg};
+    let mut s = with_graph(120, 40);
+    update(&mut s, key(KeyCode::Esc));
+    typed(&mut s, "go on");
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            crate::tui::msg::Effect::SubmitPrompt { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("submitted");
+    // The agent records the prompt and the cut-off answer, then says the turn was cancelled.
+    for entry in ["u2", "a2"] {
+        update(
+            &mut s,
+            Msg::Agent(Event {
+                id: 0,
+                msg: EventMsg::HeadMoved {
+                    entry_id: entry.into(),
+                },
+            }),
+        );
+    }
+    let fx = update(
+        &mut s,
+        Msg::Agent(Event {
+            id,
+            msg: EventMsg::TurnCancelled,
+        }),
+    );
+    assert_eq!(s.status.head.as_deref(), Some("a2"));
+    // The graph reloads; even a snapshot whose own head mark is stale shows the same head.
+    let load = fx
+        .iter()
+        .find_map(|e| match e {
+            crate::tui::msg::Effect::LoadGraph { id } => Some(*id),
+            _ => None,
+        })
+        .expect("graph reload");
+    let (mut tree, _) = crate::tui::panes::graph::tree_from_lines(&[
+        r#"{"type":"message","id":"u1","parentId":null,"message":{"role":"user","content":"q"}}"#,
+        r#"{"type":"message","id":"a1","parentId":"u1","message":{"role":"assistant","content":[{"type":"text","text":"a"}]}}"#,
+        r#"{"type":"message","id":"u2","parentId":"a1","message":{"role":"user","content":"go on"}}"#,
+        r#"{"type":"message","id":"a2","parentId":"u2","message":{"role":"assistant","content":[]}}"#,
+    ]);
+    tree.head = Some("a1".into());
+    for n in &mut tree.nodes {
+        n.is_head = n.id == "a1";
+    }
+    update(
+        &mut s,
+        Msg::Done {
+            id: load,
+            result: EffectResult::Graph(Ok(tree)),
+        },
+    );
+    let rows = graph_rows_drawn(&s);
+    let marked: Vec<&String> = rows.iter().filter(|r| r.contains('◉')).collect();
+    assert_eq!(marked.len(), 1, "{rows:#?}");
+    // Rows run oldest first: a2 is the fourth.
+    assert!(rows[3].starts_with("◉ HEAD"), "{rows:#?}");
+}

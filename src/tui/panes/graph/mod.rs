@@ -133,7 +133,12 @@ impl GraphPane {
     }
 
     /// Draws the pane (inside its border) into `area`.
-    pub fn render(&self, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    /// Draws the graph with `head` marked: the head the status bar shows (the session's own
+    /// mark when none is known yet), so the two never disagree.
+    pub fn render(&self, theme: &Theme, head: Option<&str>, area: Rect, buf: &mut Buffer) {
+        let head = head
+            .filter(|h| self.row_of(h).is_some())
+            .or(self.snapshot.head.as_deref());
         if area.height == 0 {
             return;
         }
@@ -162,7 +167,7 @@ impl GraphPane {
         let offset = self.offset.min(self.rows.len().saturating_sub(1));
         for (i, row) in self.rows.iter().enumerate().skip(offset).take(h) {
             let node = &self.snapshot.nodes[row.node];
-            let is_head = node.is_head;
+            let is_head = head == Some(node.id.as_str());
             let mut spans: Vec<Span<'static>> = glyphs(&row.cells, is_head)
                 .into_iter()
                 .map(|(lane, g)| {
