@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::error::CommandError;
 use super::output::{CommandOutput, Outcome};
 use super::parse::{Invocation, parse};
-use super::{audit, doctor, help, inspect, macros, maintain, models, navigate, profiles};
+use super::{audit, doctor, help, inspect, macros, maintain, models, navigate, profiles, sessions};
 use crate::agent::{EventMsg, RuntimeSettings};
 use crate::ai::AiClient;
 use crate::session::{ImportMode, SessionStore};
@@ -46,6 +46,9 @@ pub struct EngineContext {
     pub policy_sources: PolicySources,
     /// This run's `--tool-audit-log`: what `/audit-summary` reads when given no path.
     pub audit_log: Option<PathBuf>,
+    /// The skills directory in use (`--skills-dir` or `skills-dir` in a config file), which
+    /// `/doctor` checks.
+    pub skills_dir: Option<PathBuf>,
 }
 
 /// Runs slash commands. One per front end; cheap to create.
@@ -99,6 +102,9 @@ impl CommandEngine {
             "branches" => navigate::branches(self, inv),
             "branch" => navigate::branch(self, inv),
             "resume" => navigate::resume(self),
+            "new" => sessions::new_session(self),
+            "clear" => sessions::clear(self),
+            "session-open" => sessions::open(self, inv),
             "branch-alias" => navigate::branch_alias(self, inv),
             "session-bookmark" => navigate::bookmark(self, inv),
             "session-search" => inspect::search(self, inv),

@@ -21,6 +21,7 @@ mod output;
 mod parse;
 mod profiles;
 mod script;
+mod sessions;
 mod spec;
 mod statefile;
 mod table;

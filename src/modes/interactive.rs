@@ -139,6 +139,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     policy: config.policy.clone(),
                     policy_sources: options.policy_sources.clone(),
                     audit_log: config.audit_log.clone(),
+                    skills_dir: options.skills_dir.clone(),
                 },
             );
             let agent = spawn_agent(config, shared.clone());
@@ -288,15 +289,24 @@ struct EngineHost {
 
 impl Host for EngineHost {
     fn run_command(&mut self, line: &str) -> Result<CommandReply, String> {
-        let before = {
-            let s = lock_session(&self.session);
-            (s.head().map(str::to_string), s.entry_count())
+        let look = |session: &SharedSession| {
+            let s = lock_session(session);
+            (
+                s.head().map(str::to_string),
+                s.entry_count(),
+                s.header().id.clone(),
+                s.path().map(|p| p.display().to_string()),
+            )
         };
+        let before = look(&self.session);
         let out = self.engine.execute(line).map_err(|e| e.to_string())?;
-        let after = {
-            let s = lock_session(&self.session);
-            (s.head().map(str::to_string), s.entry_count())
-        };
+        let after = look(&self.session);
+        let session_file = (before.2 != after.2).then(|| {
+            after
+                .3
+                .clone()
+                .unwrap_or_else(|| "<in-memory session>".into())
+        });
         let mut reply = CommandReply {
             lines: out.render(),
             ok: out.ok,
@@ -304,6 +314,7 @@ impl Host for EngineHost {
             quit: false,
             run: Vec::new(),
             session_changed: before != after,
+            session_file,
         };
         match out.outcome {
             Outcome::Done => {}

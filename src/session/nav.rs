@@ -73,6 +73,16 @@ impl SessionStore {
         }
     }
 
+    /// Starts a new root branch: the next entry has no parent, so the next prompt begins a
+    /// fresh conversation in this file (the older branches stay, reachable by `/branch`).
+    /// Nothing is written until that entry: a file left now reopens where it was.
+    pub fn clear_head(&mut self) {
+        if self.head.is_some() {
+            self.previous_head = self.head().map(Into::into);
+            self.head = None;
+        }
+    }
+
     /// Moves the head to `id` (the next entry forks there) and records the move, so the
     /// session reopens there.
     pub fn set_head(&mut self, id: &str) -> Result<(), SessionError> {

@@ -242,6 +242,11 @@ impl SessionStore {
         }
     }
 
+    /// How appends to this session wait for its lock.
+    pub fn lock_options(&self) -> LockOptions {
+        self.lock
+    }
+
     /// The header (line 1) of the session.
     pub fn header(&self) -> &SessionHeader {
         &self.header

@@ -94,6 +94,8 @@ pub struct CommandReply {
     pub run: Vec<String>,
     /// The session changed (head, names): the conversation and graph reload.
     pub session_changed: bool,
+    /// Another session file is open now (`/new`, `/session-open`): its path.
+    pub session_file: Option<String>,
 }
 
 /// An image decoded by an effect, ready to show.

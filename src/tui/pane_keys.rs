@@ -149,6 +149,9 @@ pub fn bindings(keymap: &Keymap, pane: Pane) -> Vec<Hint> {
     }
     // What the pane is for comes first; the motion letters follow as one item of bare keys
     // ("k j g G"): every vim user reads them, and they keep the footer short.
+    // Help comes last: F1 opens it too.
+    let (help, out): (Vec<Hint>, Vec<Hint>) =
+        out.into_iter().partition(|h| h.actions[0] == Action::Help);
     let (motions, mut out): (Vec<Hint>, Vec<Hint>) =
         out.into_iter().partition(|h| is_motion(h.actions[0]));
     if !motions.is_empty() {
@@ -162,6 +165,7 @@ pub fn bindings(keymap: &Keymap, pane: Pane) -> Vec<Hint> {
             actions: motions.into_iter().flat_map(|h| h.actions).collect(),
         });
     }
+    out.extend(help);
     out
 }
 

@@ -140,6 +140,7 @@ fn arguments_complete_from_the_engine_once_per_word_position() {
                 quit: false,
                 run: vec![],
                 session_changed: true,
+                session_file: None,
             })),
         },
     );

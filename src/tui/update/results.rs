@@ -90,9 +90,8 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             for (level, text) in std::mem::take(&mut state.pending_notices) {
                 state.conversation.notice(level, text);
             }
-            if head.is_some() {
-                state.status.head = head;
-            }
+            // The session's own head: none after /clear or in a new file.
+            state.status.head = head;
         }
         EffectResult::History(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
         EffectResult::Skills(Ok(skills)) => state.skills.set_skills(skills),
@@ -114,6 +113,11 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
                 } else {
                     state.conversation.notice(level, text);
                 }
+            }
+            if let Some(file) = reply.session_file {
+                // Another file: what the bar, the graph and the trace showed was the old one's.
+                state.status.session = Some(file);
+                state.graph.loaded = false;
             }
             if reply.session_changed {
                 state.editor.arg_cache.clear();

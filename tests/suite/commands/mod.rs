@@ -7,6 +7,7 @@ mod file_mode;
 mod inspect;
 mod maintain;
 mod navigate;
+mod sessions;
 mod state;
 
 use std::path::{Path, PathBuf};
@@ -85,6 +86,7 @@ impl Bench {
             policy: Arc::new(pi_coding_agent::tools::ToolPolicy::new(dir.path())),
             policy_sources: Default::default(),
             audit_log: None,
+            skills_dir: None,
         };
         let engine = CommandEngine::new(share_session(store), ctx);
         Bench { dir, engine, ids }
