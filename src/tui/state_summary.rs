@@ -18,7 +18,7 @@ use crate::tui::config::keymap::Keymap;
 use crate::tui::config::theme::Theme;
 use crate::tui::overlay::{Overlay, PaletteKind};
 use crate::tui::panes::conversation::{CellKind, NoticeLevel, Scroll, ToolStatus};
-use crate::tui::panes::editor::{Completion, Paste};
+use crate::tui::panes::editor::{Completion, Mode, Paste};
 use crate::tui::panes::graph::{GraphPane, NamePrompt};
 use crate::tui::panes::skills::SkillBrowser;
 use crate::tui::panes::trace::ToolTrace;
@@ -99,6 +99,8 @@ pub struct EditorSummary {
     pub files_requested: bool,
     /// How many `/` commands complete (set once at start).
     pub commands: usize,
+    /// The prompt's vim mode (insert unless the keymap is modal and Esc was pressed).
+    pub mode: Mode,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +297,7 @@ fn editor_summary(state: &State) -> EditorSummary {
         files: e.files.clone(),
         files_requested: e.files_requested,
         commands: e.commands.len(),
+        mode: e.vim.mode,
     }
 }
 

@@ -48,12 +48,10 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         }
     }
     if let Some(r) = a.editor {
-        let title = if state.busy.is_some() {
-            " Prompt (Enter queues while the turn runs · Ctrl+C cancels) "
-        } else {
-            " Prompt "
-        };
-        let inner = pane_block(state, Pane::Editor, title, r, buf);
+        let title = state
+            .editor
+            .title(state.keymap.modal, state.busy.is_some());
+        let inner = pane_block(state, Pane::Editor, &title, r, buf);
         if state.editor.is_empty() {
             // The hint fits the prompt's width (a copy: an empty editor is cheap to clone).
             let mut empty = state.editor.textarea.clone();

@@ -634,3 +634,4 @@ fn a_table_wider_than_the_pane() {
 }
 
 mod approval;
+mod vim_prompt;

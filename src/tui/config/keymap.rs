@@ -143,6 +143,8 @@ actions! {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
     pub name: String,
+    /// The prompt has vim's insert and normal modes (`modal = true`, as in the vim keymap).
+    pub modal: bool,
     bindings: HashMap<(Context, KeyCombination), Action>,
     /// For the help overlay: per context, each action and its keys in file order.
     listing: BTreeMap<Context, Vec<(Action, Vec<String>)>>,
@@ -162,6 +164,7 @@ type Sections = Vec<(String, Section)>;
 #[serde(deny_unknown_fields)]
 struct KeymapFile {
     extends: Option<Spanned<String>>,
+    modal: Option<bool>,
     global: Option<Section>,
     conversation: Option<Section>,
     editor: Option<Section>,
@@ -194,6 +197,7 @@ impl Keymap {
     fn empty(name: &str) -> Keymap {
         Keymap {
             name: name.to_string(),
+            modal: false,
             bindings: HashMap::new(),
             listing: BTreeMap::new(),
         }
@@ -220,6 +224,9 @@ impl Keymap {
             }
             None => Keymap::empty(name),
         };
+        if let Some(modal) = file.modal {
+            map.modal = modal;
+        }
         map.apply(text, file.sections())?;
         Ok(map)
     }
@@ -374,6 +381,17 @@ mod tests {
             k.resolve(&[Context::Conversation, Context::Global], &i, false),
             Some(Action::FocusEditor)
         );
+    }
+
+    #[test]
+    fn only_the_vim_keymap_is_modal_and_extending_keeps_it() {
+        for (name, text) in BUILTIN_KEYMAPS {
+            assert_eq!(Keymap::parse(name, text).unwrap().modal, name == "vim");
+        }
+        let k = Keymap::parse("mine", "extends = \"vim\"\n").unwrap();
+        assert!(k.modal);
+        let k = Keymap::parse("mine", "extends = \"vim\"\nmodal = false\n").unwrap();
+        assert!(!k.modal);
     }
 
     #[test]

@@ -43,6 +43,11 @@ pub fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         overlay_key(state, key, fx);
         return;
     }
+    // A modal prompt (the vim keymap) takes Esc in insert mode and its keys in normal mode.
+    if state.focus == Pane::Editor && state.editor.vim_key(key, &state.keymap) {
+        state.quit_armed_until = None;
+        return;
+    }
     if state.graph.prompt.is_some() && state.focus == Pane::Graph {
         name_prompt_key(state, key, fx);
         return;
@@ -93,7 +98,7 @@ fn text_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     match state.focus {
         Pane::Editor => {
-            state.editor.textarea.input(key);
+            state.editor.input(key);
             after_edit(state, fx);
         }
         Pane::Skills => {
@@ -109,7 +114,7 @@ fn text_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         // Typing anywhere else goes to the prompt.
         Pane::Conversation | Pane::Graph | Pane::Trace if plain_char => {
             state.focus = Pane::Editor;
-            state.editor.textarea.input(key);
+            state.editor.input(key);
             after_edit(state, fx);
         }
         _ => {}

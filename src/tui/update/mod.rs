@@ -58,6 +58,7 @@ const WHEEL_ROWS: isize = 3;
 /// Applies `msg` to `state`; returns what the runtime must do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let focus = state.focus;
     match msg {
         Msg::Key(key) => keys::on_key(state, key, &mut fx),
         Msg::Paste(text) => on_paste(state, &text, &mut fx),
@@ -81,6 +82,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Done { id, result } => results::on_result(state, id, result, &mut fx),
         Msg::ConfigChanged { kind, path, text } => on_config(state, kind, &path, text),
+    }
+    // Whoever comes back to the prompt comes to type: a modal prompt is in insert mode.
+    if focus != Pane::Editor && state.focus == Pane::Editor {
+        state.editor.vim.start_insert(&state.editor.textarea);
     }
     actions::request_labels(state, &mut fx);
     fx
@@ -247,5 +252,7 @@ mod session_tests;
 mod tests;
 #[cfg(test)]
 mod thinking_tests;
+#[cfg(test)]
+mod vim_tests;
 #[cfg(test)]
 mod whole_state_tests;

@@ -4,6 +4,7 @@
 mod approvals;
 mod e2e;
 mod hangup;
+mod vim;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -1,14 +1,19 @@
 //! The prompt editor: a multi-line text area (ratatui-textarea) with prompt history, `@` file
 //! and `/` command completion, collapsed large pastes, and a queue of prompts sent while a turn
-//! runs.
+//! runs. With a modal keymap (`modal = true`, as in the vim keymap) it has vim's insert and
+//! normal modes (`vim.rs`).
 
 mod completion;
+mod vim;
 
 pub use completion::{ArgCache, Completion, CompletionKind, CompletionNeeds};
+pub use vim::{Mode, Vim, VimKey};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
+use crate::tui::config::keymap::{Context, Keymap};
 use crate::tui::config::theme::Theme;
 
 /// A paste longer than this many lines (or characters) is shown as a marker.
@@ -38,6 +43,8 @@ pub struct Editor {
     pub commands: Vec<(String, String)>,
     /// Argument candidates from the command engine, per word position.
     pub arg_cache: ArgCache,
+    /// The vim mode, used while the keymap is modal.
+    pub vim: Vim,
 }
 
 impl Default for Editor {
@@ -59,6 +66,7 @@ impl Editor {
             files_requested: false,
             commands,
             arg_cache: ArgCache::default(),
+            vim: Vim::default(),
         };
         e.style(&Theme::plain());
         e
@@ -86,6 +94,71 @@ impl Editor {
             " · ",
             usize::from(width).saturating_sub(1),
         )
+    }
+
+    /// The prompt's border title: its mode when the keymap is modal, and what Enter does while
+    /// a turn runs.
+    pub fn title(&self, modal: bool, busy: bool) -> String {
+        let mode = if modal {
+            format!(" — {}", self.vim.mode.name())
+        } else {
+            String::new()
+        };
+        let busy = if busy {
+            " (Enter queues while the turn runs · Ctrl+C cancels)"
+        } else {
+            ""
+        };
+        format!(" Prompt{mode}{busy} ")
+    }
+
+    /// A key for the vim mode, when `keymap` is modal; true when the vim mode took it (the
+    /// keymap then never sees it).
+    pub fn vim_key(&mut self, key: KeyEvent, keymap: &Keymap) -> bool {
+        if !keymap.modal {
+            return false;
+        }
+        let bound = keymap
+            .resolve(&[Context::Editor, Context::Global], &key, true)
+            .is_some();
+        match self.vim.key(&mut self.textarea, key, bound) {
+            VimKey::Pass => return false,
+            VimKey::Taken { edited } => {
+                if edited {
+                    self.history_pos = None;
+                }
+            }
+            VimKey::HistoryPrev => {
+                self.history_prev();
+            }
+            VimKey::HistoryNext => {
+                self.history_next();
+            }
+        }
+        // Completion is for typing; normal mode closes it.
+        self.completion = None;
+        true
+    }
+
+    /// A key that types or edits. Ctrl+H deletes the word before the cursor: terminals send it
+    /// for Ctrl+Backspace (which the kitty protocol reports as itself). Typed text means insert
+    /// mode.
+    pub fn input(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('h') | KeyCode::Backspace if ctrl => {
+                self.textarea.delete_word();
+            }
+            code => {
+                if matches!(code, KeyCode::Char(_))
+                    && !ctrl
+                    && !key.modifiers.contains(KeyModifiers::ALT)
+                {
+                    self.vim.start_insert(&self.textarea);
+                }
+                self.textarea.input(key);
+            }
+        }
     }
 
     /// The text as typed (paste markers included).
@@ -121,6 +194,8 @@ impl Editor {
         self.textarea.set_wrap_mode(ta.wrap_mode());
         self.textarea.move_cursor(CursorMove::Bottom);
         self.textarea.move_cursor(CursorMove::End);
+        // The vim mode's undo steps were the old text area's.
+        self.vim.forget_changes();
     }
 
     /// Empties the editor (after sending).
@@ -139,11 +214,14 @@ impl Editor {
             self.history.push(typed);
         }
         self.clear();
+        // A fresh prompt starts in insert mode, as the next command line of a vi-mode shell.
+        self.vim.reset();
         text
     }
 
     /// Inserts pasted text; a large paste becomes a marker.
     pub fn paste(&mut self, text: &str) {
+        self.vim.start_insert(&self.textarea);
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         let lines = text.lines().count();
         if lines > PASTE_MAX_LINES || text.chars().count() > PASTE_MAX_CHARS {
