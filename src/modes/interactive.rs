@@ -36,6 +36,8 @@ pub struct InteractiveOptions {
     pub import_mode: ImportMode,
     /// Where each tool policy value came from (`/policy`).
     pub policy_sources: PolicySources,
+    /// `--resume`: open with a picker of this directory's sessions.
+    pub resume_picker: bool,
 }
 
 /// What set-up produced: the agent's configuration, the session and warnings, or why not.
@@ -115,6 +117,10 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     name: m.model_ref().to_string(),
                     context_window: m.context_window,
                     label: m.name.clone(),
+                    missing_key: match config.client.check_model(&m.model_ref()) {
+                        Err(AiError::MissingApiKey { var }) => Some(var.to_string()),
+                        _ => None,
+                    },
                 })
                 .collect();
             state.status.model = config.model.to_string();
@@ -175,6 +181,9 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
             )
         }
     };
+    if options.resume_picker && ctx.agent.is_some() {
+        crate::tui::update::open_sessions(&mut state, resume_items(&cwd));
+    }
     if ctx.agent.is_some() {
         // Shown below the history once it is loaded.
         state.pending_notices = startup_messages;
@@ -255,6 +264,22 @@ fn load_look(
         Err(e) => notices.push((NoticeLevel::Error, e)),
     }
     watched
+}
+
+/// The sessions `--resume` offers: this directory's, newest first, those with a prompt.
+fn resume_items(cwd: &std::path::Path) -> Vec<(String, String)> {
+    let now = std::time::SystemTime::now();
+    crate::session::recent_sessions(&crate::session::sessions_dir(cwd))
+        .into_iter()
+        .filter_map(|s| {
+            let prompt = s.first_prompt?;
+            let shown = s.path.strip_prefix(cwd).unwrap_or(&s.path);
+            Some((
+                shown.display().to_string(),
+                format!("{} · {prompt}", crate::session::age(s.modified, now)),
+            ))
+        })
+        .collect()
 }
 
 /// Why the chosen model cannot be used, said the UI's way: a missing key points to the

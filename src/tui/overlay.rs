@@ -66,6 +66,8 @@ impl ListPicker {
 pub enum PaletteKind {
     Palette,
     Models,
+    /// This directory's sessions (`pi --resume`): picking one opens it.
+    Sessions,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +207,7 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
             let title = match kind {
                 PaletteKind::Palette => "Command palette",
                 PaletteKind::Models => "Models",
+                PaletteKind::Sessions => "Resume a session (Esc keeps this one)",
             };
             let r = centered(area, 80, 20);
             let inner = frame(title, theme, r, buf);

@@ -50,6 +50,8 @@ pub struct ModelChoice {
     pub name: String,
     pub context_window: u64,
     pub label: String,
+    /// The variable holding the provider's key, when it is not set (the picker says so).
+    pub missing_key: Option<String>,
 }
 
 /// A running turn.

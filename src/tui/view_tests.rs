@@ -336,6 +336,7 @@ fn zoomed_graph_and_no_agent() {
             name: "x/y".into(),
             context_window: 1,
             label: "x".into(),
+            missing_key: None,
         }];
     });
 }

@@ -241,8 +241,20 @@ pub fn preview(state: &mut State, fx: &mut Vec<Effect>) {
     fx.push(Effect::PreviewEntry { id, entry_id });
 }
 
+/// The picker of `pi --resume`: (path, "age · first prompt") of each session, newest first.
+pub fn open_sessions(state: &mut State, sessions: Vec<(String, String)>) {
+    if sessions.is_empty() {
+        state.toast("no earlier session in this directory", 3000);
+        return;
+    }
+    state.overlay = Some(Overlay::Picker {
+        kind: PaletteKind::Sessions,
+        list: ListPicker::new(sessions),
+    });
+}
+
 pub(super) fn open_models(state: &mut State) {
-    let items = state
+    let mut items: Vec<(String, String)> = state
         .models
         .iter()
         .map(|m| {
@@ -251,12 +263,27 @@ pub(super) fn open_models(state: &mut State) {
             } else {
                 ""
             };
+            let key = m
+                .missing_key
+                .as_deref()
+                .map(|var| format!("  · {var} not set"))
+                .unwrap_or_default();
             (
                 m.name.clone(),
-                format!("{mark}{}  {}k ctx", m.label, m.context_window / 1000),
+                format!("{mark}{}  {}k ctx{key}", m.label, m.context_window / 1000),
             )
         })
         .collect();
+    // The model in use is always there, even one the catalog does not know.
+    if !state.status.model.is_empty() && !items.iter().any(|(n, _)| *n == state.status.model) {
+        items.insert(
+            0,
+            (
+                state.status.model.clone(),
+                "● in use (not in the model catalog)".to_string(),
+            ),
+        );
+    }
     state.overlay = Some(Overlay::Picker {
         kind: PaletteKind::Models,
         list: ListPicker::at(items, &state.status.model),

@@ -140,9 +140,16 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
         }
         EventMsg::ModelChanged { model } => {
             set_model(state, &model);
-            state
+            // `/model` (and the picker) already said "switching to …": say it once.
+            if !state
                 .conversation
-                .notice(NoticeLevel::Info, format!("model: {model}"));
+                .last_notice()
+                .is_some_and(|t| t.contains(&format!("switching to {model}")))
+            {
+                state
+                    .conversation
+                    .notice(NoticeLevel::Info, format!("model: {model}"));
+            }
         }
         EventMsg::Notice { message } => state.conversation.notice(NoticeLevel::Warning, message),
         EventMsg::TurnFinished { .. } => turn_over(state, fx),

@@ -245,6 +245,10 @@ fn clamp_overlay_scroll(state: &mut State) {
 fn picked(state: &mut State, kind: PaletteKind, value: &str, fx: &mut Vec<Effect>) {
     match kind {
         PaletteKind::Models => run_line(state, &format!("/model {value}"), fx),
+        PaletteKind::Sessions => {
+            let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+            run_line(state, &format!("/session-open \"{quoted}\""), fx);
+        }
         PaletteKind::Palette => {
             if let Some(cmd) = value.strip_prefix('/') {
                 // Commands with arguments go to the prompt to be completed.

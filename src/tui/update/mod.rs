@@ -2,6 +2,7 @@
 //! does no I/O; what must happen outside comes back as `Effect`s.
 
 mod actions;
+pub use actions::open_sessions;
 mod agent;
 mod history;
 mod keys;

@@ -312,6 +312,7 @@ fn the_model_picker_opens_on_the_current_model() {
             name: n.to_string(),
             context_window: 1000,
             label: n.to_string(),
+            missing_key: None,
         })
         .collect();
     s.status.model = "b/two".into();
@@ -419,4 +420,97 @@ fn compact_is_busy_until_compacted_then_the_branch_reloads_with_a_notice_below()
         }),
     );
     assert_eq!(s.busy, None);
+}
+
+#[test]
+fn the_model_picker_marks_missing_keys_and_always_lists_the_current_model() {
+    use crate::tui::overlay::Overlay;
+    use crate::tui::state::ModelChoice;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = State::new(120, 40);
+    s.models = vec![
+        ModelChoice {
+            name: "openai/gpt-4.1".into(),
+            context_window: 1_000_000,
+            label: "GPT-4.1".into(),
+            missing_key: Some("OPENAI_API_KEY".into()),
+        },
+        ModelChoice {
+            name: "anthropic/claude-sonnet-4-5".into(),
+            context_window: 200_000,
+            label: "Claude Sonnet 4.5".into(),
+            missing_key: None,
+        },
+    ];
+    s.status.model = "openrouter/some/custom-model".into();
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+    );
+    let Some(Overlay::Picker { list, .. }) = &s.overlay else {
+        panic!("no picker: {:?}", s.overlay);
+    };
+    assert_eq!(list.items[0].0, "openrouter/some/custom-model");
+    assert_eq!(
+        list.items[list.matches[list.cursor]].0,
+        "openrouter/some/custom-model"
+    );
+    assert!(
+        list.items[1].1.contains("OPENAI_API_KEY not set"),
+        "{:?}",
+        list.items
+    );
+    assert!(!list.items[2].1.contains("not set"), "{:?}", list.items);
+}
+
+#[test]
+fn switching_model_says_it_once() {
+    use crate::tui::CommandReply;
+    use crate::tui::panes::conversation::CellKind;
+    let mut s = State::new(120, 40);
+    let reply = CommandReply {
+        lines: vec!["switching to openai/gpt-4.1".into()],
+        ok: true,
+        ..CommandReply::default()
+    };
+    update(
+        &mut s,
+        Msg::Done {
+            id: 1,
+            result: EffectResult::Command(Ok(reply)),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Agent(Event {
+            id: 2,
+            msg: EventMsg::ModelChanged {
+                model: "openai/gpt-4.1".into(),
+            },
+        }),
+    );
+    let notices = s
+        .conversation
+        .cells
+        .iter()
+        .filter(|c| matches!(&c.kind, CellKind::Notice { text, .. } if text.contains("gpt-4.1")))
+        .count();
+    assert_eq!(notices, 1);
+    assert_eq!(s.status.model, "openai/gpt-4.1");
+    // A change nobody asked for here (another front end, a profile) is still said.
+    update(
+        &mut s,
+        Msg::Agent(Event {
+            id: 3,
+            msg: EventMsg::ModelChanged {
+                model: "anthropic/claude-sonnet-4-5".into(),
+            },
+        }),
+    );
+    assert!(
+        s.conversation
+            .last_notice()
+            .unwrap()
+            .contains("model: anthropic/claude-sonnet-4-5")
+    );
 }

@@ -440,6 +440,7 @@ fn overlays_open_filter_pick_and_close() {
         name: name.into(),
         context_window: 200_000,
         label: label.into(),
+        missing_key: None,
     };
     s.models = vec![
         model("anthropic/claude-opus", "Claude Opus"),

@@ -4,6 +4,7 @@
 mod approvals;
 mod e2e;
 mod hangup;
+mod sessions;
 mod vim;
 
 use std::process::Command;

@@ -232,6 +232,14 @@ impl Conversation {
         }
     }
 
+    /// The text of the last cell when it is a notice.
+    pub fn last_notice(&self) -> Option<&str> {
+        match self.cells.last().map(|c| &c.kind) {
+            Some(CellKind::Notice { text, .. }) => Some(text),
+            _ => None,
+        }
+    }
+
     /// Sets (or clears) the duration a tool call shows.
     pub fn set_tool_duration(&mut self, call_id: &str, ms: Option<u64>) {
         if let Some(c) = self.tools.get(call_id).and_then(|&i| self.cells.get_mut(i)) {
