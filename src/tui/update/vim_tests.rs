@@ -125,6 +125,26 @@ fn the_prompt_comes_back_in_insert_mode() {
 }
 
 #[test]
+fn k_and_j_walk_the_history_from_the_edges_in_normal_mode() {
+    let mut s = vim();
+    typed(&mut s, "first prompt");
+    update(&mut s, key(KeyCode::Enter));
+    typed(&mut s, "draft");
+    update(&mut s, key(KeyCode::Esc));
+    typed(&mut s, "k");
+    // The earlier prompt, the cursor on its last character (normal mode never rests past it).
+    assert_eq!(
+        (s.editor.text(), s.editor.cursor(), s.editor.vim.mode),
+        ("first prompt".into(), (0, 11), Mode::Normal)
+    );
+    typed(&mut s, "j");
+    assert_eq!(
+        (s.editor.text(), s.editor.cursor()),
+        ("draft".into(), (0, 4))
+    );
+}
+
+#[test]
 fn the_other_keymaps_are_not_modal() {
     for name in ["default", "emacs"] {
         let mut s = State::new(120, 40);

@@ -121,18 +121,21 @@ impl Editor {
         let bound = keymap
             .resolve(&[Context::Editor, Context::Global], &key, true)
             .is_some();
-        match self.vim.key(&mut self.textarea, key, bound) {
+        let walked = self.vim.key(&mut self.textarea, key, bound);
+        match walked {
             VimKey::Pass => return false,
             VimKey::Taken { edited } => {
                 if edited {
                     self.history_pos = None;
                 }
             }
-            VimKey::HistoryPrev => {
-                self.history_prev();
-            }
-            VimKey::HistoryNext => {
-                self.history_next();
+            VimKey::HistoryPrev | VimKey::HistoryNext => {
+                if walked == VimKey::HistoryPrev {
+                    self.history_prev();
+                } else {
+                    self.history_next();
+                }
+                vim::rest(&mut self.textarea);
             }
         }
         // Completion is for typing; normal mode closes it.

@@ -407,7 +407,7 @@ fn delete_line(ta: &mut TextArea<'_>) {
 }
 
 /// In normal mode the cursor sits on a character, never past the last one.
-fn rest(ta: &mut TextArea<'_>) {
+pub(super) fn rest(ta: &mut TextArea<'_>) {
     if col(ta) > 0 && col(ta) >= line_len(ta) {
         jump(ta, row(ta), line_len(ta) - 1);
     }
