@@ -182,7 +182,53 @@ pub fn completions(engine: &CommandEngine, input: &str) -> Vec<Completion> {
         .get(position)
         .or_else(|| arg_specs.last().filter(|a| a.variadic));
     match arg {
+        Some(a) if a.kind == ArgKind::EntryRef => entries(engine, typed),
         Some(a) => plain(values_for(engine, a.kind, typed), typed),
         None => Vec::new(),
     }
 }
+
+/// Entry references for `/branch` and the like: names first (with what they point at), then
+/// the branch tips and the newest entries of the active branch, each with its role and
+/// first words.
+fn entries(engine: &CommandEngine, typed: &str) -> Vec<Completion> {
+    let store = engine.store();
+    let names: Vec<(String, String)> = store
+        .branch_aliases()
+        .into_iter()
+        .chain(store.bookmarks())
+        .map(|n| (n.name, n.target_id))
+        .filter(|(name, _)| name.starts_with(typed))
+        .collect();
+    let mut ids: Vec<String> = store.recent_branch_ids(RECENT_ENTRIES);
+    if let Ok(branches) = store.branches() {
+        for b in branches {
+            if !ids.contains(&b.leaf_id) {
+                ids.push(b.leaf_id);
+            }
+        }
+    }
+    ids.retain(|id| id.starts_with(typed));
+    let mut wanted: Vec<String> = ids.clone();
+    wanted.extend(names.iter().map(|(_, t)| t.clone()));
+    let described: std::collections::HashMap<String, String> = store
+        .entry_descriptions(&wanted)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let describe = |id: &str| described.get(id).cloned().unwrap_or_default();
+    names
+        .iter()
+        .map(|(name, target)| Completion {
+            value: name.clone(),
+            description: format!("→ {target} {}", describe(target)),
+        })
+        .chain(ids.iter().map(|id| Completion {
+            value: id.clone(),
+            description: describe(id),
+        }))
+        .collect()
+}
+
+/// Entries of the active branch a completion offers, newest first.
+const RECENT_ENTRIES: usize = 30;

@@ -126,6 +126,51 @@ impl SessionStore {
         Ok(out)
     }
 
+    /// The head and up to `n - 1` of its ancestors that are messages, newest first: the
+    /// entries a `/branch` completion offers. Walks parents only as far as it needs.
+    pub fn recent_branch_ids(&self, n: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = self.head;
+        let mut steps = 0;
+        while let Some(i) = cur {
+            if out.len() >= n || steps > n * 8 {
+                break;
+            }
+            let node = self.index.node(i);
+            if node.kind == EntryKind::Message {
+                out.push(node.id.to_string());
+            }
+            cur = self.index.parent(i);
+            steps += 1;
+        }
+        out
+    }
+
+    /// "user: the first words", "assistant: → bash" for each id: what a completion list
+    /// shows beside an entry id.
+    pub fn entry_descriptions(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<(String, String)>, SessionError> {
+        let labels = self.entry_labels(ids)?;
+        Ok(labels
+            .into_iter()
+            .map(|(id, label)| {
+                let role = self
+                    .index
+                    .get(&id)
+                    .and_then(|i| self.index.node(i).role)
+                    .map_or("entry", Role::as_str);
+                let what = if label.is_empty() {
+                    role.to_string()
+                } else {
+                    format!("{role}: {label}")
+                };
+                (id, what)
+            })
+            .collect())
+    }
+
     /// The full text of entry `id`, its role first, for a preview.
     pub fn entry_preview(&self, id: &str) -> Result<String, SessionError> {
         let i = self.index.get(id).ok_or_else(|| self.unknown(id))?;

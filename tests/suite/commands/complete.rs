@@ -48,3 +48,35 @@ fn completes_entries_names_and_files() {
     assert_eq!(values(&b, "/session-import exp"), ["export-me.jsonl"]);
     assert_eq!(values(&b, "/session-export .p"), [".pi/"]);
 }
+
+#[test]
+fn branch_completion_shows_each_id_with_its_role_and_first_words() {
+    let mut b = Bench::new();
+    let tip = b.ids[3].clone();
+    b.ok(&format!("/branch-alias set verbose {tip}"));
+    let all = completions(&b.engine, "/branch ");
+    let find = |v: &str| {
+        all.iter()
+            .find(|c| c.value == v)
+            .unwrap_or_else(|| panic!("no {v} in {all:?}"))
+    };
+    // The name first, with what it points at.
+    assert_eq!(all[0].value, "verbose");
+    assert!(all[0].description.contains(&tip), "{all:?}");
+    assert!(
+        all[0].description.contains("assistant: added --verbose"),
+        "{all:?}"
+    );
+    // The active branch's entries, newest first, and the other tip.
+    assert_eq!(find(&b.ids[5]).description, "assistant: another idea done");
+    assert_eq!(find(&b.ids[4]).description, "user: try another idea");
+    assert_eq!(find(&b.ids[0]).description, "user: fix the tests");
+    assert_eq!(find(&tip).description, "assistant: added --verbose");
+    // A typed prefix narrows the list.
+    let prefix = &b.ids[4][..4];
+    assert!(
+        completions(&b.engine, &format!("/branch {prefix}"))
+            .iter()
+            .all(|c| c.value.starts_with(prefix))
+    );
+}
