@@ -2,7 +2,7 @@
 //!
 //! Layers, each importing only the ones below it (see docs/architecture.md):
 //! `cli` > `modes` > `tui` > `commands` > `session` > `agent` > `tools` > `ai`;
-//! `private_fs` is a leaf any layer may use.
+//! `private_fs` and `text` are leaves any layer may use.
 
 pub mod agent;
 pub mod ai;
@@ -11,5 +11,6 @@ pub mod commands;
 pub mod modes;
 pub mod private_fs;
 pub mod session;
+pub mod text;
 pub mod tools;
 pub mod tui;

@@ -94,8 +94,8 @@ pub fn stats(engine: &CommandEngine, inv: &Invocation) -> Result {
 
 fn diff_lines(label: &str, head: &str, entries: &[DiffEntry], out: &mut Vec<String>) {
     out.push(format!(
-        "only on {label} ({head}): {} entries",
-        entries.len()
+        "only on {label} ({head}): {}",
+        crate::text::count(entries.len(), "entry", "entries")
     ));
     for e in entries {
         match &e.preview {

@@ -89,7 +89,8 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             };
             Ok(CommandOutput::with_json(
                 vec![format!(
-                    "{verb} macro '{name}' ({count} lines) in {}",
+                    "{verb} macro '{name}' ({}) in {}",
+                    crate::text::count(count, "line", "lines"),
                     path.display()
                 )],
                 inv.json,
@@ -100,7 +101,12 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             let mut lines: Vec<String> = file
                 .macros
                 .iter()
-                .map(|(name, m)| format!("{name}  ({} lines)", m.commands.len()))
+                .map(|(name, m)| {
+                    format!(
+                        "{name}  ({})",
+                        crate::text::count(m.commands.len(), "line", "lines")
+                    )
+                })
                 .collect();
             if lines.is_empty() {
                 lines.push(
@@ -126,8 +132,8 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             let dry_run = inv.has_flag("dry-run");
             if dry_run {
                 let mut lines = vec![format!(
-                    "macro '{name}' would run {} lines:",
-                    m.commands.len()
+                    "macro '{name}' would run {}:",
+                    crate::text::count(m.commands.len(), "line", "lines")
                 )];
                 lines.extend(
                     m.commands
@@ -143,8 +149,8 @@ pub fn macro_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             }
             let out = CommandOutput::with_json(
                 vec![format!(
-                    "running macro '{name}' ({} lines)",
-                    m.commands.len()
+                    "running macro '{name}' ({})",
+                    crate::text::count(m.commands.len(), "line", "lines")
                 )],
                 inv.json,
                 || json!({ "name": name, "dry_run": false, "commands": m.commands }),

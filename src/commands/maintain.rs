@@ -19,8 +19,9 @@ pub fn repair(engine: &CommandEngine, inv: &Invocation) -> Result {
 pub fn compact_file(engine: &CommandEngine, inv: &Invocation) -> Result {
     let report = engine.store().compact_to_active()?;
     let mut lines = vec![format!(
-        "kept the active lineage: {} entries kept, {} dropped",
-        report.kept, report.dropped
+        "kept the active lineage: {} kept, {} dropped",
+        crate::text::count(report.kept, "entry", "entries"),
+        report.dropped
     )];
     if let Some(b) = &report.backup {
         lines.push(format!("backup: {}", b.display()));
@@ -40,8 +41,8 @@ pub fn export(engine: &CommandEngine, inv: &Invocation) -> Result {
     let head = report.head.as_deref().unwrap_or("none");
     Ok(CommandOutput::with_json(
         vec![format!(
-            "exported the active lineage ({} entries, head {head}) to {}",
-            report.entries,
+            "exported the active lineage ({}, head {head}) to {}",
+            crate::text::count(report.entries, "entry", "entries"),
             report.path.display()
         )],
         inv.json,
@@ -64,8 +65,8 @@ pub fn import(engine: &CommandEngine, inv: &Invocation) -> Result {
         ImportMode::Replace => "replaced this session's entries with",
     };
     let mut lines = vec![format!(
-        "{mode_name} {} entries from {}",
-        report.imported,
+        "{mode_name} {} from {}",
+        crate::text::count(report.imported, "entry", "entries"),
         report.source.display()
     )];
     if !report.remapped.is_empty() {

@@ -46,9 +46,9 @@ impl fmt::Display for RepairReport {
         if !self.changed {
             return write!(
                 f,
-                "{}: nothing to repair ({} entries)",
+                "{}: nothing to repair ({})",
                 self.path.display(),
-                self.kept
+                crate::text::count(self.kept, "entry", "entries")
             );
         }
         let ids = |v: &[DroppedEntry]| {
@@ -59,9 +59,9 @@ impl fmt::Display for RepairReport {
         };
         writeln!(
             f,
-            "{}: repaired, {} entries kept",
+            "{}: repaired, {} kept",
             self.path.display(),
-            self.kept
+            crate::text::count(self.kept, "entry", "entries")
         )?;
         if let Some(line) = self.torn_last_line {
             writeln!(f, "  removed the torn last line {line}")?;
@@ -71,7 +71,11 @@ impl fmt::Display for RepairReport {
             writeln!(f, "  removed malformed lines {}", lines.join(", "))?;
         }
         if self.blank_lines > 0 {
-            writeln!(f, "  removed {} blank lines", self.blank_lines)?;
+            writeln!(
+                f,
+                "  removed {}",
+                crate::text::count(self.blank_lines, "blank line", "blank lines")
+            )?;
         }
         if !self.duplicate_ids.is_empty() {
             writeln!(f, "  dropped duplicate ids: {}", ids(&self.duplicate_ids))?;
@@ -93,8 +97,8 @@ impl fmt::Display for RepairReport {
         if self.descendants_dropped > 0 {
             writeln!(
                 f,
-                "  dropped {} entries below those",
-                self.descendants_dropped
+                "  dropped {} below those",
+                crate::text::count(self.descendants_dropped, "entry", "entries")
             )?;
         }
         match &self.backup {
@@ -315,11 +319,11 @@ impl fmt::Display for ValidationReport {
         let verdict = if self.ok { "ok" } else { "FAILED" };
         write!(
             f,
-            "{}: {verdict} ({} entries, {} branches, {} problems)",
+            "{}: {verdict} ({}, {}, {})",
             self.path.display(),
-            self.entries,
-            self.branches,
-            self.problems.len()
+            crate::text::count(self.entries, "entry", "entries"),
+            crate::text::count(self.branches, "branch", "branches"),
+            crate::text::count(self.problems.len(), "problem", "problems")
         )?;
         for p in &self.problems {
             write!(f, "\n  {p}")?;

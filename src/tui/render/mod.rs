@@ -8,7 +8,7 @@ pub(crate) mod wrap;
 
 /// A count with its noun in the right number: "1 line", "3 lines", "1 branch", "2 branches".
 pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    crate::text::count(n, one, many)
 }
 
 /// The noun for `n` things: `one` for 1, `many` otherwise ("2 more lines").

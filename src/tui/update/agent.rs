@@ -180,8 +180,11 @@ pub fn on_event(state: &mut State, ev: Event, fx: &mut Vec<Effect>) {
             ..
         } => {
             let text = format!(
-                "compacted: {summarized} messages summarised, {kept} kept; context about {} → {} tokens (the summary cost ${:.4})",
-                tokens_before, tokens_after, usage.cost.total
+                "compacted: {} summarised, {kept} kept; context about {} → {} tokens (the summary cost ${:.4})",
+                crate::text::count(summarized, "message", "messages"),
+                tokens_before,
+                tokens_after,
+                usage.cost.total
             );
             state.status.head = Some(entry_id);
             state.status.context_tokens = tokens_after;

@@ -283,7 +283,7 @@ impl Cell {
                         "thinking"
                     };
                     cache.rest.push(Block::new(vec![Line::styled(
-                        format!("▸ {what} ({n} lines)"),
+                        format!("▸ {what} ({})", crate::text::count(n, "line", "lines")),
                         style,
                     )]));
                 }

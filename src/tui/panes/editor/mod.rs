@@ -229,7 +229,10 @@ impl Editor {
         let lines = text.lines().count();
         if lines > PASTE_MAX_LINES || text.chars().count() > PASTE_MAX_CHARS {
             let n = self.pastes.len() + 1;
-            let marker = format!("[paste #{n} +{lines} lines]");
+            let marker = format!(
+                "[paste #{n} +{}]",
+                crate::text::count(lines, "line", "lines")
+            );
             self.textarea.insert_str(&marker);
             self.pastes.push(Paste { marker, text });
         } else {
