@@ -7,6 +7,18 @@ use nucleo_matcher::{Config, Matcher};
 /// The indices of `items` matching `query`, best first (all of them, in order, for an empty
 /// query), at most `limit`.
 pub fn filter<T: AsRef<str>>(items: &[T], query: &str, paths: bool, limit: usize) -> Vec<usize> {
+    filter_named(items, items, query, paths, limit)
+}
+
+/// Like [`filter`], with the exact/prefix ranking taken from `names` (an item's name, without
+/// its description) while the fuzzy score reads the whole item.
+pub fn filter_named<T: AsRef<str>, N: AsRef<str>>(
+    items: &[T],
+    names: &[N],
+    query: &str,
+    paths: bool,
+    limit: usize,
+) -> Vec<usize> {
     if query.trim().is_empty() {
         return (0..items.len().min(limit)).collect();
     }
@@ -30,8 +42,8 @@ pub fn filter<T: AsRef<str>>(items: &[T], query: &str, paths: bool, limit: usize
     // the shorter (then earlier) item.
     let q = query.trim().trim_start_matches('/').to_lowercase();
     scored.sort_by(|a, b| {
-        tier(items[a.0].as_ref(), &q)
-            .cmp(&tier(items[b.0].as_ref(), &q))
+        tier(names[a.0].as_ref(), &q)
+            .cmp(&tier(names[b.0].as_ref(), &q))
             .then(b.1.cmp(&a.1))
             .then(items[a.0].as_ref().len().cmp(&items[b.0].as_ref().len()))
             .then(a.0.cmp(&b.0))
@@ -88,5 +100,12 @@ mod tests {
         assert_eq!(first_two, vec![1, 3], "{got:?}");
         let got = filter(&items, "pick", false, 10);
         assert_eq!(got[0], 2);
+        // A name that matches beats a description that does.
+        let hay = [
+            "Focus branches focus the session graph",
+            "/sessions-list list the sessions",
+        ];
+        let names = ["Focus branches", "/sessions-list"];
+        assert_eq!(filter_named(&hay, &names, "ses", false, 10)[0], 1);
     }
 }

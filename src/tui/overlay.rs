@@ -43,7 +43,8 @@ impl ListPicker {
 
     pub fn refilter(&mut self) {
         let hay: Vec<String> = self.items.iter().map(|(v, d)| format!("{v} {d}")).collect();
-        self.matches = fuzzy::filter(&hay, &self.query, false, usize::MAX);
+        let names: Vec<&str> = self.items.iter().map(|(v, _)| v.as_str()).collect();
+        self.matches = fuzzy::filter_named(&hay, &names, &self.query, false, usize::MAX);
         self.cursor = 0;
     }
 

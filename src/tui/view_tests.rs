@@ -16,7 +16,7 @@ use crate::tui::state::{Busy, ModelChoice, Pane, State};
 use crate::tui::update::update;
 use crate::tui::view::view;
 
-const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+const SIZES: [(u16, u16); 3] = [(120, 40), (80, 24), (60, 20)];
 
 fn base(w: u16, h: u16) -> State {
     let mut s = State::new(w, h);
