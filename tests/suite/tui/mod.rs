@@ -3,6 +3,7 @@
 
 mod approvals;
 mod e2e;
+mod focus;
 mod hangup;
 mod sessions;
 mod vim;
