@@ -35,7 +35,10 @@ pub fn run() -> ExitCode {
         }
     };
     crate::ai::install_crypto_provider();
-    init_logging(&args);
+    if let Err(e) = init_logging(&args) {
+        report(&e);
+        return ExitCode::from(exit::USAGE);
+    }
     // One worker thread besides the main one: a session append that waits for another
     // process's lock runs under `block_in_place` (session::agent_log), which needs the
     // multi-thread runtime, so Ctrl+C and the UI keep running meanwhile.
@@ -101,7 +104,7 @@ async fn dispatch(args: Args) -> u8 {
         }
         return exit::USAGE;
     };
-    let setup = match build_setup(&args, true).await {
+    let setup = match with_skills(&args, true).await {
         Ok(s) => s,
         Err(e) => {
             report(&e.to_string());
@@ -115,6 +118,18 @@ async fn dispatch(args: Args) -> u8 {
         approve_all: args.approve_all,
     };
     crate::modes::run_oneshot(setup.agent, setup.session, setup.warnings, prompt, options).await
+}
+
+/// [`build_setup`] for a run without the skill browser: the `--skill` skills (checked first)
+/// end the system prompt.
+async fn with_skills(args: &Args, require_key: bool) -> Result<Setup, SetupError> {
+    let skills = setup::resolve_skills(args)?;
+    let mut setup = build_setup(args, require_key).await?;
+    setup
+        .agent
+        .system_prompt
+        .push_str(&crate::agent::skills_section(&skills));
+    Ok(setup)
 }
 
 /// `--session-validate`: the session file the flags name, validated.
@@ -181,7 +196,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
             }
         }
     };
-    let setup = match build_setup(args, false).await {
+    let setup = match with_skills(args, false).await {
         Ok(s) => s,
         Err(e) => {
             report(&e.to_string());
@@ -200,6 +215,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
         cwd,
         approve_all: args.approve_all,
         policy_sources: setup.policy_sources.clone(),
+        skills_dir: args.skills_dir.clone(),
     };
     crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
 }
@@ -227,17 +243,28 @@ pub fn report(message: &str) {
 }
 
 /// Logs go to a file, never the terminal: `--log-file`, else `pi.log` in the cache directory.
-fn init_logging(args: &Args) -> Option<()> {
+/// A log file the user named that cannot be opened (a directory, no permission) is an error;
+/// the default one failing only means no log.
+fn init_logging(args: &Args) -> Result<(), String> {
     use etcetera::BaseStrategy;
-    let path = match &args.log_file {
-        Some(p) => p.clone(),
-        None => etcetera::choose_base_strategy()
-            .ok()?
-            .cache_dir()
-            .join("pi")
-            .join("pi.log"),
+    let file = match &args.log_file {
+        Some(path) => crate::private_fs::open_append(path).map_err(|e| {
+            format!(
+                "cannot open the log file {}: {e}; pass a writable file to --log-file (or PI_LOG_FILE)",
+                path.display()
+            )
+        })?,
+        None => {
+            let Ok(strategy) = etcetera::choose_base_strategy() else {
+                return Ok(());
+            };
+            let path = strategy.cache_dir().join("pi").join("pi.log");
+            match crate::private_fs::open_append(&path) {
+                Ok(f) => f,
+                Err(_) => return Ok(()),
+            }
+        }
     };
-    let file = crate::private_fs::open_append(&path).ok()?;
     // Synchronous writes: logs are rare, and a background writer's channel costs ~4 MiB of
     // memory in a process whose whole budget is 16 MiB.
     let writer = std::sync::Mutex::new(file);
@@ -248,12 +275,13 @@ fn init_logging(args: &Args) -> Option<()> {
         Some("error") => tracing::Level::ERROR,
         _ => tracing::Level::WARN,
     };
-    tracing_subscriber::fmt()
+    // Fails only when a subscriber is already set (tests): that one keeps logging.
+    let _ = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
         .with_max_level(level)
-        .try_init()
-        .ok()
+        .try_init();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -157,12 +157,6 @@ pub fn build_policy(
         "--enforce-regular-files"
     );
 
-    if p.bash.max_command_bytes == 0 {
-        return Err(SetupError::Usage(
-            "--max-command-bytes 0 would refuse every command; give a positive number of bytes"
-                .to_string(),
-        ));
-    }
     let patterns = |list: &[String], flag: &str| -> Result<Vec<String>, SetupError> {
         list.iter()
             .map(|s| s.trim())
@@ -299,7 +293,8 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused() {
-        assert!(build(&["--max-command-bytes", "0"]).is_err());
+        // --max-command-bytes 0 is refused by clap (args.rs, `at_least`).
+        assert!(Args::try_parse_from(["pi", "--max-command-bytes", "0"]).is_err());
         assert!(build(&["--allow-command", "g*t"]).is_err());
         assert!(build(&["--os-sandbox-command", "firejail bash"]).is_err());
         let (p, _) = build(&["--enforce-regular-files"]).unwrap();

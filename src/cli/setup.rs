@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::args::Args;
 use super::exit;
 use super::policy::build_policy;
-use crate::agent::AgentConfig;
 use crate::agent::prompt::{DEFAULT_SYSTEM_PROMPT, build_system_prompt};
+use crate::agent::{AgentConfig, SkillInput};
 use crate::ai::{AiClient, ClientOptions, ModelRef};
 use crate::session::{LockOptions, SessionStore};
 use crate::tools::policy::PolicySources;
@@ -82,6 +82,48 @@ fn non_empty(text: String) -> Result<String, SetupError> {
     } else {
         Ok(text)
     }
+}
+
+/// The `--skill` skills, read from `--skills-dir`, for the runs without a skill browser (one-shot
+/// and command files): their section goes at the end of the system prompt. An unknown name is
+/// a usage error, found before the session is touched.
+pub fn resolve_skills(args: &Args) -> Result<Vec<SkillInput>, SetupError> {
+    let names: Vec<&str> = args
+        .skill
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(dir) = &args.skills_dir else {
+        return Err(SetupError::Usage(
+            "--skill needs --skills-dir DIR to find the skills".to_string(),
+        ));
+    };
+    let all = crate::tui::panes::skills::load_skills(dir).map_err(SetupError::Usage)?;
+    names
+        .into_iter()
+        .map(|name| match all.iter().find(|s| s.name == name) {
+            Some(s) => Ok(SkillInput {
+                name: s.name.clone(),
+                content: s.body.clone(),
+            }),
+            None => {
+                let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                let known = if known.is_empty() {
+                    "it has none".to_string()
+                } else {
+                    format!("it has {}", known.join(", "))
+                };
+                Err(SetupError::Usage(format!(
+                    "no skill '{name}' in {} ({known}); check --skill",
+                    dir.display()
+                )))
+            }
+        })
+        .collect()
 }
 
 /// The model used when neither `--model` nor the session names one: the first provider

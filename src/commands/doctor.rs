@@ -169,26 +169,52 @@ fn session_checks(path: Option<&Path>) -> Vec<Check> {
     vec![health, lock]
 }
 
-fn skills_check(cwd: &Path) -> Check {
-    let dir = cwd.join(".pi").join("skills");
-    match std::fs::metadata(&dir) {
-        Ok(m) if m.is_dir() => {
-            let n = std::fs::read_dir(&dir).map_or(0, Iterator::count);
+/// The skills directory in use (relative to `cwd`), if one is set.
+fn skills_check(cwd: &Path, skills_dir: Option<&Path>) -> Check {
+    let Some(dir) = skills_dir else {
+        return check(
+            "skills dir",
+            CheckStatus::Pass,
+            "none set (optional: --skills-dir DIR, or skills-dir in config.toml)",
+        );
+    };
+    let dir = cwd.join(dir);
+    match std::fs::read_dir(&dir) {
+        Ok(entries) => {
+            // What the skill browser loads: `*.md`, and `*/SKILL.md` one level down.
+            let n = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|e| e == "md") && p.is_file()
+                        || p.join("SKILL.md").is_file()
+                })
+                .count();
             check(
                 "skills dir",
                 CheckStatus::Pass,
-                format!("{} ({n} entries)", dir.display()),
+                format!(
+                    "{} ({})",
+                    dir.display(),
+                    crate::text::count(n, "skill", "skills")
+                ),
             )
         }
-        Ok(_) => check(
+        Err(e) if dir.exists() && !dir.is_dir() => check(
             "skills dir",
             CheckStatus::Fail,
-            format!("{} is not a directory; move it away", dir.display()),
+            format!(
+                "{} is not a directory ({e}); point --skills-dir at a directory",
+                dir.display()
+            ),
         ),
-        Err(_) => check(
+        Err(e) => check(
             "skills dir",
-            CheckStatus::Warn,
-            format!("{} does not exist (optional)", dir.display()),
+            CheckStatus::Fail,
+            format!(
+                "cannot read {}: {e}; fix --skills-dir (or skills-dir in config.toml)",
+                dir.display()
+            ),
         ),
     }
 }
@@ -248,7 +274,10 @@ pub fn run_checks(engine: &CommandEngine) -> Vec<Check> {
         model_check(engine, name, model.as_ref()),
     ];
     checks.extend(session_checks(path.as_deref()));
-    checks.push(skills_check(&engine.ctx.cwd));
+    checks.push(skills_check(
+        &engine.ctx.cwd,
+        engine.ctx.skills_dir.as_deref(),
+    ));
     checks.push(write_check(&engine.ctx.cwd, path.as_deref()));
     checks.push(sandbox_check(&engine.ctx.policy));
     checks

@@ -441,3 +441,42 @@ fn a_failed_automatic_compaction_is_a_warning_and_the_turn_goes_on() {
             .any(|l| l["type"] == "compaction")
     );
 }
+
+/// `/doctor` checks the skills directory the run uses, not a fixed `.pi/skills`.
+#[test]
+fn doctor_checks_the_skills_dir_in_use() {
+    let run = Run::new();
+    let file = script(&run, "/doctor --json\n");
+    std::fs::create_dir_all(run.path().join("my-skills/deploy")).unwrap();
+    std::fs::write(run.path().join("my-skills/review.md"), "# Review\n").unwrap();
+    std::fs::write(run.path().join("my-skills/deploy/SKILL.md"), "# Deploy\n").unwrap();
+    std::fs::write(run.path().join("my-skills/notes.txt"), "not a skill\n").unwrap();
+    let skills_check = |dir: &str| {
+        let out = run
+            .cmd()
+            .env("ANTHROPIC_API_KEY", "test-key")
+            .args(["--command-file", file, "--skills-dir", dir])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+        let check = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "skills dir")
+            .unwrap()
+            .clone();
+        (out.status.code(), check)
+    };
+    let (_, check) = skills_check("my-skills");
+    assert_eq!(check["status"], "pass", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(detail.contains("my-skills (2 skills)"), "{detail}");
+    let (code, check) = skills_check("missing-skills");
+    assert_eq!(code, Some(1));
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(
+        check["detail"].as_str().unwrap().contains("missing-skills"),
+        "{check}"
+    );
+}

@@ -105,7 +105,8 @@ fn doctor_reports_each_check_and_fails_on_a_failed_one() {
     }
     assert!(out.ok, "{text}");
     assert!(text.contains("pass  api key"), "{text}");
-    assert!(text.contains("warn  skills dir"), "{text}");
+    // No --skills-dir: nothing to check, and nothing wrong.
+    assert!(text.contains("pass  skills dir    none set"), "{text}");
     // The balanced policy sandboxes bash; .ci/run installs bubblewrap.
     assert!(text.contains("pass  sandbox       bubblewrap at"), "{text}");
     let v = b.json("/doctor --json");
@@ -121,7 +122,6 @@ fn doctor_reports_each_check_and_fails_on_a_failed_one() {
     let v = out.json.unwrap();
     assert_eq!(v["checks"][0]["status"], "fail");
     // A session with problems fails its check.
-    std::fs::create_dir_all(b.path().join(".pi/skills")).unwrap();
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(b.session_file())

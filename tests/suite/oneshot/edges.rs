@@ -127,3 +127,157 @@ fn session_validate_reports_invalid_utf8_lines() {
         "{text}"
     );
 }
+
+#[test]
+fn a_log_file_that_cannot_be_opened_is_a_usage_error() {
+    let run = Run::new();
+    std::fs::create_dir(run.path().join("logs")).unwrap();
+    let out = run
+        .cmd()
+        .args(["--log-file", "logs", "--prompt", "hi"])
+        .output()
+        .unwrap();
+    assert_clean_error(&out, 2, "cannot open the log file logs");
+    assert!(stderr(&out).contains("--log-file"), "{}", stderr(&out));
+    // Through the environment too, and before any mode runs.
+    let out = run
+        .cmd()
+        .env("PI_LOG_FILE", run.path().join("logs"))
+        .arg("--print-tool-policy")
+        .output()
+        .unwrap();
+    assert_clean_error(&out, 2, "cannot open the log file");
+}
+
+#[test]
+fn skills_reach_the_request_in_one_shot_mode() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("reviewed"))
+        .start_blocking();
+    let run = Run::new();
+    std::fs::create_dir_all(run.path().join("skills/deploy")).unwrap();
+    std::fs::write(
+        run.path().join("skills/review.md"),
+        "---\nname: review\ndescription: careful review\n---\nCheck every error path twice.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        run.path().join("skills/deploy/SKILL.md"),
+        "Never deploy on Fridays.\n",
+    )
+    .unwrap();
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--skills-dir", "skills", "--skill", "review,deploy"])
+        .args(["--prompt", "look at this"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "reviewed\n");
+    let reqs = fake.requests();
+    let system = reqs[0].body["messages"][0]["content"].to_string();
+    assert!(system.contains("<skill name=\\\"review\\\">"), "{system}");
+    assert!(system.contains("Check every error path twice."), "{system}");
+    assert!(system.contains("Never deploy on Fridays."), "{system}");
+    assert!(
+        !system.contains("careful review"),
+        "front matter stays out: {system}"
+    );
+}
+
+#[test]
+fn an_unknown_skill_is_a_usage_error() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("must not be used"))
+        .start_blocking();
+    let run = Run::new();
+    std::fs::create_dir_all(run.path().join("skills")).unwrap();
+    std::fs::write(run.path().join("skills/review.md"), "# Review\n").unwrap();
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--skills-dir", "skills", "--skill", "reveiw"])
+        .args(["--prompt", "hi"])
+        .output()
+        .unwrap();
+    assert_clean_error(&out, 2, "no skill 'reveiw' in skills (it has review)");
+    assert!(fake.requests().is_empty());
+    assert!(!run.session_file().exists(), "nothing is written");
+    // Without a directory to find it in.
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--skill", "review", "--prompt", "hi"])
+        .output()
+        .unwrap();
+    assert_clean_error(&out, 2, "--skill needs --skills-dir");
+    // A command file checks the names too.
+    std::fs::write(run.path().join("script.txt"), "/session\n").unwrap();
+    let out = run
+        .pi(&fake, "openai/gpt-4o-mini")
+        .args(["--skills-dir", "skills", "--skill", "nope"])
+        .args(["--command-file", "script.txt"])
+        .output()
+        .unwrap();
+    assert_clean_error(&out, 2, "no skill 'nope'");
+}
+
+#[test]
+fn zero_and_absurd_limits_are_refused() {
+    let run = Run::new();
+    for (flag, value, says) in [
+        ("--max-output-tokens", "0", "must be at least 1"),
+        ("--max-turns", "0", "must be at least 1"),
+        ("--context-window", "0", "must be at least 1024"),
+        ("--context-window", "12", "must be at least 1024"),
+        ("--provider-max-retries", "1000", "must be at most 100"),
+        ("--max-file-read-bytes", "0", "must be at least 1"),
+        ("--max-file-write-bytes", "0", "must be at least 1"),
+        ("--max-tool-output-bytes", "0", "must be at least 1"),
+        ("--max-command-bytes", "0", "must be at least 1"),
+        ("--max-turns", "-3", "a whole number of at least 1"),
+        ("--max-turns", "many", "expected a whole number"),
+    ] {
+        let out = run
+            .cmd()
+            .args([&format!("{flag}={value}"), "--prompt", "hi"])
+            .output()
+            .unwrap();
+        assert_clean_error(&out, 2, flag);
+        assert!(
+            stderr(&out).contains(says),
+            "{flag} {value}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn help_is_grouped_with_examples_and_fits_80_columns() {
+    let run = Run::new();
+    for flag in ["--help", "-h"] {
+        let out = run.cmd().env("COLUMNS", "200").arg(flag).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = stdout(&out);
+        let mut at = 0;
+        // In this order, each once.
+        for heading in [
+            "Options:",
+            "Prompt and output:",
+            "Model and provider:",
+            "Session:",
+            "Skills:",
+            "Interactive:",
+            "Tools and policy:",
+            "Examples:",
+        ] {
+            let found = text[at..]
+                .find(&format!("\n{heading}\n"))
+                .unwrap_or_else(|| panic!("{heading} missing or out of order: {text}"));
+            at += found + 1;
+        }
+        assert!(text.contains("pi --command-file"), "{text}");
+        assert!(text.contains("docs/"), "{text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{flag}: {line:?}");
+        }
+    }
+}
