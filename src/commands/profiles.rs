@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::engine::CommandEngine;
 use super::error::CommandError;
@@ -24,6 +24,9 @@ struct ProfileFile {
     version: u32,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
+    /// Keys this version does not know (the user's own, or a newer pi's): written back as read.
+    #[serde(flatten)]
+    other: BTreeMap<String, Value>,
 }
 
 fn version_one() -> u32 {
@@ -37,6 +40,10 @@ struct Profile {
     settings: RuntimeSettings,
     #[serde(default)]
     saved_at: String,
+    /// Keys of the profile this version does not know; kept, also when the profile is saved
+    /// again. After `settings`, which takes its own keys first.
+    #[serde(flatten)]
+    other: BTreeMap<String, Value>,
 }
 
 fn unknown(name: &str) -> CommandError {
@@ -108,11 +115,17 @@ pub fn profile_command(engine: &CommandEngine, inv: &Invocation) -> Result {
             let name = inv.required_arg(0)?;
             check_name("profile", name)?;
             let settings = engine.ctx.settings.clone();
-            let saved = Profile {
-                settings: settings.clone(),
-                saved_at: now_iso(),
-            };
             let replaced = update_json(&path, |file: &mut ProfileFile| {
+                let other = file
+                    .profiles
+                    .get(name)
+                    .map(|p| p.other.clone())
+                    .unwrap_or_default();
+                let saved = Profile {
+                    settings: settings.clone(),
+                    saved_at: now_iso(),
+                    other,
+                };
                 Ok(file.profiles.insert(name.to_string(), saved))
             })?;
             let verb = if replaced.is_some() {

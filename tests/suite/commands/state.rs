@@ -121,3 +121,47 @@ fn profiles_save_list_show_load_and_delete() {
             .contains("no profile named 'careful'")
     );
 }
+
+/// A user's own keys in `.pi/profiles.json` (at the top and inside a profile) survive
+/// `/profile save`, also of the profile that holds them.
+#[test]
+fn profile_save_keeps_keys_it_does_not_know() {
+    let mut b = Bench::new();
+    let file = b.path().join(".pi/profiles.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        r#"{
+  "version": 1,
+  "comment": "shared with the team",
+  "profiles": {
+    "careful": {"model": "openai/gpt-4o", "notes": "for reviews", "savedAt": "2025-01-01T00:00:00Z"},
+    "fast": {"model": "openai/gpt-4o-mini", "owner": {"name": "ada"}}
+  }
+}"#,
+    )
+    .unwrap();
+    b.ok("/profile save careful");
+    b.ok("/profile save new-one");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(saved["comment"], "shared with the team", "{saved}");
+    assert_eq!(
+        saved["profiles"]["careful"]["notes"], "for reviews",
+        "{saved}"
+    );
+    assert_eq!(
+        saved["profiles"]["careful"]["model"], "anthropic/claude-sonnet-4-5",
+        "the saved settings replace the old ones"
+    );
+    assert_eq!(saved["profiles"]["fast"]["owner"]["name"], "ada", "{saved}");
+    assert_eq!(saved["profiles"]["fast"]["model"], "openai/gpt-4o-mini");
+    assert!(
+        saved["profiles"]["new-one"]["savedAt"].is_string(),
+        "{saved}"
+    );
+    assert!(saved["profiles"]["new-one"].get("notes").is_none());
+    // Known keys are not duplicated into the unknown ones.
+    let careful = saved["profiles"]["careful"].as_object().unwrap();
+    assert_eq!(careful.keys().filter(|k| *k == "model").count(), 1);
+}
