@@ -223,6 +223,12 @@ pub struct Args {
     /// Keep the conversation in memory only.
     #[arg(long, help_heading = SESSION)]
     pub no_session: bool,
+    /// Continue the most recent session of this directory (.pi/sessions).
+    #[arg(long = "continue", short = 'c', conflicts_with_all = ["session", "no_session", "resume"], help_heading = SESSION)]
+    pub continue_session: bool,
+    /// Pick one of this directory's recent sessions at start (interactive mode).
+    #[arg(long, short = 'r', conflicts_with_all = ["session", "no_session", "command_file"], help_heading = SESSION)]
+    pub resume: bool,
     /// How long to wait for another process's session lock.
     #[arg(long, value_name = "MS", default_value_t = 5_000, help_heading = SESSION)]
     pub session_lock_wait_ms: u64,

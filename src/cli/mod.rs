@@ -2,6 +2,7 @@
 
 mod args;
 mod policy;
+mod resume;
 mod setup;
 
 pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, ThinkingArg};
@@ -62,6 +63,14 @@ pub fn run() -> ExitCode {
 /// Picks the mode from the flags and runs it; returns the exit status.
 async fn dispatch(args: Args) -> u8 {
     use std::io::IsTerminal;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let args = match resume::apply_continue(args, &cwd) {
+        Ok(a) => a,
+        Err(e) => {
+            report(&e);
+            return exit::USAGE;
+        }
+    };
     if args.session_validate {
         return session_validate(&args);
     }
@@ -97,6 +106,7 @@ async fn dispatch(args: Args) -> u8 {
                     ImportModeArg::Replace => crate::session::ImportMode::Replace,
                 },
                 policy_sources,
+                resume_picker: args.resume,
             };
             return crate::modes::run_interactive(setup.map_err(|e| e.to_string()), options).await;
         } else {

@@ -195,7 +195,8 @@ fn answer(msg: &EventMsg) -> Verdict {
             ..
         } => {
             print_lines(&[format!(
-                "compacted: {summarized} messages summarised in entry {entry_id}, {kept} kept; about {tokens_before} → {tokens_after} tokens"
+                "compacted: {} summarised in entry {entry_id}, {kept} kept; about {tokens_before} → {tokens_after} tokens",
+                crate::text::count(*summarized, "message", "messages")
             )]);
             Verdict::Passed
         }
