@@ -98,6 +98,18 @@ fn continue_opens_the_most_recent_session() {
         "{}",
         stderr(&out)
     );
+    // A picker needs the interactive mode.
+    let out = run
+        .pi(&fake, MODEL)
+        .args(["-r", "--prompt", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--resume opens a picker"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
