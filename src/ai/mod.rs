@@ -32,4 +32,5 @@ pub use event::{ClientOptions, CompletionRequest, DEFAULT_AZURE_API_VERSION, Str
 pub use http::install_crypto_provider;
 pub use model_ref::{ModelRef, Provider, WireFormat};
 pub use retry::{RetryLimit, backoff_ms, parse_retry_after};
+pub use route::redact_url;
 pub use sse::{SseEvent, SseParser};

@@ -97,6 +97,11 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     out
 }
 
+/// `url` with its query values shown as `[redacted]`, for printing a base URL.
+pub fn redact_url(url: &str) -> String {
+    redact(url, &query_values(url))
+}
+
 /// The values of `url`'s query (raw and percent-decoded), to keep out of messages.
 pub fn query_values(url: &str) -> Vec<String> {
     let Some(query) = split_query(url).1 else {

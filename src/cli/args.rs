@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+use super::config_file::Origins;
 use crate::ai::types::ThinkingLevel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,9 +109,11 @@ Examples:
   pi -m openai/gpt-4.1 --thinking high
                                       another model, thinking harder
   pi --command-file checks.txt        slash commands and prompts from a file
+  pi --print-config                   each setting and where it came from
 
-More in README.md and docs/: providers.md, security.md, commands.md,
-tui.md.";
+Defaults for these flags can live in ~/.config/pi/config.toml and in the
+project's .pi/config.toml. More in README.md and docs/: config.md,
+providers.md, security.md, commands.md, tui.md.";
 
 /// A whole number of at least `MIN`: a zero turn limit or output budget would make every
 /// request fail, so it is refused up front with the flag's name.
@@ -141,6 +144,10 @@ fn at_most<const MAX: u32>(text: &str) -> Result<u32, String> {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pi", version, about, max_term_width = 80, after_help = EXAMPLES)]
 pub struct Args {
+    /// Print each setting in force and where it came from (a flag, the environment, a config
+    /// file or the default), and exit.
+    #[arg(long)]
+    pub print_config: bool,
     /// Log file (default: pi.log in the user's cache directory); level from PI_LOG.
     #[arg(long, value_name = "FILE", env = "PI_LOG_FILE")]
     pub log_file: Option<PathBuf>,
@@ -360,4 +367,8 @@ pub struct Args {
     /// A directory outside the working directory that tools may touch (repeatable).
     #[arg(long, value_name = "DIR", help_heading = POLICY)]
     pub allow_path: Vec<PathBuf>,
+
+    /// Where each setting a config file may hold came from (filled by `config_file::load`).
+    #[arg(skip)]
+    pub origins: Origins,
 }

@@ -1,17 +1,18 @@
 //! The binary's edge: flags, configuration, and the choice of mode.
 
 mod args;
+mod config_file;
+mod config_report;
 mod policy;
 mod resume;
 mod setup;
 
 pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, ThinkingArg};
+pub use config_file::{Origin, Origins, project_config_path, user_config_path};
 pub use policy::build_policy;
 pub use setup::{Setup, SetupError, build_setup, default_model, session_path};
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 /// Exit statuses of `pi`.
 pub mod exit {
@@ -21,20 +22,32 @@ pub mod exit {
     pub const CANCELLED: u8 = 130;
 }
 
-/// Parses the command line, sets up logging and runs the chosen mode.
+/// Parses the command line (with the config files' defaults), sets up logging and runs the
+/// chosen mode.
 pub fn run() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
-        Err(e) if !e.use_stderr() => {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let user = user_config_path();
+    let loaded = match config_file::load(std::env::args_os().collect(), &cwd, user.as_deref()) {
+        Ok(l) => l,
+        Err(config_file::LoadError::Clap(e)) if !e.use_stderr() => {
             // --help and --version print as clap renders them.
             let _ = e.print();
             return ExitCode::from(exit::OK);
         }
-        Err(e) => {
+        Err(config_file::LoadError::Clap(e)) => {
             report(&one_line_usage_error(&e.to_string()));
             return ExitCode::from(exit::USAGE);
         }
+        Err(config_file::LoadError::Config(message)) => {
+            report(&message);
+            return ExitCode::from(exit::USAGE);
+        }
     };
+    if loaded.args.print_config {
+        print_lines(&config_report::render(&loaded));
+        return ExitCode::from(exit::OK);
+    }
+    let args = loaded.args;
     crate::ai::install_crypto_provider();
     if let Err(e) = init_logging(&args) {
         report(&e);
@@ -161,7 +174,6 @@ fn session_validate(args: &Args) -> u8 {
 }
 
 /// `--print-tool-policy`: the effective policy as JSON on stdout.
-#[allow(clippy::print_stdout)]
 fn print_tool_policy(args: &Args) -> u8 {
     let cwd = match std::env::current_dir() {
         Ok(c) => c,
@@ -174,9 +186,8 @@ fn print_tool_policy(args: &Args) -> u8 {
     match build_policy(args, &cwd, home.as_deref()) {
         Ok((policy, sources)) => {
             let json = crate::tools::policy::policy_json(&policy, &sources);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
+            print_lines(
+                &[serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())],
             );
             exit::OK
         }
@@ -246,6 +257,17 @@ fn one_line_usage_error(rendered: &str) -> String {
     format!("{}; see pi --help", parts.join("; "))
 }
 
+/// Prints a report on stdout; a closed pipe (`pi --print-config | head`) just ends it.
+fn print_lines(lines: &[String]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        if writeln!(out, "{l}").is_err() {
+            return;
+        }
+    }
+}
+
 /// Prints a one-line error for the user on stderr.
 #[allow(clippy::print_stderr)]
 pub fn report(message: &str) {
@@ -297,6 +319,7 @@ fn init_logging(args: &Args) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn clap_errors_become_one_line() {

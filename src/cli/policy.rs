@@ -60,11 +60,13 @@ pub fn build_policy(
     home: Option<&Path>,
 ) -> Result<(ToolPolicy, PolicySources), SetupError> {
     let mut src = PolicySources::default();
+    // `flag --x`, or the config file and line that gave the value.
+    let from = |key: &str| args.origins.label(key);
     let preset: Preset = args.tool_policy_preset.map(Into::into).unwrap_or_default();
     let preset_source = if args.tool_policy_preset.is_none() {
-        "default"
+        "default".to_string()
     } else {
-        "flag --tool-policy-preset"
+        from("tool-policy-preset")
     };
     src.set("preset", preset_source);
     let mut p = preset.policy(cwd, home);
@@ -81,7 +83,7 @@ pub fn build_policy(
         ($field:expr, $value:expr, $key:literal, $flag:literal) => {
             if let Some(v) = $value {
                 $field = v.into();
-                src.set($key, concat!("flag ", $flag));
+                src.set($key, from(&$flag[2..]));
             }
         };
     }
@@ -141,14 +143,14 @@ pub fn build_policy(
     );
     if let Some(net) = args.sandbox_network {
         p.sandbox.network = net == OnOff::On;
-        src.set("sandbox_network", "flag --sandbox-network");
+        src.set("sandbox_network", from("sandbox-network"));
     }
     if let Some(inherit) = args.bash_env_inherit {
         p.env.inherit = match inherit {
             EnvInheritArg::Filtered => EnvInherit::Filtered,
             EnvInheritArg::All => EnvInherit::All,
         };
-        src.set("bash_env_inherit", "flag --bash-env-inherit");
+        src.set("bash_env_inherit", from("bash-env-inherit"));
     }
     flag!(
         p.enforce_regular_files,
@@ -176,11 +178,11 @@ pub fn build_policy(
     };
     p.bash.allow = patterns(&args.allow_command, "--allow-command")?;
     if !p.bash.allow.is_empty() {
-        src.set("allow_commands", "flag --allow-command");
+        src.set("allow_commands", from("allow-command"));
     }
     p.bash.deny = patterns(&args.deny_command, "--deny-command")?;
     if !p.bash.deny.is_empty() {
-        src.set("deny_commands", "flag --deny-command");
+        src.set("deny_commands", from("deny-command"));
     }
     if let Some(t) = &args.os_sandbox_command {
         if !t.contains("{command}") {
@@ -194,7 +196,7 @@ pub fn build_policy(
             )));
         }
         p.sandbox.launcher = Some(t.clone());
-        src.set("os_sandbox_command", "flag --os-sandbox-command");
+        src.set("os_sandbox_command", from("os-sandbox-command"));
     }
     if let Some(caches) = &args.sandbox_caches {
         p.sandbox.writable = caches
@@ -203,13 +205,13 @@ pub fn build_policy(
             .filter(|c| !c.is_empty() && *c != "none")
             .map(|c| resolve(Path::new(c)))
             .collect();
-        src.set("sandbox_caches", "flag --sandbox-caches");
+        src.set("sandbox_caches", from("sandbox-caches"));
     }
     if !args.deny_read.is_empty() {
         p.sandbox
             .deny_read
             .extend(args.deny_read.iter().map(|d| resolve(d)));
-        src.set("deny_read", "preset + flag --deny-read");
+        src.set("deny_read", format!("preset + {}", from("deny-read")));
     }
     p.env.allow = args
         .bash_env_allow
@@ -218,19 +220,19 @@ pub fn build_policy(
         .filter(|n| !n.is_empty())
         .collect();
     if !p.env.allow.is_empty() {
-        src.set("bash_env_allow", "flag --bash-env-allow");
+        src.set("bash_env_allow", from("bash-env-allow"));
     }
     p.allowed_roots = args.allow_path.iter().map(|r| resolve(r)).collect();
     if !p.allowed_roots.is_empty() {
-        src.set("allow_paths", "flag --allow-path");
+        src.set("allow_paths", from("allow-path"));
     }
     if args.bash_dry_run {
         p.dry_run = true;
-        src.set("bash_dry_run", "flag --bash-dry-run");
+        src.set("bash_dry_run", from("bash-dry-run"));
     }
     if args.tool_policy_trace {
         p.trace = true;
-        src.set("tool_policy_trace", "flag --tool-policy-trace");
+        src.set("tool_policy_trace", from("tool-policy-trace"));
     }
     Ok((p, src))
 }

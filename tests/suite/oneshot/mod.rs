@@ -2,6 +2,7 @@
 
 mod audit;
 mod cancel;
+mod config;
 mod edges;
 mod errors;
 mod faults;
@@ -22,7 +23,7 @@ use serde_json::Value;
 use crate::support::fake_provider::FakeProvider;
 
 /// Provider key variables cleared for every run so the developer's own keys never leak in.
-const KEY_VARS: [&str; 14] = [
+const KEY_VARS: [&str; 18] = [
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",
     "GEMINI_API_KEY",
@@ -37,6 +38,10 @@ const KEY_VARS: [&str; 14] = [
     "PI_MODEL",
     "PI_LOG_FILE",
     "PI_LOG",
+    "PI_THEME",
+    "PI_KEYMAP",
+    "PI_CONFIG_DIR",
+    "XDG_CONFIG_HOME",
 ];
 
 /// A temporary working directory and a `pi` command rooted in it.
@@ -75,6 +80,8 @@ impl Run {
             c.env_remove(v);
         }
         c.env("PI_LOG_FILE", self.path().join("pi.log"));
+        // The developer's own ~/.config/pi/config.toml never reaches a test.
+        c.env("XDG_CONFIG_HOME", self.path().join(".xdg"));
         c.stdin(Stdio::null());
         c
     }
