@@ -274,7 +274,8 @@ fn help_is_grouped_with_examples_and_fits_80_columns() {
                 .unwrap_or_else(|| panic!("{heading} missing or out of order: {text}"));
             at += found + 1;
         }
-        assert!(text.contains("pi --command-file"), "{text}");
+        assert!(text.contains("pi --print-config"), "{text}");
+        assert!(text.contains("config.toml"), "{text}");
         assert!(text.contains("docs/"), "{text}");
         for line in text.lines() {
             assert!(line.chars().count() <= 80, "{flag}: {line:?}");
