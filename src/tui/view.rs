@@ -48,9 +48,7 @@ pub fn draw(state: &State, buf: &mut Buffer) {
         }
     }
     if let Some(r) = a.editor {
-        let title = state
-            .editor
-            .title(state.keymap.modal, state.busy.is_some());
+        let title = state.editor.title(state.keymap.modal, state.busy.is_some());
         let inner = pane_block(state, Pane::Editor, &title, r, buf);
         if state.editor.is_empty() {
             // The hint fits the prompt's width (a copy: an empty editor is cheap to clone).
