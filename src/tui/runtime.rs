@@ -90,6 +90,9 @@ pub async fn run(mut state: State, mut ctx: TuiContext) -> std::io::Result<ExitI
     })
 }
 
+/// How long a failed draw waits for the signal of a hang-up before it is an error.
+const HANGUP_GRACE: Duration = Duration::from_millis(500);
+
 /// SIGHUP: the terminal went away.
 const HANGUP: i32 = nix::sys::signal::Signal::SIGHUP as i32;
 
@@ -172,7 +175,18 @@ async fn event_loop(
                 // Frames are paced from the start of a draw: a slow draw does not add a
                 // whole frame period on top of itself.
                 last_draw = Instant::now();
-                draw(term, state, &mut fx.images)?;
+                if let Err(e) = draw(term, state, &mut fx.images) {
+                    // A hang-up often shows first as a failed write: the SIGHUP that follows
+                    // ends the UI the orderly way (exit 128 + SIGHUP), not as an error.
+                    match tokio::time::timeout(HANGUP_GRACE, stop.next()).await {
+                        Ok(sig) => {
+                            tracing::info!("signal {sig} after a failed draw ({e}): quitting");
+                            stopped_by = Some(sig);
+                            break;
+                        }
+                        Err(_) => return Err(e),
+                    }
+                }
                 dirty = false;
                 unframed = 0;
                 continue;
