@@ -4,7 +4,8 @@
 //! Budget (docs/benchmarks.md): median wall time ≤ 30 ms for the whole process, peak RSS
 //! ≤ 16 MiB, release binary ≤ 20 MB, with the default tool policy; the sandboxed run (bwrap
 //! around each bash call) within 15 ms of the unsandboxed one. Run with
-//! `cargo bench --bench oneshot`.
+//! `cargo bench --bench oneshot`; `PI_BENCH_BIN=path` runs the same task against another `pi`
+//! binary (a `dist` build, an older commit's) instead of the one this bench was built with.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -22,7 +23,8 @@ use fake_provider::FakeProvider;
 
 const RUNS: usize = 40;
 
-/// GNU time reports the peak RSS of `pi` and the children it waited for. The bench process's
+/// GNU time reports the peak RSS of `pi` and the children it waited for, and their CPU time
+/// (user + sys, in centiseconds: the mean over the runs is what is printed). The bench process's
 /// own RUSAGE_CHILDREN figure would be wrong: a child forked from this process inherits this
 /// process's (larger) resident set as its high-water mark before it execs `pi`.
 const GNU_TIME: &str = "/usr/bin/time";
@@ -31,15 +33,25 @@ fn script() -> FakeProvider {
     FakeProvider::builder().four_turn_task().start_blocking()
 }
 
-/// One run: wall time, and peak RSS in KiB when GNU time is installed.
-fn run_once(bin: &str, extra: &[&str]) -> (Duration, Option<u64>) {
+/// What one run measured: wall time, and when GNU time is installed, peak RSS and CPU time.
+struct Run {
+    wall: Duration,
+    rss_kib: Option<u64>,
+    cpu: Option<Duration>,
+}
+
+fn run_once(bin: &str, extra: &[&str]) -> Run {
     let fake = script();
     let dir = tempfile::tempdir().unwrap();
     let rss_file = dir.path().join("rss.txt");
     let timed = std::path::Path::new(GNU_TIME).exists();
     let mut cmd = if timed {
         let mut c = Command::new(GNU_TIME);
-        c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(bin);
+        c.arg("-f")
+            .arg("%M %U %S")
+            .arg("-o")
+            .arg(&rss_file)
+            .arg(bin);
         c
     } else {
         Command::new(bin)
@@ -67,16 +79,35 @@ fn run_once(bin: &str, extra: &[&str]) -> (Duration, Option<u64>) {
         "hello rust\n"
     );
     assert_eq!(fake.remaining(), 0);
-    let rss = timed
+    let report = timed
         .then(|| std::fs::read_to_string(&rss_file).ok())
         .flatten()
-        .and_then(|t| t.trim().parse().ok());
-    (elapsed, rss)
+        .unwrap_or_default();
+    let fields: Vec<&str> = report.split_whitespace().collect();
+    let (rss_kib, cpu) = match fields[..] {
+        [rss, user, sys] => (
+            rss.parse().ok(),
+            user.parse::<f64>()
+                .ok()
+                .zip(sys.parse::<f64>().ok())
+                .map(|(u, s)| Duration::from_secs_f64(u + s)),
+        ),
+        _ => (None, None),
+    };
+    Run {
+        wall: elapsed,
+        rss_kib,
+        cpu,
+    }
 }
 
 fn main() {
-    let bin = env!("CARGO_BIN_EXE_pi");
-    let size = std::fs::metadata(bin).unwrap().len();
+    let bin = std::env::var("PI_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pi").into());
+    let bin = bin.as_str();
+    let size = std::fs::metadata(bin)
+        .unwrap_or_else(|e| panic!("{bin}: {e} (PI_BENCH_BIN names the pi binary to measure)"))
+        .len();
+    println!("binary {bin}");
     // The default policy (balanced: the sandbox is on when bwrap works), then the same
     // without the sandbox.
     for (label, extra) in [
@@ -99,9 +130,11 @@ fn measure(bin: &str, label: &str, extra: &[&str]) {
     for _ in 0..3 {
         run_once(bin, extra);
     }
-    let runs: Vec<(Duration, Option<u64>)> = (0..RUNS).map(|_| run_once(bin, extra)).collect();
-    let mut times: Vec<Duration> = runs.iter().map(|r| r.0).collect();
-    let peak_rss_kib = runs.iter().filter_map(|r| r.1).max();
+    let runs: Vec<Run> = (0..RUNS).map(|_| run_once(bin, extra)).collect();
+    let mut times: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+    let peak_rss_kib = runs.iter().filter_map(|r| r.rss_kib).max();
+    // Wall time swings with the machine's load; CPU time much less.
+    let cpu: Option<Duration> = runs.iter().map(|r| r.cpu).sum();
     times.sort();
     let median = times[RUNS / 2];
     let p90 = times[RUNS * 9 / 10];
@@ -118,5 +151,11 @@ fn measure(bin: &str, label: &str, extra: &[&str]) {
             kib as f64 / 1024.0
         ),
         None => println!("  peak RSS           n/a   (install GNU time: apt-get install time)"),
+    }
+    if let Some(cpu) = cpu {
+        println!(
+            "  mean CPU      {:>8.1} ms   (user + sys of pi and its bash children)",
+            cpu.as_secs_f64() * 1e3 / RUNS as f64
+        );
     }
 }
