@@ -95,6 +95,57 @@ fn stream_1mb_markdown(bencher: Bencher) {
     });
 }
 
+/// A state streaming an answer that is already `bytes` long, drawn once.
+fn streaming_state(text: &str, bytes: usize) -> State {
+    let mut s = State::new(120, 40);
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    s.conversation.text_delta(&text[..end]);
+    frame(&s);
+    s
+}
+
+/// One frame of a stream in full flow: 32 KB more of the answer (the most the runtime lets
+/// in between two frames), then the frame, with 1 MB of the answer already streamed. The
+/// cost must not grow with what streamed before.
+#[divan::bench(args = [0, 1 << 20])]
+fn frame_while_streaming(bencher: Bencher, before: usize) {
+    let text = megabyte();
+    let mut s = streaming_state(&text, before);
+    let step = 32 << 10;
+    let mut at = 0;
+    bencher.bench_local(|| {
+        let mut end = (at + step).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        s.conversation.text_delta(&text[at..end]);
+        at = if end == text.len() { 0 } else { end };
+        frame(&s)
+    });
+}
+
+/// A frame that only shows a key (nothing new streamed) with a 1 MB answer streaming.
+#[divan::bench]
+fn key_frame_while_streaming(bencher: Bencher) {
+    let text = megabyte();
+    let mut s = streaming_state(&text, text.len());
+    let mut typed = 0usize;
+    bencher.bench_local(|| {
+        typed += 1;
+        let key = if typed.is_multiple_of(2) { 'x' } else { 'y' };
+        update(
+            &mut s,
+            Msg::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char(key),
+            )),
+        );
+        frame(&s)
+    });
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -6,8 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-15}
-cargo build --release --quiet
-PI=$PWD/target/release/pi
+# PI_BENCH_BIN=/abs/pi measures that binary (no build); PI_TUI_BENCH_BIN=/abs/tui-bench is the
+# built `benches/tui.rs` used to generate the session (else `cargo bench --bench tui` runs).
+if [ -n "${PI_BENCH_BIN:-}" ]; then
+  PI=$PI_BENCH_BIN
+else
+  cargo build --release --quiet
+  PI=$PWD/target/release/pi
+fi
+generate() {
+  if [ -n "${PI_TUI_BENCH_BIN:-}" ]; then
+    PI_TUI_GENERATE=$1 "$PI_TUI_BENCH_BIN" 2>&1
+  else
+    PI_TUI_GENERATE=$1 cargo bench --quiet --bench tui 2>&1
+  fi
+}
 WORK=$(mktemp -d)
 trap 'tmux kill-session -t pi-ff 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -29,7 +42,7 @@ first=$(for _ in $(seq "$RUNS"); do measure "env -u ANTHROPIC_API_KEY PI_LOG_FIL
 echo "first frame (median of $RUNS, tmux 120x40): three-line program $base, pi $first"
 
 # Resident memory with a ~10,000-entry session, once its history is drawn.
-PI_TUI_GENERATE=$WORK/big.jsonl cargo bench --quiet --bench tui 2>&1 | grep generated
+generate "$WORK/big.jsonl" | grep generated
 tmux kill-session -t pi-ff 2>/dev/null || true
 tmux new-session -d -s pi-ff -x 120 -y 40 -c "$WORK" \
   "exec env ANTHROPIC_API_KEY=unused PI_LOG_FILE=$WORK/pi.log $PI --session $WORK/big.jsonl"

@@ -6,8 +6,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
-cargo build --release --quiet
-PI=$PWD/target/release/pi
+# PI_BENCH_BIN=/abs/pi measures that binary (no build); PI_TUI_BENCH_BIN=/abs/tui-bench is the
+# built `benches/tui.rs` used to generate the session (else `cargo bench --bench tui` runs).
+if [ -n "${PI_BENCH_BIN:-}" ]; then
+  PI=$PI_BENCH_BIN
+else
+  cargo build --release --quiet
+  PI=$PWD/target/release/pi
+fi
+generate() {
+  if [ -n "${PI_TUI_BENCH_BIN:-}" ]; then
+    PI_TUI_GENERATE=$1 "$PI_TUI_BENCH_BIN" 2>&1
+  else
+    PI_TUI_GENERATE=$1 cargo bench --quiet --bench tui 2>&1
+  fi
+}
 WORK=$(mktemp -d)
 trap 'tmux kill-session -t pi-idle 2>/dev/null || true; rm -rf "$WORK"' EXIT
 HZ=$(getconf CLK_TCK)
@@ -32,7 +45,7 @@ idle() {
 }
 
 idle "pi --no-session" --no-session
-PI_TUI_GENERATE=$WORK/big.jsonl cargo bench --quiet --bench tui 2>&1 | grep generated || true
+generate "$WORK/big.jsonl" | grep generated || true
 if [ -f "$WORK/big.jsonl" ]; then
   idle "pi with a 10,000-entry session" --session "$WORK/big.jsonl"
 fi

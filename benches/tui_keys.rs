@@ -10,7 +10,10 @@
 //!
 //! Also printed per run: when the first line showed (the fake provider builds its whole 30 MB
 //! body before the first byte, most of that wait), how long the screen took from the first line
-//! to the last, and the CPU time of `pi` from Enter to the last line.
+//! to the last, and the CPU time of `pi` (utime + stime of the process, all threads, read from
+//! /proc by this process) from Enter to the last line with the turn over. The fake provider runs
+//! in this process, not in `pi`, as a real provider would. [`QUIET_RUNS`] more runs type
+//! nothing, for the CPU of the stream alone.
 //!
 //! Run with `cargo bench --bench tui_keys`. `PI_KEYS_VERBOSE=1` prints every sample;
 //! `PI_BENCH_BIN=/abs/path/pi` measures another binary (e.g. an unstripped one for `perf`).
@@ -42,6 +45,8 @@ const ROWS: u16 = 40;
 const MODEL: &str = "openai/gpt-4o-mini";
 /// Runs of the whole scenario; the samples of all runs are pooled.
 const RUNS: usize = 5;
+/// Runs with no key typed: the CPU of the stream alone.
+const QUIET_RUNS: usize = 3;
 /// Time between two typed keys.
 const KEY_EVERY: Duration = Duration::from_millis(50);
 /// Keys typed with the app idle, per run.
@@ -232,7 +237,7 @@ fn verbose() -> bool {
     std::env::var_os("PI_KEYS_VERBOSE").is_some()
 }
 
-fn run_once(bin: &str, text: &str) -> Run {
+fn run_once(bin: &str, text: &str, type_keys: bool) -> Run {
     let fake = FakeProvider::builder()
         .chunk_size(CHUNK_BYTES)
         .reply(Reply::text(text))
@@ -248,6 +253,9 @@ fn run_once(bin: &str, text: &str) -> Run {
     let first_text = enter.elapsed();
     let mut streaming = Vec::new();
     let mut late = 0;
+    while !type_keys && tui.busy() {
+        std::thread::sleep(KEY_EVERY);
+    }
     while tui.busy() {
         let next = Instant::now() + KEY_EVERY;
         let (latency, busy) = tui.key_to_screen();
@@ -325,7 +333,7 @@ fn main() {
     let mut streaming = Vec::new();
     let mut idle = Vec::new();
     for i in 0..RUNS {
-        let run = run_once(&bin, &text);
+        let run = run_once(&bin, &text, true);
         println!(
             "  run {}: first text {:>4.0} ms after Enter, last line {:>5.0} ms after the first; \
              pi CPU {:>4.2} s; {} keys while streaming, {} shown after the end",
@@ -339,6 +347,24 @@ fn main() {
         streaming.extend(run.streaming);
         idle.extend(run.idle);
     }
+    let mut quiet = Vec::new();
+    for i in 0..QUIET_RUNS {
+        let run = run_once(&bin, &text, false);
+        println!(
+            "  quiet run {}: first text {:>4.0} ms after Enter, last line {:>5.0} ms after the \
+             first; pi CPU {:>4.2} s",
+            i + 1,
+            ms(run.first_text),
+            ms(run.stream_time - run.first_text),
+            run.cpu.as_secs_f64(),
+        );
+        quiet.push(run.cpu.as_secs_f64());
+        idle.extend(run.idle);
+    }
+    quiet.sort_by(f64::total_cmp);
+    if let (Some(lo), Some(hi)) = (quiet.first(), quiet.last()) {
+        println!("  pi CPU, Enter to the last line, no key typed: {lo:.2}–{hi:.2} s");
+    }
     let rows = [("while streaming", &mut streaming), ("idle", &mut idle)];
     println!("  key-to-screen     samples   median      p95      max");
     for (name, samples) in rows {
@@ -346,6 +372,14 @@ fn main() {
         let (p50, p95, max) = summary(samples);
         println!("  {name:<16} {n:>8} {p50:>6.1} ms {p95:>5.1} ms {max:>5.1} ms");
     }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "  load average after: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     if streaming.len() < 20 {
         println!("  WARNING: fewer than 20 keys fell inside the stream");
     }

@@ -1,6 +1,7 @@
 //! The runtime: the one `select!` loop over terminal input, agent events, effect results, the
 //! config watcher and the frame timer. It redraws only when something changed, at most once a
-//! frame, and sends ticks only while something animates, so an idle UI costs no CPU.
+//! frame (input sooner: a key shows at once), and sends ticks only while something animates, so
+//! an idle UI costs no CPU.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -30,9 +31,13 @@ use crate::tui::view::view;
 
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
+/// Shortest time between a frame and the next when input is waiting to show: a key shows at
+/// once, not at the stream's next frame, while a burst of keys still shares frames.
+const INPUT_FRAME: Duration = Duration::from_millis(4);
 /// Tick period while something animates (the spinner) or expires (a notice).
 const TICK: Duration = Duration::from_millis(80);
-/// Streamed text laid out per frame at most (about 16 ms of markdown and highlighting).
+/// Streamed text laid out per frame at most (about 3 ms of markdown layout: only the rows on
+/// screen are highlighted; `frame_while_streaming` in benches/tui.rs).
 const FRAME_TEXT: usize = 32 << 10;
 /// The longest run of ready agent events applied before input and frames get a turn.
 const BATCH: Duration = Duration::from_millis(4);
@@ -165,10 +170,16 @@ async fn event_loop(
     // first, so no frame has an unbounded amount of new text to lay out and a key typed
     // meanwhile shows within a frame or two.
     let mut unframed = 0usize;
+    // Input (a key, a paste, the mouse) applied since the last frame: its frame comes first,
+    // before more of a stream is taken in.
+    let mut input = false;
+    // An agent event taken from the channel while merging deltas, to apply before any other.
+    let mut held: Option<crate::agent::Event> = None;
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        let frame_due = tokio::time::Instant::from_std(last_draw + FRAME);
+        let pace = if input { INPUT_FRAME } else { FRAME };
+        let frame_due = tokio::time::Instant::from_std(last_draw + pace);
         let msg = tokio::select! {
             biased;
             () = tokio::time::sleep_until(frame_due), if dirty => {
@@ -189,6 +200,7 @@ async fn event_loop(
                 }
                 dirty = false;
                 unframed = 0;
+                input = false;
                 continue;
             }
             sig = stop.next() => {
@@ -198,7 +210,10 @@ async fn event_loop(
             }
             ev = next_event(&mut events) => match ev {
                 Some(Ok(e)) => match term_msg(e) {
-                    Some(m) => m,
+                    Some(m) => {
+                        input = true;
+                        m
+                    }
                     None => continue,
                 },
                 Some(Err(e)) => {
@@ -208,11 +223,9 @@ async fn event_loop(
                 }
                 None => { events = None; continue; }
             },
-            ev = next_agent_event(&mut ctx.agent), if unframed < FRAME_TEXT => match ev {
-                Some(ev) => {
-                    ctx.host.observe(&ev.msg);
-                    Msg::Agent(ev)
-                }
+            ev = next_agent_event(&mut held, &mut ctx.agent, ctx.host.as_mut()),
+                if unframed < FRAME_TEXT && !input => match ev {
+                Some(ev) => Msg::Agent(ev),
                 None => { ctx.agent = None; Msg::AgentGone }
             },
             Some(m) = rx.recv() => m,
@@ -222,7 +235,11 @@ async fn event_loop(
         // the terminal is checked once per batch rather than once per event.
         let batch_start = Instant::now();
         let mut next = Some(msg);
-        while let Some(msg) = next.take() {
+        while let Some(mut msg) = next.take() {
+            if let Msg::Agent(ev) = &mut msg {
+                let room = FRAME_TEXT.saturating_sub(unframed);
+                merge_deltas(ev, room, &mut held, &mut ctx.agent, ctx.host.as_mut());
+            }
             let from_agent = matches!(msg, Msg::Agent(_));
             unframed += streamed_len(&msg);
             // Time is injected: a message long after the last tick brings the clock up to date.
@@ -247,8 +264,8 @@ async fn event_loop(
             if state.quitting {
                 break;
             }
-            if from_agent && batch_start.elapsed() < BATCH && unframed < FRAME_TEXT {
-                next = ready_agent_event(&mut ctx.agent, ctx.host.as_mut());
+            if from_agent && batch_start.elapsed() < BATCH && unframed < FRAME_TEXT && !input {
+                next = ready_agent_event(&mut held, &mut ctx.agent, ctx.host.as_mut());
             }
         }
         if state.quitting {
@@ -317,16 +334,67 @@ fn streamed_len(msg: &Msg) -> usize {
 }
 
 /// An agent event already waiting, if any (the channel's end is left to `next_agent_event`).
-fn ready_agent_event(agent: &mut Option<AgentHandle>, host: &mut dyn Host) -> Option<Msg> {
+fn ready_agent_event(
+    held: &mut Option<crate::agent::Event>,
+    agent: &mut Option<AgentHandle>,
+    host: &mut dyn Host,
+) -> Option<Msg> {
+    if let Some(ev) = held.take() {
+        return Some(Msg::Agent(ev));
+    }
     let ev = agent.as_mut()?.events.try_recv().ok()?;
     host.observe(&ev.msg);
     Some(Msg::Agent(ev))
 }
 
-async fn next_agent_event(agent: &mut Option<AgentHandle>) -> Option<crate::agent::Event> {
-    match agent {
+/// The next agent event: the held one first, else the next from the channel.
+async fn next_agent_event(
+    held: &mut Option<crate::agent::Event>,
+    agent: &mut Option<AgentHandle>,
+    host: &mut dyn Host,
+) -> Option<crate::agent::Event> {
+    if let Some(ev) = held.take() {
+        return Some(ev);
+    }
+    let ev = match agent {
         Some(a) => a.events.recv().await,
         None => std::future::pending().await,
+    };
+    if let Some(ev) = &ev {
+        host.observe(&ev.msg);
+    }
+    ev
+}
+
+/// Appends to a text or thinking delta the deltas of the same kind already waiting, up to
+/// `room` bytes: a fast stream (a delta every 8 characters) is applied, and updates the
+/// state, once per run rather than once per delta. The first other event is `held`.
+fn merge_deltas(
+    ev: &mut crate::agent::Event,
+    room: usize,
+    held: &mut Option<crate::agent::Event>,
+    agent: &mut Option<AgentHandle>,
+    host: &mut dyn Host,
+) {
+    use crate::agent::EventMsg;
+    let thinking = matches!(ev.msg, EventMsg::ThinkingDelta { .. });
+    let (EventMsg::TextDelta { delta: text } | EventMsg::ThinkingDelta { delta: text }) =
+        &mut ev.msg
+    else {
+        return;
+    };
+    while text.len() < room && held.is_none() {
+        let Some(next) = agent.as_mut().and_then(|a| a.events.try_recv().ok()) else {
+            break;
+        };
+        host.observe(&next.msg);
+        match &next.msg {
+            EventMsg::TextDelta { delta } if !thinking && next.id == ev.id => text.push_str(delta),
+            EventMsg::ThinkingDelta { delta } if thinking && next.id == ev.id => {
+                text.push_str(delta)
+            }
+            _ => *held = Some(next),
+        }
     }
 }
 

@@ -49,33 +49,43 @@ fn theme_named(name: &str) -> Option<&'static CodeTheme> {
     Some(themes().get(found))
 }
 
+/// The lines of `code` uncoloured: what [`highlight`] gives when it cannot colour them, and
+/// otherwise the same text line for line when the code holds no carriage return.
+pub fn plain(code: &str) -> Vec<Line<'static>> {
+    let code = code.strip_suffix('\n').unwrap_or(code);
+    code.split('\n')
+        .map(|l| Line::from(l.to_string()))
+        .collect()
+}
+
+/// Whether [`highlight`] may colour `code` (if not, it gives [`plain`]); loads nothing.
+pub fn may_colour(code: &str, lang: &str) -> bool {
+    !lang.is_empty() && code.strip_suffix('\n').unwrap_or(code).len() <= MAX_HIGHLIGHT_BYTES
+}
+
 /// The lines of `code`, coloured for `lang` (a fence's info word) in `theme_name`. Unknown
 /// languages and themes give plain lines.
 pub fn highlight(code: &str, lang: &str, theme_name: &str) -> Vec<Line<'static>> {
-    let code = code.strip_suffix('\n').unwrap_or(code);
-    let plain = || {
-        code.split('\n')
-            .map(|l| Line::from(l.to_string()))
-            .collect()
-    };
-    if lang.is_empty() || code.len() > MAX_HIGHLIGHT_BYTES {
-        return plain();
+    if !may_colour(code, lang) {
+        return plain(code);
     }
+    let whole = code;
+    let code = code.strip_suffix('\n').unwrap_or(code);
     let ss = syntaxes();
     let Some(syntax) = ss
         .find_syntax_by_token(lang)
         .or_else(|| ss.find_syntax_by_extension(lang))
     else {
-        return plain();
+        return plain(whole);
     };
     let Some(theme) = theme_named(theme_name) else {
-        return plain();
+        return plain(whole);
     };
     let mut h = HighlightLines::new(syntax, theme);
     let mut out = Vec::new();
     for line in LinesWithEndings::from(code) {
         let Ok(regions) = h.highlight_line(line, ss) else {
-            return plain();
+            return plain(whole);
         };
         let spans: Vec<Span<'static>> = regions
             .into_iter()

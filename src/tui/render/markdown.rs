@@ -40,7 +40,20 @@ pub type Tables = Vec<(Range<usize>, Table)>;
 
 /// Renders `src` as a [`Document`].
 pub fn render_document(src: &str, theme: &Theme) -> Document {
+    render_with(src, theme, true).0
+}
+
+/// Renders `src` for layout: the lines of [`render_document`] with the code blocks left
+/// uncoloured (highlighting is most of the cost of rendering), text for text and row for row
+/// the same, so the heights are too. Also says whether a code block may have been coloured
+/// by `render_document`, i.e. whether it is still needed for drawing.
+pub fn layout_document(src: &str, theme: &Theme) -> (Document, bool) {
+    render_with(src, theme, false)
+}
+
+fn render_with(src: &str, theme: &Theme, colour_code: bool) -> (Document, bool) {
     let mut r = Renderer::new(theme);
+    r.colour_code = colour_code;
     let opts = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
@@ -48,7 +61,8 @@ pub fn render_document(src: &str, theme: &Theme) -> Document {
     for ev in Parser::new_ext(src, opts) {
         r.event(ev);
     }
-    r.finish()
+    let uncoloured = r.uncoloured;
+    (r.finish(), uncoloured)
 }
 
 /// Hanging indents by line index.
@@ -79,6 +93,10 @@ struct Renderer<'t> {
     tables: Tables,
     links: Vec<(String, usize)>,
     needs_blank: bool,
+    /// Whether code blocks are highlighted; else they are left plain, see `uncoloured`.
+    colour_code: bool,
+    /// A code block was left plain that highlighting may colour.
+    uncoloured: bool,
 }
 
 impl<'t> Renderer<'t> {
@@ -96,6 +114,8 @@ impl<'t> Renderer<'t> {
             tables: Vec::new(),
             links: Vec::new(),
             needs_blank: false,
+            colour_code: true,
+            uncoloured: false,
         }
     }
 
@@ -418,7 +438,14 @@ impl<'t> Renderer<'t> {
             return;
         };
         let gutter = Style::default().fg(self.theme.border);
-        for line in highlight::highlight(&code, &lang, &self.theme.code_theme) {
+        // Highlighting keeps the text of each line, except that it drops carriage returns.
+        let lines = if self.colour_code || code.contains('\r') {
+            highlight::highlight(&code, &lang, &self.theme.code_theme)
+        } else {
+            self.uncoloured |= highlight::may_colour(&code, &lang);
+            highlight::plain(&code)
+        };
+        for line in lines {
             self.cur.push(Span::styled("▎ ", gutter));
             self.cur.extend(line.spans);
             if self.cur.len() == 1 {

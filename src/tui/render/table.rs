@@ -259,6 +259,20 @@ impl TableRows {
         }
     }
 
+    /// How many rows the table takes at `width` (laid out as by [`TableRows::at`]).
+    pub fn rows(&self, width: u16) -> usize {
+        let mut laid = self.laid.borrow_mut();
+        match &*laid {
+            Some((w, rows)) if *w == width => rows.len(),
+            _ => {
+                let rows = self.table.lines(usize::from(width.max(1)));
+                let n = rows.len();
+                *laid = Some((width, rows));
+                n
+            }
+        }
+    }
+
     /// The table's rows at `width`, laid out the first time this width is asked for.
     pub fn at(&self, width: u16) -> Vec<Line<'static>> {
         let mut laid = self.laid.borrow_mut();

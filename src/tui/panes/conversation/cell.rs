@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
 
-use super::doc::{ChunkScan, chunk_text, scan_chunks};
+use super::doc::{Chunk, ChunkScan, chunk_text, scan_chunks};
 use super::tool_body;
 use super::tool_view::summarize_args;
 use crate::tui::config::theme::Theme;
@@ -84,6 +84,26 @@ pub struct Block {
     /// Markdown tables among the lines, laid out (and cached) per width.
     tables: Vec<TableRows>,
     height: std::cell::Cell<(u16, usize)>,
+    /// Set while the lines are a markdown chunk's layout with its code uncoloured: the chunk
+    /// is rendered again, highlighted, only when the block is drawn.
+    colour: Option<Recolour>,
+}
+
+/// How to render an answer's chunk again in colour: the same rows, the code highlighted.
+#[derive(Debug)]
+struct Recolour {
+    chunk: Chunk,
+    /// A blank line before the chunk (the gap to the chunk above).
+    gap: bool,
+    /// The cell's last block: "…" if the answer shows nothing yet, and a blank line after.
+    last: Option<Waiting>,
+}
+
+/// Whether an answer's last block shows "…" when it renders to nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    Dots,
+    No,
 }
 
 impl Block {
@@ -100,6 +120,34 @@ impl Block {
                 .map(|(range, t)| TableRows::new(range, t))
                 .collect(),
             height: std::cell::Cell::new((0, 0)),
+            colour: None,
+        }
+    }
+
+    /// The block of an answer's `chunk`: laid out with its code uncoloured, highlighted when
+    /// drawn (see [`Block::colour`]), so chunks that scroll by unseen are never highlighted.
+    fn answer_chunk(
+        source: &str,
+        chunk: Chunk,
+        gap: bool,
+        last: Option<Waiting>,
+        theme: &Theme,
+    ) -> Block {
+        let redo = Recolour { chunk, gap, last };
+        let (mut block, uncoloured) = redo.render(source, theme, false);
+        if uncoloured {
+            block.colour = Some(redo);
+        }
+        block
+    }
+
+    /// Highlights the block's code if it was left uncoloured; its rows stay the same.
+    fn colour(&mut self, source: &str, theme: &Theme) {
+        if let Some(redo) = self.colour.take() {
+            let (coloured, _) = redo.render(source, theme, true);
+            self.lines = coloured.lines;
+            self.hangs = coloured.hangs;
+            self.tables = coloured.tables;
         }
     }
 
@@ -133,20 +181,89 @@ impl Block {
         if w == width && width != 0 {
             return h;
         }
-        let h = if self.lines.is_empty() {
-            0
-        } else if let Some(rows) = self.wrapped(width.max(1)) {
-            rows.len()
-        } else {
-            Paragraph::new(self.lines.clone())
-                .wrap(Wrap { trim: false })
-                .line_count(width.max(1))
-        };
+        let h = self.count_rows(width.max(1));
         self.height.set((width, h));
         h
     }
+
+    /// The rows of [`Block::wrapped`] (or of the wrapped paragraph) at `width`, counted line
+    /// by line: a line that surely fits takes one row and is not wrapped to know it.
+    fn count_rows(&self, width: u16) -> usize {
+        let paragraph = self.hangs.is_empty() && self.tables.is_empty();
+        let mut hangs = self.hangs.iter().peekable();
+        let mut tables = self.tables.iter().peekable();
+        let mut rows = 0;
+        let mut i = 0;
+        while let Some(line) = self.lines.get(i) {
+            if let Some(t) = tables.next_if(|t| t.lines.start == i) {
+                rows += t.rows(width);
+                i = t.lines.end;
+                continue;
+            }
+            while hangs.next_if(|(j, _)| *j < i).is_some() {}
+            let hang = hangs.next_if(|(j, _)| *j == i).map(|(_, h)| h.as_slice());
+            rows += if fits_one_row(line, width) {
+                1
+            } else if paragraph {
+                Paragraph::new(line.clone())
+                    .wrap(Wrap { trim: false })
+                    .line_count(width)
+            } else {
+                wrap_hanging(line, width, hang.unwrap_or_default()).len()
+            };
+            i += 1;
+        }
+        rows
+    }
 }
 
+/// Whether `line` surely takes a single row at `width`: its columns counted from above, a
+/// printable ASCII character as one and any other as four (no character or cluster is wider
+/// than three columns in unicode-width).
+fn fits_one_row(line: &Line<'_>, width: u16) -> bool {
+    let mut cols = 0usize;
+    for span in &line.spans {
+        let text = span.content.as_ref();
+        cols += if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            text.len()
+        } else {
+            4 * text.chars().count()
+        };
+        if cols > usize::from(width) {
+            return false;
+        }
+    }
+    true
+}
+
+impl Recolour {
+    /// The chunk's block, and whether its code was left uncoloured (only when `colour` is off).
+    fn render(&self, source: &str, theme: &Theme, colour: bool) -> (Block, bool) {
+        let mut lines = Vec::new();
+        if self.gap {
+            lines.push(Line::default());
+        }
+        let text = chunk_text(source, &self.chunk);
+        let (doc, uncoloured) = if self.chunk.end <= self.chunk.start {
+            // An empty tail (even inside a fence) shows nothing.
+            (markdown::Document::default(), false)
+        } else if colour {
+            (markdown::render_document(&text, theme), false)
+        } else {
+            markdown::layout_document(&text, theme)
+        };
+        let (hangs, tables) = push_document(&mut lines, doc);
+        if let Some(waiting) = self.last {
+            if waiting == Waiting::Dots && lines.is_empty() {
+                lines.push(Line::styled("…", theme.dim()));
+            }
+            lines.push(Line::default());
+        }
+        (Block::markdown(lines, hangs, tables), uncoloured)
+    }
+}
+
+/// What each history cell keeps of its rendering (many cells are never drawn: keep it small).
 #[derive(Debug, Default)]
 struct Cache {
     /// (cell revision, style generation) the blocks were made for.
@@ -154,8 +271,28 @@ struct Cache {
     /// Stable markdown blocks of a streaming answer and where their scan stopped.
     stable: Vec<Block>,
     scan: ChunkScan,
-    /// The blocks as shown: stable ones are not repeated here, see `blocks`.
+    /// The width `ends` are for, and the row each stable block ends at (a running sum), so
+    /// a frame finds its rows without walking every block of a long answer.
+    ends_width: u16,
+    ends: Vec<usize>,
+    /// The blocks after the stable ones (all of them for cells that are not answers).
     rest: Vec<Block>,
+}
+
+impl Cache {
+    /// The rows of the stable blocks at `width`, the new blocks' running sums added first.
+    fn stable_rows(&mut self, width: u16) -> usize {
+        if self.ends_width != width || self.ends.len() > self.stable.len() {
+            self.ends.clear();
+            self.ends_width = width;
+        }
+        let mut total = self.ends.last().copied().unwrap_or(0);
+        for b in &self.stable[self.ends.len()..] {
+            total += b.height(width);
+            self.ends.push(total);
+        }
+        total
+    }
 }
 
 /// One history cell.
@@ -183,13 +320,8 @@ impl Cell {
         self.rev += 1;
     }
 
-    /// Calls `f` with the cell's blocks, rendering them first if the cell changed.
-    pub fn with_blocks<R>(
-        &self,
-        theme: &Theme,
-        style_gen: u64,
-        f: impl FnOnce(&[&Block]) -> R,
-    ) -> R {
+    /// The cache, its blocks rendered first if the cell changed.
+    fn cache(&self, theme: &Theme, style_gen: u64) -> std::cell::RefMut<'_, Cache> {
         let mut cache = self.cache.borrow_mut();
         let key = (self.rev, style_gen);
         if cache.key != Some(key) {
@@ -200,15 +332,95 @@ impl Cell {
             self.render_into(&mut cache, theme);
             cache.key = Some(key);
         }
+        cache
+    }
+
+    /// The source of an answer (what its chunks are cut from).
+    fn source(&self) -> &str {
+        match &self.kind {
+            CellKind::Assistant { source, .. } => source,
+            _ => "",
+        }
+    }
+
+    /// Calls `f` with all the cell's blocks, highlighted.
+    #[cfg(test)]
+    pub fn with_blocks<R>(
+        &self,
+        theme: &Theme,
+        style_gen: u64,
+        f: impl FnOnce(&[&Block]) -> R,
+    ) -> R {
+        let mut cache = self.cache(theme, style_gen);
+        let cache = &mut *cache;
+        for b in cache.stable.iter_mut().chain(cache.rest.iter_mut()) {
+            b.colour(self.source(), theme);
+        }
         let all: Vec<&Block> = cache.stable.iter().chain(cache.rest.iter()).collect();
         f(&all)
     }
 
+    /// Calls `f(block, skip, take)` for each block that shows in rows `skip..skip + rows` of
+    /// the cell at `width`, in order: skip `skip` rows of the block, show `take`. Only those
+    /// blocks are highlighted, and finding them does not walk the blocks above.
+    pub fn with_rows(
+        &self,
+        theme: &Theme,
+        style_gen: u64,
+        width: u16,
+        skip: usize,
+        rows: usize,
+        mut f: impl FnMut(&Block, usize, usize),
+    ) {
+        let mut cache = self.cache(theme, style_gen);
+        let cache = &mut *cache;
+        let stable_rows = cache.stable_rows(width);
+        // The first stable block that ends below `skip`, and the rows above it.
+        let first = cache.ends.partition_point(|&end| end <= skip);
+        let above = first
+            .checked_sub(1)
+            .and_then(|i| cache.ends.get(i))
+            .copied()
+            .unwrap_or(0);
+        let mut skip = if first < cache.stable.len() {
+            skip - above
+        } else {
+            skip.saturating_sub(stable_rows)
+        };
+        let mut rows = rows;
+        let source = self.source();
+        let from = first.min(cache.stable.len());
+        for b in cache.stable[from..].iter_mut().chain(cache.rest.iter_mut()) {
+            if rows == 0 {
+                break;
+            }
+            let h = b.height(width);
+            if skip >= h {
+                skip -= h;
+                continue;
+            }
+            let take = (h - skip).min(rows);
+            b.colour(source, theme);
+            f(b, skip, take);
+            rows -= take;
+            skip = 0;
+        }
+    }
+
+    /// Blocks laid out but not highlighted yet, and all blocks.
+    #[cfg(test)]
+    pub fn uncoloured_blocks(&self) -> (usize, usize) {
+        let cache = self.cache.borrow();
+        let all = cache.stable.iter().chain(cache.rest.iter());
+        let waiting = all.filter(|b| b.colour.is_some()).count();
+        (waiting, cache.stable.len() + cache.rest.len())
+    }
+
     /// Rows the cell takes at `width` (its trailing blank line included).
     pub fn height(&self, theme: &Theme, style_gen: u64, width: u16) -> usize {
-        self.with_blocks(theme, style_gen, |blocks| {
-            blocks.iter().map(|b| b.height(width)).sum()
-        })
+        let mut cache = self.cache(theme, style_gen);
+        let stable = cache.stable_rows(width);
+        stable + cache.rest.iter().map(|b| b.height(width)).sum::<usize>()
     }
 
     fn render_into(&self, cache: &mut Cache, theme: &Theme) {
@@ -226,28 +438,19 @@ impl Cell {
                     cache.scan = ChunkScan::default();
                 }
                 for chunk in scan_chunks(source, end, &mut cache.scan) {
-                    let mut lines = Vec::new();
-                    if chunk.gap_before && !cache.stable.is_empty() {
-                        lines.push(Line::default());
-                    }
-                    let (hangs, tables) =
-                        push_markdown(&mut lines, &chunk_text(source, &chunk), theme);
-                    cache.stable.push(Block::markdown(lines, hangs, tables));
+                    let gap = chunk.gap_before && !cache.stable.is_empty();
+                    let block = Block::answer_chunk(source, chunk, gap, None, theme);
+                    cache.stable.push(block);
                 }
                 let tail = cache.scan.tail(end);
-                let mut lines = Vec::new();
-                let (mut hangs, mut tables) = (Vec::new(), Vec::new());
-                if tail.end > tail.start {
-                    if tail.gap_before && !cache.stable.is_empty() {
-                        lines.push(Line::default());
-                    }
-                    (hangs, tables) = push_markdown(&mut lines, &chunk_text(source, &tail), theme);
-                }
-                if *streaming && cache.stable.is_empty() && lines.is_empty() {
-                    lines.push(Line::styled("…", theme.dim()));
-                }
-                lines.push(Line::default());
-                cache.rest.push(Block::markdown(lines, hangs, tables));
+                let waiting = if *streaming && cache.stable.is_empty() {
+                    Waiting::Dots
+                } else {
+                    Waiting::No
+                };
+                let gap = tail.gap_before && !cache.stable.is_empty() && tail.end > tail.start;
+                let block = Block::answer_chunk(source, tail, gap, Some(waiting), theme);
+                cache.rest.push(block);
             }
             CellKind::User { text } => {
                 let style = Style::default().fg(theme.user);
@@ -440,10 +643,9 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
-/// Appends the markdown of `src` to `lines`; returns its hanging indents and tables, indexed
-/// in `lines`.
-fn push_markdown(lines: &mut Vec<Line<'static>>, src: &str, theme: &Theme) -> (Hangs, Tables) {
-    let doc = markdown::render_document(src, theme);
+/// Appends rendered markdown to `lines`; returns its hanging indents and tables, indexed in
+/// `lines`.
+fn push_document(lines: &mut Vec<Line<'static>>, doc: markdown::Document) -> (Hangs, Tables) {
     let base = lines.len();
     lines.extend(doc.lines);
     let hangs = doc.hangs.into_iter().map(|(i, h)| (base + i, h)).collect();

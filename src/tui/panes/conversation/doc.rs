@@ -21,8 +21,9 @@ pub struct Chunk {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChunkScan {
     pub offset: usize,
-    /// The open fence (its line, and its marker) at `offset`, if any.
-    fence: Option<(String, String)>,
+    /// The open fence (its line, and its marker) at `offset`, if any (boxed: every history
+    /// cell holds a scan, few are inside a fence).
+    fence: Option<Box<(String, String)>>,
     gap_next: bool,
 }
 
@@ -32,7 +33,7 @@ impl ChunkScan {
         Chunk {
             start: self.offset,
             end,
-            fence: self.fence.as_ref().map(|(line, _)| line.clone()),
+            fence: self.fence.as_ref().map(|f| f.0.clone()),
             gap_before: self.gap_next,
         }
     }
@@ -47,14 +48,14 @@ pub fn scan_chunks(src: &str, end: usize, scan: &mut ChunkScan) -> Vec<Chunk> {
     let mut pos = scan.offset;
     let bytes = &src.as_bytes()[..end.min(src.len())];
     // The fence open at the line being looked at; `scan.fence` stays the one at `offset`.
-    let mut cur = scan.fence.clone();
+    let mut cur = scan.fence.as_deref().cloned();
     let close = |out: &mut Vec<Chunk>,
                  scan: &mut ChunkScan,
                  cur: &Option<(String, String)>,
                  stop: usize,
                  gap_after: bool| {
         out.push(scan.tail(stop));
-        scan.fence = cur.clone();
+        scan.fence = cur.clone().map(Box::new);
         scan.offset = stop;
         scan.gap_next = gap_after;
     };

@@ -250,3 +250,120 @@ fn wrapped_rows_keep_their_indent_and_gutter() {
     let i = at("│ error");
     assert!(rows[i + 1].starts_with("  │ "), "{rows:#?}");
 }
+
+/// Sections of markdown with a code block, as the TUI benchmarks stream.
+fn sections(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "## Section {i}\n\nSome `code` and a list:\n\n1. one\n2. two\n\n```rust\nfn f{i}() -> u32 {{\n    {i}\n}}\n```\n\n"
+            )
+        })
+        .collect()
+}
+
+fn buffer(c: &Conversation, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    super::render(c, None, &theme(), area, &mut buf);
+    buf
+}
+
+#[test]
+fn a_long_answer_highlights_only_what_is_drawn() {
+    let text = sections(300);
+    let mut c = Conversation::default();
+    // Frames now and then, as while streaming: most chunks scroll by between two frames.
+    for (i, piece) in text.split_inclusive("\n\n").enumerate() {
+        c.text_delta(piece);
+        if i.is_multiple_of(50) {
+            buffer(&c, 60, 12);
+        }
+    }
+    c.answer_finished(&text);
+    let at_bottom = buffer(&c, 60, 12);
+    // One block of each section holds code.
+    let (waiting, blocks) = c.cells[0].uncoloured_blocks();
+    assert!(blocks > 1000, "{blocks}");
+    let highlighted = 300 - waiting;
+    assert!(
+        highlighted < 30,
+        "{highlighted} of 300 code blocks highlighted"
+    );
+    // The same pixels as the answer rendered and highlighted whole.
+    let mut whole = Conversation::default();
+    whole.answer_finished(&text);
+    let t = theme();
+    whole.cells[0].with_blocks(&t, whole.style_gen, |_| ());
+    assert_eq!(whole.cells[0].uncoloured_blocks().0, 0);
+    assert_eq!(at_bottom, buffer(&whole, 60, 12));
+    assert_eq!(
+        c.cells[0].height(&t, c.style_gen, 60),
+        whole.cells[0].height(&t, whole.style_gen, 60)
+    );
+    for scroll in [-7, -500, -3000] {
+        c.follow();
+        whole.follow();
+        c.scroll_by(scroll, &t, 60, 12);
+        whole.scroll_by(scroll, &t, 60, 12);
+        assert_eq!(c.scroll, whole.scroll);
+        assert_eq!(buffer(&c, 60, 12), buffer(&whole, 60, 12), "{scroll}");
+    }
+}
+
+#[test]
+fn heights_counted_line_by_line_are_the_wrapped_rows() {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Paragraph, Wrap};
+    let texts = [
+        "",
+        " ",
+        "short",
+        "words that go on and on until they no longer fit in a narrow row at all, surely",
+        "trailing spaces    ",
+        "    leading spaces and a tab\there",
+        "名前: 値 abcdefgh 漢字漢字漢字漢字漢字漢字",
+        "emoji 👨‍👩‍👧 and flags 🇫🇷🇩🇪 and ⚠️ signs",
+        "khmer ៘៘៘ and a bell \u{7} and a return \r inside",
+        "averyveryverylongwordwithoutanyspacesthatmustbesplitsomewhereinthemiddle",
+        "▎ fn main() { println!(\"hello\"); }",
+    ];
+    let line = |t: &str| Line::from(vec![Span::raw("• "), Span::raw(t.to_string())]);
+    let exact = |b: &Block, w: u16| match b.wrapped(w) {
+        Some(rows) => rows.len(),
+        None => Paragraph::new(b.lines.clone())
+            .wrap(Wrap { trim: false })
+            .line_count(w),
+    };
+    for width in [1u16, 2, 3, 5, 8, 13, 21, 34, 55, 89, 118, 200] {
+        let plain = Block::new(texts.iter().map(|t| line(t)).collect());
+        assert_eq!(
+            plain.height(width),
+            exact(&plain, width),
+            "plain at {width}"
+        );
+        let hangs = (0..texts.len())
+            .map(|i| (i, vec![Span::raw("  ")]))
+            .collect();
+        let hung = Block::markdown(texts.iter().map(|t| line(t)).collect(), hangs, Vec::new());
+        assert_eq!(hung.height(width), exact(&hung, width), "hung at {width}");
+    }
+    let mut c = Conversation::default();
+    c.answer_finished(WIDE_TABLE);
+    let t = theme();
+    for width in [10u16, 40, 100] {
+        let rows = rows(&c, 0, width).len();
+        assert_eq!(c.cells[0].height(&t, c.style_gen, width), rows);
+    }
+}
+
+#[test]
+fn an_undrawn_cell_stays_small() {
+    // A long session holds a cell per message, most never drawn: the layout's running row
+    // ends did not make a cell bigger than the 288 bytes it was (x86-64).
+    assert!(
+        std::mem::size_of::<Cell>() <= 288,
+        "{}",
+        std::mem::size_of::<Cell>()
+    );
+}

@@ -25,22 +25,17 @@ pub fn render(
             continue;
         };
         let top = y;
-        cell.with_blocks(theme, conv.style_gen, |blocks| {
-            let mut skip = slice.skip;
-            let mut rows = slice.rows;
-            for b in blocks {
-                if rows == 0 {
-                    break;
-                }
-                let h = b.height(area.width);
-                if skip >= h {
-                    skip -= h;
-                    continue;
-                }
-                let take = (h - skip).min(rows);
-                let rect = Rect::new(area.x, y, area.width, take as u16);
+        let (x, width) = (area.x, area.width);
+        cell.with_rows(
+            theme,
+            conv.style_gen,
+            width,
+            slice.skip,
+            slice.rows,
+            |b, skip, take| {
+                let rect = Rect::new(x, y, width, take as u16);
                 let scroll = (skip.min(u16::MAX as usize) as u16, 0);
-                match b.wrapped(area.width) {
+                match b.wrapped(width) {
                     Some(rows) => Paragraph::new(rows).scroll(scroll).render(rect, buf),
                     None => Paragraph::new(b.lines.clone())
                         .wrap(Wrap { trim: false })
@@ -48,10 +43,8 @@ pub fn render(
                         .render(rect, buf),
                 }
                 y += take as u16;
-                rows -= take;
-                skip = 0;
-            }
-        });
+            },
+        );
         if selected == Some(slice.cell) {
             let band = Rect::new(area.x, top, area.width, y.saturating_sub(top));
             buf.set_style(band, Style::default().bg(theme.selection_bg));
