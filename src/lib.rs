@@ -11,6 +11,7 @@ pub mod commands;
 pub mod modes;
 pub mod private_fs;
 pub mod session;
+pub mod skills;
 pub mod text;
 pub mod tools;
 pub mod tui;

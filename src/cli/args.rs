@@ -7,6 +7,13 @@ use clap::{Parser, ValueEnum};
 use super::config_file::Origins;
 use crate::ai::types::ThinkingLevel;
 
+/// `--skills-index`: whether the system prompt lists the skills that are not active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SkillsIndex {
+    On,
+    Off,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,
@@ -266,13 +273,81 @@ pub struct Args {
     )]
     pub command_file_error_mode: CommandFileErrorMode,
 
-    /// Directory of skills: markdown files, or folders with a SKILL.md.
+    /// Directory of skills: NAME.md files, or folders with a NAME/SKILL.md [default:
+    /// .pi/skills]; then <config>/pi/skills. Installs go here.
     #[arg(long, value_name = "DIR", help_heading = SKILLS)]
     pub skills_dir: Option<std::path::PathBuf>,
-    /// Skills active from the start (comma-separated names from --skills-dir); in every mode
-    /// they end the system prompt.
+    /// Skills active from the start (comma-separated names); in every mode their whole text
+    /// ends the system prompt.
     #[arg(long, value_name = "NAMES", value_delimiter = ',', help_heading = SKILLS)]
     pub skill: Vec<String>,
+    /// List the other skills (name, description, path) in the system prompt, for the model to
+    /// read when it needs one.
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = SkillsIndex::On, help_heading = SKILLS)]
+    pub skills_index: SkillsIndex,
+    /// Install a skill from a file or a skill directory into --skills-dir, and exit.
+    #[arg(long, value_name = "PATH", help_heading = SKILLS)]
+    pub install_skill: Option<PathBuf>,
+    /// Install a skill from a URL (.md, .tar.gz or .zip), checked against
+    /// --install-skill-sha256, and exit.
+    #[arg(long, value_name = "URL", requires = "install_skill_sha256", help_heading = SKILLS)]
+    pub install_skill_url: Option<String>,
+    /// The sha256 (hex) the --install-skill-url download must have.
+    #[arg(long, value_name = "HEX", help_heading = SKILLS)]
+    pub install_skill_sha256: Option<String>,
+    /// The skill registry's manifest (registry.json) URL.
+    #[arg(long, value_name = "URL", help_heading = SKILLS)]
+    pub skill_registry_url: Option<String>,
+    /// Pin the registry manifest: the sha256 (hex) its bytes must have.
+    #[arg(long, value_name = "HEX", help_heading = SKILLS)]
+    pub skill_registry_sha256: Option<String>,
+    /// Install a skill from --skill-registry-url (the newest version unless @VERSION), and exit.
+    #[arg(long, value_name = "NAME[@VERSION]", help_heading = SKILLS)]
+    pub install_skill_from_registry: Option<String>,
+    /// Keep downloaded manifests and artifacts here, by sha256 [default: <cache>/pi/skills].
+    #[arg(long, value_name = "DIR", help_heading = SKILLS)]
+    pub skills_cache_dir: Option<PathBuf>,
+    /// Install only from the skills cache; a miss is an error.
+    #[arg(long, help_heading = SKILLS)]
+    pub skills_offline: bool,
+    /// Refuse unsigned skills and registry manifests without a valid .sig.
+    #[arg(long, help_heading = SKILLS)]
+    pub require_signed_skills: bool,
+    /// A trusted registry key, ID=BASE64 (32-byte Ed25519 public key); repeatable.
+    #[arg(long, value_name = "ID=KEY", help_heading = SKILLS)]
+    pub skill_trust_root: Vec<String>,
+    /// The trust root file (JSON) [default: <config>/pi/skill-trust.json].
+    #[arg(long, value_name = "PATH", help_heading = SKILLS)]
+    pub skill_trust_root_file: Option<PathBuf>,
+    /// Add ID=KEY to the trust root file, and exit.
+    #[arg(long, value_name = "ID=KEY", help_heading = SKILLS)]
+    pub skill_trust_add: Option<String>,
+    /// Revoke a key of the trust root file, and exit.
+    #[arg(long, value_name = "ID", help_heading = SKILLS)]
+    pub skill_trust_revoke: Option<String>,
+    /// Replace a trust root, OLD:NEW=KEY (OLD revoked, NEW added), and exit.
+    #[arg(long, value_name = "OLD:NEW=KEY", help_heading = SKILLS)]
+    pub skill_trust_rotate: Option<String>,
+    /// Write .pi/skills.lock.json from the installed skills, and exit.
+    #[arg(long, help_heading = SKILLS)]
+    pub skills_lock_write: bool,
+    /// Check the installed skills against .pi/skills.lock.json; drift fails, and exit.
+    #[arg(long, help_heading = SKILLS)]
+    pub skills_sync: bool,
+    /// Publishing: make an Ed25519 key pair, the private key written to PATH (mode 0600), the
+    /// public key printed, and exit.
+    #[arg(long, value_name = "PATH", help_heading = SKILLS)]
+    pub skill_keygen: Option<PathBuf>,
+    /// Publishing: sign a registry.json in place (its skills' sha256 and signatures, the keys it
+    /// certifies, and registry.json.sig) with --skill-signing-key, and exit.
+    #[arg(long, value_name = "FILE", requires_all = ["skill_signing_key", "skill_signing_key_id"], help_heading = SKILLS)]
+    pub skill_sign_registry: Option<PathBuf>,
+    /// Publishing: the private key file (from --skill-keygen).
+    #[arg(long, value_name = "PATH", help_heading = SKILLS)]
+    pub skill_signing_key: Option<PathBuf>,
+    /// Publishing: the signing key's id in the registry.
+    #[arg(long, value_name = "ID", help_heading = SKILLS)]
+    pub skill_signing_key_id: Option<String>,
 
     /// Colour theme: a name (dark, light, or a file in <config>/pi/themes) or a .toml path.
     #[arg(long, value_name = "NAME|PATH", env = "PI_THEME", help_heading = INTERACTIVE)]

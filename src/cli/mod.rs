@@ -6,8 +6,9 @@ mod config_report;
 mod policy;
 mod resume;
 mod setup;
+mod skills_actions;
 
-pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, ThinkingArg};
+pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, SkillsIndex, ThinkingArg};
 pub use config_file::{Origin, Origins, project_config_path, user_config_path};
 pub use policy::build_policy;
 pub use setup::{Setup, SetupError, build_setup, default_model, session_path};
@@ -89,6 +90,9 @@ async fn dispatch(args: Args) -> u8 {
     }
     if args.print_tool_policy {
         return print_tool_policy(&args);
+    }
+    if let Some(code) = skills_actions::run(&args).await {
+        return code;
     }
     if let Some(file) = &args.command_file {
         return command_file(&args, file).await;

@@ -1,0 +1,1 @@
+//! Skills tests: discovery (see mod.rs).

@@ -1,0 +1,1 @@
+//! Skills tests: install (see mod.rs).

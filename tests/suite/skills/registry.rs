@@ -1,0 +1,1 @@
+//! Skills tests: registry (see mod.rs).

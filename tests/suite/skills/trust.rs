@@ -1,0 +1,1 @@
+//! Skills tests: trust (see mod.rs).
