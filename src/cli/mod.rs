@@ -7,11 +7,13 @@ mod policy;
 mod resume;
 mod setup;
 mod skills_actions;
+mod skills_config;
 
 pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, SkillsIndex, ThinkingArg};
 pub use config_file::{Origin, Origins, project_config_path, user_config_path};
 pub use policy::build_policy;
 pub use setup::{Setup, SetupError, build_setup, default_model, session_path};
+pub use skills_config::skills_config;
 
 use std::process::ExitCode;
 
