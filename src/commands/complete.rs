@@ -89,6 +89,7 @@ fn values_for(engine: &CommandEngine, kind: ArgKind, typed: &str) -> Vec<String>
             .collect(),
         ArgKind::Macro => macro_names(engine),
         ArgKind::Profile => profile_names(engine),
+        ArgKind::Skill => super::skills::skill_names(engine),
         ArgKind::Model => engine
             .ctx
             .client

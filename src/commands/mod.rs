@@ -22,9 +22,11 @@ mod parse;
 mod profiles;
 mod script;
 mod sessions;
+mod skills;
 mod spec;
 mod statefile;
 mod table;
+mod table_skills;
 
 pub use complete::{Completion, completions};
 pub use doctor::{Check, CheckStatus, run_checks};

@@ -17,6 +17,8 @@ pub enum ArgKind {
     Provider,
     Macro,
     Profile,
+    /// A skill's name (from the skills folders).
+    Skill,
     /// A command name (for `/help`).
     Command,
     /// A whole number.
@@ -111,15 +113,17 @@ pub enum CommandGroup {
     Inspect,
     Maintain,
     Context,
+    Skills,
     Automate,
 }
 
 impl CommandGroup {
-    pub const ALL: [CommandGroup; 5] = [
+    pub const ALL: [CommandGroup; 6] = [
         CommandGroup::Navigate,
         CommandGroup::Inspect,
         CommandGroup::Maintain,
         CommandGroup::Context,
+        CommandGroup::Skills,
         CommandGroup::Automate,
     ];
 
@@ -129,6 +133,7 @@ impl CommandGroup {
             CommandGroup::Inspect => "Inspect",
             CommandGroup::Maintain => "Maintain",
             CommandGroup::Context => "Context and models",
+            CommandGroup::Skills => "Skills",
             CommandGroup::Automate => "Automate",
         }
     }

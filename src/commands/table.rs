@@ -7,11 +7,11 @@ use super::spec::ArgKind::{
 };
 use super::spec::{ArgSpec, CommandGroup, CommandSpec, FlagSpec, SubcommandSpec};
 
-const fn req(name: &'static str, kind: super::spec::ArgKind) -> ArgSpec {
+pub(super) const fn req(name: &'static str, kind: super::spec::ArgKind) -> ArgSpec {
     ArgSpec::required(name, kind)
 }
 
-const fn opt(name: &'static str, kind: super::spec::ArgKind) -> ArgSpec {
+pub(super) const fn opt(name: &'static str, kind: super::spec::ArgKind) -> ArgSpec {
     ArgSpec::optional(name, kind)
 }
 
@@ -34,7 +34,7 @@ const fn sub(
 const FORCE: &[FlagSpec] = &[FlagSpec::switch("force")];
 
 /// A command without subcommands or flags.
-const fn plain(
+pub(super) const fn plain(
     name: &'static str,
     group: CommandGroup,
     summary: &'static str,
@@ -58,7 +58,8 @@ const fn plain(
 
 use CommandGroup::{Automate, Context, Inspect, Maintain, Navigate};
 
-pub const COMMANDS: &[CommandSpec] = &[
+/// The commands declared here; [`COMMANDS`] adds the skills commands (`table_skills.rs`).
+const CORE: &[CommandSpec] = &[
     // ----- navigate -----
     plain(
         "session",
@@ -410,6 +411,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         true,
     ),
 ];
+
+/// Every slash command, in `/help` order within each group.
+pub static COMMANDS: std::sync::LazyLock<Vec<CommandSpec>> =
+    std::sync::LazyLock::new(|| [CORE, super::table_skills::SKILLS].concat());
 
 /// The command named `name` (with or without its slash).
 pub fn find(name: &str) -> Option<&'static CommandSpec> {
