@@ -5,6 +5,11 @@
 //! Everything an install writes goes to a temporary folder first and is renamed into place
 //! only after every check passed (see docs/skills.md).
 
+pub mod manifest;
+pub mod signing;
+pub mod trust;
+pub mod trust_file;
+
 use std::path::PathBuf;
 
 /// Where skills are found and installed, and how installs are checked: built once from the
