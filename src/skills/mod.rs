@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod signing;
 pub mod trust;
 pub mod trust_file;
+pub mod verify;
 
 use std::path::PathBuf;
 

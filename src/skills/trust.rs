@@ -6,9 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ed25519_dalek::VerifyingKey;
-use serde::{Deserialize, Serialize};
 
-use super::manifest::{self, Manifest, ManifestKey, ManifestSkill};
+use super::manifest::{Manifest, ManifestKey, ManifestSkill};
 use super::signing;
 use super::trust_file::{self, TrustFile};
 
@@ -162,6 +161,11 @@ enum Local<'m> {
     Trusted(VerifyingKey, KeyTrust),
     Untrusted(String),
     NeedsCertifier(VerifyingKey, &'m str),
+}
+
+/// The current time in unix seconds, as the evaluations take it.
+pub fn now_unix() -> i64 {
+    jiff::Timestamp::now().as_second()
 }
 
 /// A human date for an expiry, falling back to the raw number when out of range.
@@ -414,107 +418,6 @@ pub fn evaluate_skill(s: &ManifestSkill, keys: &KeyEvaluation, now_unix: i64) ->
     }
 }
 
-/// `registry.json.sig`: which key signed the manifest, and the signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManifestSig {
-    pub key: String,
-    pub signature: String,
-}
-
-/// The state of a manifest's detached signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SigState {
-    /// Made by this trusted key over these exact bytes.
-    Valid { key: String },
-    /// There is no `.sig`.
-    Missing,
-    /// Present but unusable: unreadable, untrusted key, or not matching.
-    Invalid { reason: String },
-}
-
-/// Checks `registry.json.sig` (if any) against the manifest bytes: its key must be trusted.
-pub fn check_manifest_sig(
-    manifest_bytes: &[u8],
-    sig_bytes: Option<&[u8]>,
-    keys: &KeyEvaluation,
-) -> SigState {
-    let Some(sig_bytes) = sig_bytes else {
-        return SigState::Missing;
-    };
-    let sig: ManifestSig = match manifest::from_json(sig_bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            return SigState::Invalid {
-                reason: format!("registry.json.sig is not {{\"key\", \"signature\"}} JSON ({e})"),
-            };
-        }
-    };
-    let Some(public) = keys.trusted_key(&sig.key) else {
-        let why = keys
-            .why_untrusted(&sig.key)
-            .unwrap_or_else(|| format!("key {} is not trusted", sig.key));
-        return SigState::Invalid {
-            reason: format!("registry.json.sig: {why}"),
-        };
-    };
-    match signing::verify(
-        public,
-        &signing::manifest_message(manifest_bytes),
-        &sig.signature,
-    ) {
-        Ok(()) => SigState::Valid { key: sig.key },
-        Err(e) => SigState::Invalid {
-            reason: format!(
-                "registry.json.sig by key {} fails: {e} (the manifest was changed after signing)",
-                sig.key
-            ),
-        },
-    }
-}
-
-/// How an entry that passed the policy is installed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Acceptance {
-    Signed {
-        key: String,
-    },
-    /// Allowed because `--require-signed-skills` is off; shown as unsigned.
-    Unsigned,
-}
-
-/// Applies `--require-signed-skills` to a verdict: an unsigned entry passes only without it; a
-/// refused one (a bad signature included) never passes.
-pub fn skill_policy(
-    s: &ManifestSkill,
-    verdict: &SkillVerdict,
-    require_signed: bool,
-) -> Result<Acceptance, Refusal> {
-    match verdict {
-        SkillVerdict::Accepted { key } => Ok(Acceptance::Signed { key: key.clone() }),
-        SkillVerdict::Unsigned if !require_signed => Ok(Acceptance::Unsigned),
-        SkillVerdict::Unsigned => Err(Refusal {
-            skill: s.label(),
-            key: None,
-            reason: "unsigned (no signing key), and --require-signed-skills is on".into(),
-        }),
-        SkillVerdict::Refused(r) => Err(r.clone()),
-    }
-}
-
-/// Applies `--require-signed-skills` to the manifest signature: a missing `.sig` passes only
-/// without it; an invalid one never passes.
-pub fn manifest_policy(state: &SigState, require_signed: bool) -> Result<(), String> {
-    match state {
-        SigState::Valid { .. } => Ok(()),
-        SigState::Missing if !require_signed => Ok(()),
-        SigState::Missing => Err(
-            "registry manifest refused: it has no registry.json.sig, and --require-signed-skills is on"
-                .into(),
-        ),
-        SigState::Invalid { reason } => Err(format!("registry manifest refused: {reason}")),
-    }
-}
-
 #[cfg(test)]
 #[path = "trust_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,7 @@ use super::*;
 use crate::skills::manifest::{Manifest, ManifestKey, ManifestSkill};
 use ed25519_dalek::SigningKey;
 
-const NOW: i64 = 1_800_000_000;
+pub(crate) const NOW: i64 = 1_800_000_000;
 
 /// A fresh key, random at test time.
 pub(crate) fn new_key() -> SigningKey {
@@ -14,11 +14,11 @@ pub(crate) fn new_key() -> SigningKey {
 
 use sha2::Digest as _;
 
-fn b64(k: &SigningKey) -> String {
+pub(crate) fn b64(k: &SigningKey) -> String {
     signing::encode_public_key(&k.verifying_key())
 }
 
-fn listed(id: &str, k: &SigningKey) -> ManifestKey {
+pub(crate) fn listed(id: &str, k: &SigningKey) -> ManifestKey {
     ManifestKey {
         id: id.into(),
         public_key: b64(k),
@@ -29,11 +29,11 @@ fn listed(id: &str, k: &SigningKey) -> ManifestKey {
     }
 }
 
-fn certified(id: &str, k: &SigningKey, by: &str, by_key: &SigningKey) -> ManifestKey {
+pub(crate) fn certified(id: &str, k: &SigningKey, by: &str, by_key: &SigningKey) -> ManifestKey {
     certified_until(id, k, by, by_key, None)
 }
 
-fn certified_until(
+pub(crate) fn certified_until(
     id: &str,
     k: &SigningKey,
     by: &str,
@@ -52,7 +52,7 @@ fn certified_until(
     }
 }
 
-fn signed_skill(name: &str, key_id: &str, k: &SigningKey) -> ManifestSkill {
+pub(crate) fn signed_skill(name: &str, key_id: &str, k: &SigningKey) -> ManifestSkill {
     let sha256 = signing::sha256_hex(name.as_bytes());
     let url = format!("skills/{name}.md");
     let msg = signing::skill_message(name, "1.0.0", &url, &sha256);
@@ -69,7 +69,7 @@ fn signed_skill(name: &str, key_id: &str, k: &SigningKey) -> ManifestSkill {
     }
 }
 
-fn unsigned_skill(name: &str) -> ManifestSkill {
+pub(crate) fn unsigned_skill(name: &str) -> ManifestSkill {
     ManifestSkill {
         signing_key: None,
         signature: None,
@@ -77,7 +77,7 @@ fn unsigned_skill(name: &str) -> ManifestSkill {
     }
 }
 
-fn manifest(keys: Vec<ManifestKey>, skills: Vec<ManifestSkill>) -> Manifest {
+pub(crate) fn manifest(keys: Vec<ManifestKey>, skills: Vec<ManifestSkill>) -> Manifest {
     Manifest {
         version: 1,
         keys,
@@ -85,7 +85,7 @@ fn manifest(keys: Vec<ManifestKey>, skills: Vec<ManifestSkill>) -> Manifest {
     }
 }
 
-fn roots(entries: &[(&str, &SigningKey)]) -> TrustRoots {
+pub(crate) fn roots(entries: &[(&str, &SigningKey)]) -> TrustRoots {
     let mut r = TrustRoots::new();
     for (id, k) in entries {
         r.insert(id, k.verifying_key()).unwrap();
@@ -93,12 +93,12 @@ fn roots(entries: &[(&str, &SigningKey)]) -> TrustRoots {
     r
 }
 
-fn verdict(m: &Manifest, r: &TrustRoots, i: usize) -> SkillVerdict {
+pub(crate) fn verdict(m: &Manifest, r: &TrustRoots, i: usize) -> SkillVerdict {
     let keys = evaluate_keys(m, r, NOW);
     evaluate_skill(&m.skills[i], &keys, NOW)
 }
 
-fn refusal(v: SkillVerdict) -> String {
+pub(crate) fn refusal(v: SkillVerdict) -> String {
     match v {
         SkillVerdict::Refused(r) => {
             let line = r.to_string();
@@ -440,116 +440,6 @@ fn a_manifest_key_reusing_a_root_id_with_another_key_is_refused() {
             .unwrap_or_default()
             .contains("certified by team")
     );
-}
-
-#[test]
-fn the_manifest_sig_must_be_by_a_trusted_key_over_these_bytes() {
-    let (root, ci, stranger) = (new_key(), new_key(), new_key());
-    let m = manifest(vec![certified("ci", &ci, "root", &root)], vec![]);
-    let r = roots(&[("root", &root)]);
-    let keys = evaluate_keys(&m, &r, NOW);
-    let bytes = serde_json::to_vec(&m).unwrap();
-    let sig = |key_id: &str, k: &SigningKey, body: &[u8]| {
-        serde_json::to_vec(&ManifestSig {
-            key: key_id.into(),
-            signature: signing::sign(k, &signing::manifest_message(body)),
-        })
-        .unwrap()
-    };
-    assert_eq!(
-        check_manifest_sig(&bytes, Some(&sig("ci", &ci, &bytes)), &keys),
-        SigState::Valid { key: "ci".into() }
-    );
-    assert_eq!(
-        check_manifest_sig(&bytes, Some(&sig("root", &root, &bytes)), &keys),
-        SigState::Valid { key: "root".into() }
-    );
-    assert_eq!(check_manifest_sig(&bytes, None, &keys), SigState::Missing);
-    let mut tampered = bytes.clone();
-    tampered.push(b' ');
-    let invalid = |s: SigState| match s {
-        SigState::Invalid { reason } => reason,
-        other => panic!("{other:?}"),
-    };
-    let e = invalid(check_manifest_sig(
-        &tampered,
-        Some(&sig("ci", &ci, &bytes)),
-        &keys,
-    ));
-    assert!(e.contains("registry.json.sig by key ci fails"), "{e}");
-    let e = invalid(check_manifest_sig(
-        &bytes,
-        Some(&sig("x", &stranger, &bytes)),
-        &keys,
-    ));
-    assert!(e.contains("key x is unknown"), "{e}");
-    let e = invalid(check_manifest_sig(&bytes, Some(b"{\"key\": 1}"), &keys));
-    assert!(e.contains("registry.json.sig is not"), "{e}");
-}
-
-#[test]
-fn require_signed_refuses_unsigned_entries_and_manifests_only_when_on() {
-    let root = new_key();
-    let mut half = signed_skill("half", "root", &root);
-    half.signature = None;
-    let mut bad = signed_skill("bad", "root", &root);
-    bad.url = "elsewhere.md".into();
-    let m = manifest(
-        vec![],
-        vec![
-            unsigned_skill("plain"),
-            signed_skill("ok", "root", &root),
-            half,
-            bad,
-        ],
-    );
-    let r = roots(&[("root", &root)]);
-    let keys = evaluate_keys(&m, &r, NOW);
-    let policy = |i: usize, on: bool| {
-        skill_policy(&m.skills[i], &evaluate_skill(&m.skills[i], &keys, NOW), on)
-    };
-    assert_eq!(policy(0, false), Ok(Acceptance::Unsigned));
-    let e = policy(0, true).unwrap_err().to_string();
-    assert_eq!(
-        e,
-        "refused plain 1.0.0: unsigned (no signing key), and --require-signed-skills is on"
-    );
-    assert_eq!(
-        policy(1, true),
-        Ok(Acceptance::Signed { key: "root".into() })
-    );
-    assert_eq!(
-        policy(1, false),
-        Ok(Acceptance::Signed { key: "root".into() })
-    );
-    for on in [false, true] {
-        assert!(
-            policy(2, on)
-                .unwrap_err()
-                .reason
-                .contains("names key root but has no signature")
-        );
-        assert!(policy(3, on).unwrap_err().reason.contains("fails"));
-    }
-    assert_eq!(manifest_policy(&SigState::Missing, false), Ok(()));
-    assert!(
-        manifest_policy(&SigState::Missing, true)
-            .unwrap_err()
-            .contains("no registry.json.sig")
-    );
-    assert_eq!(
-        manifest_policy(&SigState::Valid { key: "k".into() }, true),
-        Ok(())
-    );
-    let invalid = SigState::Invalid {
-        reason: "x fails".into(),
-    };
-    for on in [false, true] {
-        assert_eq!(
-            manifest_policy(&invalid, on),
-            Err("registry manifest refused: x fails".into())
-        );
-    }
 }
 
 #[test]
