@@ -19,7 +19,7 @@ pub use log::{LogContext, LogError, SessionLog, SharedSessionLog, lock_log};
 pub use overflow::is_context_overflow;
 pub use protocol::{
     ApprovalAnswer, ApprovalDecision, ApprovalKind, CallDecision, CompactionReason, Event,
-    EventMsg, ImageInput, Op, RuntimeSettings, SkillInput, Submission,
+    EventMsg, ImageInput, Op, RuntimeSettings, SkillIndexEntry, SkillInput, Submission,
 };
 pub use settings::skills_section;
 pub use task::{AgentConfig, AgentHandle, spawn_agent};

@@ -28,6 +28,16 @@ pub struct SkillInput {
     pub content: String,
 }
 
+/// A skill listed in the system prompt by name, description and path only (`set_skills`'s
+/// `index`): the model reads the file with the read tool when a task matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillIndexEntry {
+    pub name: String,
+    pub description: String,
+    /// The skill's markdown file (`NAME.md` or `NAME/SKILL.md`), absolute.
+    pub path: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Op {
@@ -51,8 +61,13 @@ pub enum Op {
     },
     /// Apply runtime settings (a `/profile load`); fields left out keep their value.
     Configure { settings: RuntimeSettings },
-    /// Replace the active skills: every later request's system prompt ends with them.
-    SetSkills { skills: Vec<SkillInput> },
+    /// Replace the active skills and the index of the others: every later request's system
+    /// prompt ends with the active skills whole, then the index (name, description, path).
+    SetSkills {
+        skills: Vec<SkillInput>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        index: Vec<SkillIndexEntry>,
+    },
     /// Answer an `approval_requested` event of the running turn.
     Approve {
         call_id: String,

@@ -2,32 +2,58 @@
 
 use std::sync::Arc;
 
-use super::protocol::{EventMsg, RuntimeSettings, SkillInput};
+use super::protocol::{EventMsg, RuntimeSettings, SkillIndexEntry, SkillInput};
 use super::task::{Agent, AgentConfig};
 use crate::ai::types::ThinkingLevel;
 use crate::ai::{AiClient, ModelRef};
 use crate::tools::ToolPolicy;
 
-/// The system prompt section for `skills` (empty without skills).
-pub fn skills_section(skills: &[SkillInput]) -> String {
-    if skills.is_empty() {
-        return String::new();
+/// The system prompt section for the active `skills` (whole) and the `index` of the others
+/// (name, description and path, for the model to read when a task matches); empty without
+/// either.
+pub fn skills_section(skills: &[SkillInput], index: &[SkillIndexEntry]) -> String {
+    let mut out = String::new();
+    if !skills.is_empty() {
+        out.push_str("\n\n# Active skills\n");
+        for s in skills {
+            out.push_str(&format!(
+                "\n<skill name=\"{}\">\n{}\n</skill>\n",
+                attribute(&s.name),
+                s.content.trim()
+            ));
+        }
     }
-    let mut out = String::from("\n\n# Active skills\n");
-    for s in skills {
-        out.push_str(&format!(
-            "\n<skill name=\"{}\">\n{}\n</skill>\n",
-            s.name,
-            s.content.trim()
-        ));
+    if !index.is_empty() {
+        out.push_str(
+            "\n\n# Other skills\n\nThese skills are available but not loaded. When a task \
+             matches one's description, read its file with the read tool first and follow it \
+             (files a skill mentions are relative to its file's folder).\n\n",
+        );
+        for s in index {
+            let description = s
+                .description
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push_str(&format!("- {}: {} ({})\n", s.name, description, s.path));
+        }
     }
     out
 }
 
+/// `text` for a double-quoted attribute.
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 impl Agent {
-    /// Replaces the active skills; later requests carry them in the system prompt.
-    pub(super) fn set_skills(&mut self, id: u64, skills: &[SkillInput]) {
-        self.skills_section = skills_section(skills);
+    /// Replaces the active skills and the index; later requests carry them in the system
+    /// prompt.
+    pub(super) fn set_skills(&mut self, id: u64, skills: &[SkillInput], index: &[SkillIndexEntry]) {
+        self.skills_section = skills_section(skills, index);
         let names = skills.iter().map(|s| s.name.clone()).collect();
         self.emit(id, EventMsg::SkillsChanged { names });
     }

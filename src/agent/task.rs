@@ -89,7 +89,8 @@ pub(super) struct Agent {
     pub(super) tools: Vec<ToolSpec>,
     /// Size of the tool schemas as sent, for token estimates.
     pub(super) tools_bytes: usize,
-    /// The active skills' section, appended to `cfg.system_prompt` (`Op::SetSkills`).
+    /// The active skills and the index of the others, appended to `cfg.system_prompt`
+    /// (`Op::SetSkills`).
     pub(super) skills_section: String,
     pub(super) events: mpsc::UnboundedSender<Event>,
     /// Calls of the running turn waiting for `Op::Approve`.
@@ -258,7 +259,7 @@ impl Agent {
                 Op::SetModel { model } => self.set_model(sub.id, &model),
                 Op::SetThinking { level } => self.set_thinking(sub.id, level),
                 Op::Configure { settings } => self.configure(sub.id, &settings),
-                Op::SetSkills { skills } => self.set_skills(sub.id, &skills),
+                Op::SetSkills { skills, index } => self.set_skills(sub.id, &skills, &index),
                 Op::Shutdown => break,
             }
         }

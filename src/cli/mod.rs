@@ -117,7 +117,7 @@ async fn dispatch(args: Args) -> u8 {
             let options = crate::modes::InteractiveOptions {
                 theme: args.theme.clone(),
                 keymap: args.keymap.clone(),
-                skills_dir: args.skills_dir.clone(),
+                skills_config: skills_config(&args, &cwd),
                 skills: args.skill.clone(),
                 no_mouse: args.no_mouse,
                 import_mode: match args.session_import_mode {
@@ -150,14 +150,14 @@ async fn dispatch(args: Args) -> u8 {
 }
 
 /// [`build_setup`] for a run without the skill browser: the `--skill` skills (checked first)
-/// end the system prompt.
+/// and the index of the others end the system prompt.
 async fn with_skills(args: &Args, require_key: bool) -> Result<Setup, SetupError> {
-    let skills = setup::resolve_skills(args)?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| SetupError::Failure(format!("cannot read the working directory: {e}")))?;
+    let (skills, warnings) = setup::resolve_skills(args, &cwd)?;
     let mut setup = build_setup(args, require_key).await?;
-    setup
-        .agent
-        .system_prompt
-        .push_str(&crate::agent::skills_section(&skills));
+    setup.agent.system_prompt.push_str(&skills.section());
+    setup.warnings.extend(warnings);
     Ok(setup)
 }
 
@@ -231,6 +231,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
         }
     };
     let cwd = setup.agent.policy.cwd.clone();
+    let skills = skills_config(args, &cwd);
     let options = crate::modes::CommandFileOptions {
         label,
         text,
@@ -242,7 +243,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
         cwd,
         approve_all: args.approve_all,
         policy_sources: setup.policy_sources.clone(),
-        skills_dir: args.skills_dir.clone(),
+        skills,
     };
     crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use super::args::Args;
 use super::exit;
 use super::policy::build_policy;
+use crate::agent::AgentConfig;
 use crate::agent::prompt::{DEFAULT_SYSTEM_PROMPT, build_system_prompt};
-use crate::agent::{AgentConfig, SkillInput};
 use crate::ai::{AiClient, ClientOptions, ModelRef};
 use crate::session::{LockOptions, SessionStore};
+use crate::skills::prompt::PromptSkills;
 use crate::tools::policy::PolicySources;
 
 /// A configuration problem, reported as one line.
@@ -84,45 +85,36 @@ fn non_empty(text: String) -> Result<String, SetupError> {
     }
 }
 
-/// The `--skill` skills, read from `--skills-dir`, for the runs without a skill browser (one-shot
-/// and command files): their section goes at the end of the system prompt. An unknown name is
-/// a usage error, found before the session is touched.
-pub fn resolve_skills(args: &Args) -> Result<Vec<SkillInput>, SetupError> {
-    let names: Vec<&str> = args
-        .skill
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
+/// The skills of the system prompt for the runs without a skill browser (one-shot and command
+/// files): the `--skill` skills whole, and (unless `--skills-index off`) every other skill of
+/// both folders by name, description and path. An unknown name is a usage error, found before
+/// the session is touched. Skills that cannot be read are returned as warnings.
+pub fn resolve_skills(args: &Args, cwd: &Path) -> Result<(PromptSkills, Vec<String>), SetupError> {
+    use crate::skills::discover;
+    let config = super::skills_config(args, cwd);
+    let roots = discover::roots(&config);
+    let found = discover::discover(&roots);
+    let active = discover::select(&found, &args.skill, &roots)
+        .map_err(|e| SetupError::Usage(format!("{e}; check --skill")))?;
+    let warnings = found
+        .errors()
+        .map(|p| format!("skill not loaded: {p}"))
         .collect();
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let Some(dir) = &args.skills_dir else {
-        return Err(SetupError::Usage(
-            "--skill needs --skills-dir DIR to find the skills".to_string(),
-        ));
-    };
-    let all = crate::tui::panes::skills::load_skills(dir).map_err(SetupError::Usage)?;
-    names
+    Ok((
+        crate::skills::prompt::prompt_skills(&found.skills, &active, config.index),
+        warnings,
+    ))
+}
+
+/// The skills folders, for the read tool: the model reads an indexed skill (and the files
+/// beside a directory skill) there, even outside the working directory. Read-only; only
+/// folders that exist.
+fn skill_read_roots(args: &Args, cwd: &Path) -> Vec<PathBuf> {
+    let config = super::skills_config(args, cwd);
+    crate::skills::discover::roots(&config)
         .into_iter()
-        .map(|name| match all.iter().find(|s| s.name == name) {
-            Some(s) => Ok(SkillInput {
-                name: s.name.clone(),
-                content: s.body.clone(),
-            }),
-            None => {
-                let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-                let known = if known.is_empty() {
-                    "it has none".to_string()
-                } else {
-                    format!("it has {}", known.join(", "))
-                };
-                Err(SetupError::Usage(format!(
-                    "no skill '{name}' in {} ({known}); check --skill",
-                    dir.display()
-                )))
-            }
-        })
+        .map(|r| r.dir)
+        .filter(|d| d.is_dir() && !d.starts_with(cwd))
         .collect()
 }
 
@@ -281,7 +273,8 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
     let system_prompt = build_system_prompt(&base_prompt, &cwd, &[]);
 
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let (policy, policy_sources) = build_policy(args, &cwd, home.as_deref())?;
+    let (mut policy, policy_sources) = build_policy(args, &cwd, home.as_deref())?;
+    policy.read_only_roots.extend(skill_read_roots(args, &cwd));
 
     let agent = AgentConfig {
         model,

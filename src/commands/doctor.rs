@@ -11,6 +11,7 @@ use super::output::CommandOutput;
 use super::parse::Invocation;
 use crate::ai::{ModelRef, Provider};
 use crate::session::{lock_holder, validate_file};
+use crate::skills::SkillsConfig;
 use crate::tools::sandbox::probe_bwrap;
 use crate::tools::{SandboxMode, ToolPolicy};
 
@@ -169,54 +170,67 @@ fn session_checks(path: Option<&Path>) -> Vec<Check> {
     vec![health, lock]
 }
 
-/// The skills directory in use (relative to `cwd`), if one is set.
-fn skills_check(cwd: &Path, skills_dir: Option<&Path>) -> Check {
-    let Some(dir) = skills_dir else {
+/// The skills folders in use (the project's, then the user's): the skills each has, and the
+/// skills that cannot be read (with file and line). A folder that does not exist is fine (no
+/// skills yet); one that is not a directory or cannot be read fails; a skill that cannot be
+/// read warns.
+fn skills_check(config: &SkillsConfig) -> Check {
+    use crate::skills::discover::{self, Severity};
+    let roots = discover::roots(config);
+    let found = discover::discover(&roots);
+    let folders: Vec<String> = roots
+        .iter()
+        .map(|r| {
+            let n = found.skills.iter().filter(|s| s.source == r.source).count();
+            let what = if r.dir.exists() {
+                crate::text::count(n, "skill", "skills")
+            } else {
+                "none: the folder does not exist".to_string()
+            };
+            format!("{} {} ({what})", r.source.label(), r.dir.display())
+        })
+        .collect();
+    let mut detail = folders.join("; ");
+    if !found.shadowed.is_empty() {
+        let names: Vec<String> = found.shadowed.iter().map(ToString::to_string).collect();
+        detail.push_str(&format!("; shadowed: {}", names.join("; ")));
+    }
+    let warnings: Vec<String> = found
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .map(ToString::to_string)
+        .collect();
+    if !warnings.is_empty() {
+        detail.push_str(&format!("; note: {}", warnings.join("; ")));
+    }
+    let (broken_roots, bad_skills): (Vec<_>, Vec<_>) = found
+        .errors()
+        .partition(|p| roots.iter().any(|r| r.dir == p.path));
+    if !broken_roots.is_empty() {
+        let why: Vec<String> = broken_roots.iter().map(ToString::to_string).collect();
         return check(
             "skills dir",
-            CheckStatus::Pass,
-            "none set (optional: --skills-dir DIR, or skills-dir in config.toml)",
+            CheckStatus::Fail,
+            format!(
+                "{}; fix --skills-dir (or skills-dir in config.toml)",
+                why.join("; ")
+            ),
         );
-    };
-    let dir = cwd.join(dir);
-    match std::fs::read_dir(&dir) {
-        Ok(entries) => {
-            // What the skill browser loads: `*.md`, and `*/SKILL.md` one level down.
-            let n = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.extension().is_some_and(|e| e == "md") && p.is_file()
-                        || p.join("SKILL.md").is_file()
-                })
-                .count();
-            check(
-                "skills dir",
-                CheckStatus::Pass,
-                format!(
-                    "{} ({})",
-                    dir.display(),
-                    crate::text::count(n, "skill", "skills")
-                ),
-            )
-        }
-        Err(e) if dir.exists() && !dir.is_dir() => check(
-            "skills dir",
-            CheckStatus::Fail,
-            format!(
-                "{} is not a directory ({e}); point --skills-dir at a directory",
-                dir.display()
-            ),
-        ),
-        Err(e) => check(
-            "skills dir",
-            CheckStatus::Fail,
-            format!(
-                "cannot read {}: {e}; fix --skills-dir (or skills-dir in config.toml)",
-                dir.display()
-            ),
-        ),
     }
+    if !bad_skills.is_empty() {
+        let why: Vec<String> = bad_skills.iter().map(ToString::to_string).collect();
+        return check(
+            "skills dir",
+            CheckStatus::Warn,
+            format!(
+                "{detail}; {} not loaded: {}; fix the front matter",
+                crate::text::count(bad_skills.len(), "skill", "skills"),
+                why.join("; ")
+            ),
+        );
+    }
+    check("skills dir", CheckStatus::Pass, detail)
 }
 
 /// The nearest existing directory at or above `dir`.
@@ -274,10 +288,7 @@ pub fn run_checks(engine: &CommandEngine) -> Vec<Check> {
         model_check(engine, name, model.as_ref()),
     ];
     checks.extend(session_checks(path.as_deref()));
-    checks.push(skills_check(
-        &engine.ctx.cwd,
-        engine.ctx.skills_dir.as_deref(),
-    ));
+    checks.push(skills_check(&engine.ctx.skills));
     checks.push(write_check(&engine.ctx.cwd, path.as_deref()));
     checks.push(sandbox_check(&engine.ctx.policy));
     checks

@@ -46,9 +46,9 @@ pub struct EngineContext {
     pub policy_sources: PolicySources,
     /// This run's `--tool-audit-log`: what `/audit-summary` reads when given no path.
     pub audit_log: Option<PathBuf>,
-    /// The skills directory in use (`--skills-dir` or `skills-dir` in a config file), which
-    /// `/doctor` checks.
-    pub skills_dir: Option<PathBuf>,
+    /// The skills folders in use (`--skills-dir` or `skills-dir` in a config file, then the
+    /// user's), which `/doctor` checks.
+    pub skills: crate::skills::SkillsConfig,
 }
 
 /// Runs slash commands. One per front end; cheap to create.
@@ -126,6 +126,7 @@ impl CommandEngine {
             "help" => help::help(inv),
             "policy" => Ok(self.policy()),
             "quit" => Ok(CommandOutput::lines(Vec::new()).then(Outcome::Quit)),
+            name if name.starts_with("skills-") => super::skills::run(self, inv),
             other => Err(CommandError::failed(format!(
                 "/{other} is declared but not implemented; please report this"
             ))),

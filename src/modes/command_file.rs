@@ -35,8 +35,8 @@ pub struct CommandFileOptions {
     pub approve_all: bool,
     /// Where each tool policy value came from (`/policy`).
     pub policy_sources: PolicySources,
-    /// `--skills-dir`, for `/doctor`.
-    pub skills_dir: Option<PathBuf>,
+    /// The skills folders, for `/doctor`.
+    pub skills: crate::skills::SkillsConfig,
 }
 
 /// One line to run and where it came from.
@@ -239,7 +239,7 @@ pub async fn run_command_file(
         policy: config.policy.clone(),
         policy_sources: options.policy_sources.clone(),
         audit_log: config.audit_log.clone(),
-        skills_dir: options.skills_dir.clone(),
+        skills: options.skills.clone(),
     };
     let engine = CommandEngine::new(shared.clone(), ctx);
     let agent = spawn_agent(config, shared);

@@ -17,7 +17,6 @@ use crate::tui::config::keymap::{Action, Context, Keymap};
 use crate::tui::config::theme::Theme;
 use crate::tui::config::{ConfigKind, ConfigSource, locate, user_config_dir};
 use crate::tui::panes::conversation::NoticeLevel;
-use crate::tui::panes::skills::load_skills;
 use crate::tui::{BranchHistory, CommandReply, Host, ModelChoice, NoHost, State, TuiContext};
 
 /// The interactive mode's own flags.
@@ -27,8 +26,8 @@ pub struct InteractiveOptions {
     pub theme: Option<String>,
     /// `--keymap NAME|PATH`.
     pub keymap: Option<String>,
-    /// `--skills-dir DIR`.
-    pub skills_dir: Option<PathBuf>,
+    /// The skills folders and `--skills-index`.
+    pub skills_config: crate::skills::SkillsConfig,
     /// `--skill a,b`: active from the start.
     pub skills: Vec<String>,
     /// Start with mouse capture off.
@@ -43,6 +42,42 @@ pub struct InteractiveOptions {
 /// What set-up produced: the agent's configuration, the session and warnings, or why not.
 pub type InteractiveSetup = Result<(AgentConfig, SessionStore, Vec<String>), String>;
 
+/// Finds the skills before the first frame (the `--skill` names are checked against them, and
+/// the agent gets the active skills and the index before any prompt); the pane reloads them
+/// when the folders change.
+fn load_skills(
+    state: &mut State,
+    options: &InteractiveOptions,
+    notices: &mut Vec<(NoticeLevel, String)>,
+) {
+    use crate::skills::discover;
+    let config = &options.skills_config;
+    state.skills.dir = Some(config.dir.clone());
+    state.skills.user_dir = config.user_dir.clone();
+    state.skills.index = config.index;
+    let roots = discover::roots(config);
+    let found = discover::discover(&roots);
+    for name in options
+        .skills
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+    {
+        if found.get(name).is_some() {
+            state.skills.active.insert(name.to_string());
+        } else {
+            notices.push((
+                NoticeLevel::Error,
+                discover::unknown_skill(&found, name, &roots),
+            ));
+        }
+    }
+    for p in found.errors() {
+        notices.push((NoticeLevel::Warning, format!("skill not loaded: {p}")));
+    }
+    state.skills.set_discovery(found);
+}
+
 /// Runs the UI until the user quits; returns the exit status.
 pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOptions) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -51,35 +86,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
     let mut notices: Vec<(NoticeLevel, String)> = Vec::new();
     let watched = load_look(&mut state, &options, &mut notices);
 
-    state.skills.dir = options.skills_dir.clone();
-    if !options.skills.is_empty() {
-        match &options.skills_dir {
-            None => notices.push((
-                NoticeLevel::Error,
-                "--skill needs --skills-dir DIR to find the skills".into(),
-            )),
-            Some(dir) => match load_skills(dir) {
-                Ok(all) => {
-                    for name in &options.skills {
-                        if !all.iter().any(|s| &s.name == name) {
-                            notices.push((
-                                NoticeLevel::Error,
-                                format!("no skill '{name}' in {}", dir.display()),
-                            ));
-                        }
-                    }
-                    state.skills.active = options
-                        .skills
-                        .iter()
-                        .filter(|n| all.iter().any(|s| &s.name == *n))
-                        .cloned()
-                        .collect();
-                    state.skills.set_skills(all);
-                }
-                Err(e) => notices.push((NoticeLevel::Error, e)),
-            },
-        }
-    }
+    load_skills(&mut state, &options, &mut notices);
     state.editor.commands = COMMANDS
         .iter()
         .map(|c| (c.name.to_string(), format!("{}  {}", c.usage(), c.summary)))
@@ -145,7 +152,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     policy: config.policy.clone(),
                     policy_sources: options.policy_sources.clone(),
                     audit_log: config.audit_log.clone(),
-                    skills_dir: options.skills_dir.clone(),
+                    skills: options.skills_config.clone(),
                 },
             );
             let agent = spawn_agent(config, shared.clone());

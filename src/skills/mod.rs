@@ -11,6 +11,11 @@ pub mod trust;
 pub mod trust_file;
 pub mod verify;
 
+pub mod discover;
+pub mod package;
+pub mod prompt;
+pub mod watch;
+
 use std::path::PathBuf;
 
 /// Where skills are found and installed, and how installs are checked: built once from the

@@ -15,7 +15,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::agent::{AgentHandle, ImageInput, Op, Submission};
 use crate::tui::host::Host;
 use crate::tui::msg::{Effect, EffectResult, ImageInfo, Msg};
-use crate::tui::panes::skills::load_skills;
 use crate::tui::term::images::picker_for;
 use crate::tui::term::terminal::TerminalGuard;
 
@@ -26,7 +25,8 @@ const MAX_FILES: usize = 50_000;
 pub struct Effects {
     pub tx: UnboundedSender<Msg>,
     pub cwd: PathBuf,
-    pub skills_dir: Option<PathBuf>,
+    /// The skills folders, searched in order.
+    pub skill_roots: Vec<crate::skills::discover::SkillRoot>,
     /// Images ready to draw, by key.
     pub images: HashMap<u64, StatefulProtocol>,
     pub decoded: HashMap<u64, DynamicImage>,
@@ -133,13 +133,10 @@ pub async fn run_effect(
         }
         Effect::LoadSkills { id } => {
             let tx = fx.tx.clone();
-            let dir = fx.skills_dir.clone();
+            let roots = fx.skill_roots.clone();
             tokio::task::spawn_blocking(move || {
-                let r = match dir {
-                    Some(d) => load_skills(&d),
-                    None => Err("no --skills-dir".into()),
-                };
-                done(&tx, id, EffectResult::Skills(r));
+                let found = crate::skills::discover::discover(&roots);
+                done(&tx, id, EffectResult::Skills(found));
             });
         }
         Effect::LoadImage {

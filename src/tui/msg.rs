@@ -8,9 +8,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::agent::{Event, Op};
 use crate::session::SessionTree;
+use crate::skills::discover::Discovery;
 use crate::tui::config::ConfigKind;
 use crate::tui::host::BranchHistory;
-use crate::tui::panes::skills::Skill;
 
 /// One thing that happened.
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ pub enum Msg {
         path: std::path::PathBuf,
         text: Result<String, String>,
     },
+    /// Something changed in a skills folder: read the skills again.
+    SkillsChanged,
 }
 
 /// What an effect produced.
@@ -62,7 +64,8 @@ pub enum EffectResult {
         entry_id: String,
         text: Result<String, String>,
     },
-    Skills(Result<Vec<Skill>, String>),
+    /// The skills folders read again (missing folders are simply empty).
+    Skills(Discovery),
     /// A slash command ran: lines to show; an error is shown as one.
     Command(Result<CommandReply, String>),
     Image(Result<ImageInfo, String>),

@@ -118,10 +118,19 @@ async fn event_loop(
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let _watcher = watch_configs(&ctx.watched, tx.clone());
+    let skill_roots = state.skills.roots();
+    let _skills_watcher = (!skill_roots.is_empty())
+        .then(|| {
+            let tx = tx.clone();
+            crate::skills::watch::watch_skills(&skill_roots, move || {
+                let _ = tx.send(Msg::SkillsChanged);
+            })
+        })
+        .flatten();
     let mut fx = Effects {
         tx: tx.clone(),
         cwd: ctx.cwd.clone(),
-        skills_dir: state.skills.dir.clone(),
+        skill_roots,
         images: HashMap::new(),
         decoded: HashMap::new(),
         picker: None,

@@ -99,7 +99,17 @@ fn skills(s: &mut State) {
     s.skills.set_skills(vec![
         parse_skill("review", "review.md".into(), "---\nname: review\ndescription: Review a diff for bugs\n---\n# Review\n\nRead the diff **carefully**.\n".into()),
         parse_skill("tests", "tests.md".into(), "# Write tests first\n\n- one\n- two\n".into()),
+        crate::skills::discover::FoundSkill {
+            source: crate::skills::discover::SkillSource::User,
+            ..parse_skill("lint", "lint/SKILL.md".into(), "Run the linters\n".into())
+        },
     ]);
+    s.skills.problems = vec![crate::skills::discover::Problem {
+        path: "skills/bad.md".into(),
+        line: Some(3),
+        reason: "bad front matter: invalid type".into(),
+        severity: crate::skills::discover::Severity::Error,
+    }];
     s.skills.active.insert("tests".into());
 }
 

@@ -206,7 +206,31 @@ pub fn load_graph(state: &mut State, fx: &mut Vec<Effect>) {
 pub fn load_skills(state: &mut State, fx: &mut Vec<Effect>) {
     if state.skills.dir.is_some() {
         let id = state.next_id();
+        state.skills.request = id;
         fx.push(Effect::LoadSkills { id });
+    }
+}
+
+/// The skills folders were read (at start, on focus, or after a change on disk): the pane
+/// shows them, and the agent gets the new active skills and index if they changed.
+pub fn skills_loaded(
+    state: &mut State,
+    id: u64,
+    found: crate::skills::discover::Discovery,
+    fx: &mut Vec<Effect>,
+) {
+    if id != state.skills.request {
+        return;
+    }
+    state.skills.set_discovery(found);
+    send_skills(state, fx);
+}
+
+/// Sends the agent the skills of the system prompt, if they changed since the last time.
+pub fn send_skills(state: &mut State, fx: &mut Vec<Effect>) {
+    if let Some(op) = state.skills.take_op() {
+        let id = state.next_id();
+        fx.push(Effect::Submit { id, op });
     }
 }
 
@@ -398,12 +422,7 @@ fn select(state: &mut State, fx: &mut Vec<Effect>) {
             if let Some((name, on)) = state.skills.toggle() {
                 let what = if on { "active" } else { "off" };
                 state.toast(format!("skill {name} {what} from the next request"), 3000);
-                let id = state.next_id();
-                let skills = state.skills.skill_inputs();
-                fx.push(Effect::Submit {
-                    id,
-                    op: Op::SetSkills { skills },
-                });
+                send_skills(state, fx);
             }
         }
         _ => {}

@@ -30,14 +30,7 @@ pub fn startup(state: &mut State) -> Vec<Effect> {
     // An in-memory session (--no-session) has a tree too.
     actions::load_graph(state, &mut fx);
     actions::load_skills(state, &mut fx);
-    let skills = state.skills.skill_inputs();
-    if !skills.is_empty() {
-        let id = state.next_id();
-        fx.push(Effect::Submit {
-            id,
-            op: crate::agent::Op::SetSkills { skills },
-        });
-    }
+    actions::send_skills(state, &mut fx);
     fx
 }
 
@@ -83,6 +76,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Done { id, result } => results::on_result(state, id, result, &mut fx),
         Msg::ConfigChanged { kind, path, text } => on_config(state, kind, &path, text),
+        Msg::SkillsChanged => actions::load_skills(state, &mut fx),
     }
     // Whoever comes back to the prompt comes to type: a modal prompt is in insert mode.
     if focus != Pane::Editor && state.focus == Pane::Editor {

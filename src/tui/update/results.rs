@@ -94,11 +94,7 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             state.status.head = head;
         }
         EffectResult::History(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
-        EffectResult::Skills(Ok(skills)) => state.skills.set_skills(skills),
-        EffectResult::Skills(Err(e)) => {
-            state.skills.loaded = true;
-            state.skills.error = Some(e);
-        }
+        EffectResult::Skills(found) => super::actions::skills_loaded(state, id, found, fx),
         EffectResult::Command(Ok(reply)) => {
             let text = reply.lines.join("\n");
             if !text.trim().is_empty() {

@@ -454,7 +454,7 @@ fn toggling_a_skill_sends_the_active_set_to_the_agent_at_once() {
     ]);
     update(&mut s, alt('5'));
     let fx = update(&mut s, key(KeyCode::Enter));
-    let want = |skills: Vec<SkillInput>| move |fx: &[Effect]| matches!(fx, [Effect::Submit { op: Op::SetSkills { skills: got }, .. }] if *got == skills);
+    let want = |skills: Vec<SkillInput>| move |fx: &[Effect]| matches!(fx, [Effect::Submit { op: Op::SetSkills { skills: got, .. }, .. }] if *got == skills);
     let a = SkillInput {
         name: "a".into(),
         content: "A body\n".into(),

@@ -442,7 +442,7 @@ fn a_failed_automatic_compaction_is_a_warning_and_the_turn_goes_on() {
     );
 }
 
-/// `/doctor` checks the skills directory the run uses, not a fixed `.pi/skills`.
+/// `/doctor` checks the skills folder the run uses, not a fixed `.pi/skills`.
 #[test]
 fn doctor_checks_the_skills_dir_in_use() {
     let run = Run::new();
@@ -472,11 +472,25 @@ fn doctor_checks_the_skills_dir_in_use() {
     assert_eq!(check["status"], "pass", "{check}");
     let detail = check["detail"].as_str().unwrap();
     assert!(detail.contains("my-skills (2 skills)"), "{detail}");
+    // A folder that does not exist has no skills yet: nothing is wrong.
     let (code, check) = skills_check("missing-skills");
+    assert_eq!(code, Some(0));
+    assert_eq!(check["status"], "pass", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("missing-skills (none: the folder does not exist)"),
+        "{detail}"
+    );
+    // A file is not a folder: that fails.
+    std::fs::write(run.path().join("a-file"), "x\n").unwrap();
+    let (code, check) = skills_check("a-file");
     assert_eq!(code, Some(1));
     assert_eq!(check["status"], "fail", "{check}");
-    assert!(
-        check["detail"].as_str().unwrap().contains("missing-skills"),
-        "{check}"
-    );
+    // A skill that cannot be read warns, naming its file and line.
+    std::fs::write(run.path().join("my-skills/bad.md"), "---\nname: [x\n---\n").unwrap();
+    let (_, check) = skills_check("my-skills");
+    assert_eq!(check["status"], "warn", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(detail.contains("my-skills/bad.md:"), "{detail}");
+    assert!(detail.contains("my-skills (2 skills)"), "{detail}");
 }

@@ -105,8 +105,12 @@ fn doctor_reports_each_check_and_fails_on_a_failed_one() {
     }
     assert!(out.ok, "{text}");
     assert!(text.contains("pass  api key"), "{text}");
-    // No --skills-dir: nothing to check, and nothing wrong.
-    assert!(text.contains("pass  skills dir    none set"), "{text}");
+    // No skills folders yet: nothing wrong.
+    assert!(
+        text.contains("pass  skills dir    project ")
+            && text.contains("(none: the folder does not exist)"),
+        "{text}"
+    );
     // The balanced policy sandboxes bash; .ci/run installs bubblewrap.
     assert!(text.contains("pass  sandbox       bubblewrap at"), "{text}");
     let v = b.json("/doctor --json");

@@ -86,7 +86,10 @@ impl Bench {
             policy: Arc::new(pi_coding_agent::tools::ToolPolicy::new(dir.path())),
             policy_sources: Default::default(),
             audit_log: None,
-            skills_dir: None,
+            skills: pi_coding_agent::skills::SkillsConfig {
+                dir: dir.path().join(".pi/skills"),
+                ..Default::default()
+            },
         };
         let engine = CommandEngine::new(share_session(store), ctx);
         Bench { dir, engine, ids }

@@ -199,16 +199,21 @@ fn an_unknown_skill_is_a_usage_error() {
         .args(["--prompt", "hi"])
         .output()
         .unwrap();
-    assert_clean_error(&out, 2, "no skill 'reveiw' in skills (it has review)");
+    assert_clean_error(&out, 2, "no skill 'reveiw' in skills or ");
+    assert!(
+        stderr(&out).contains("(it has review); check --skill"),
+        "{}",
+        stderr(&out)
+    );
     assert!(fake.requests().is_empty());
     assert!(!run.session_file().exists(), "nothing is written");
-    // Without a directory to find it in.
+    // Without --skills-dir the project's folder is .pi/skills.
     let out = run
         .pi(&fake, "openai/gpt-4o-mini")
         .args(["--skill", "review", "--prompt", "hi"])
         .output()
         .unwrap();
-    assert_clean_error(&out, 2, "--skill needs --skills-dir");
+    assert_clean_error(&out, 2, "no skill 'review' in .pi/skills or ");
     // A command file checks the names too.
     std::fs::write(run.path().join("script.txt"), "/session\n").unwrap();
     let out = run
