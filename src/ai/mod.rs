@@ -15,7 +15,7 @@ mod error;
 mod event;
 mod google;
 mod history;
-mod http;
+pub mod http;
 mod model_ref;
 mod openai;
 mod retry;

@@ -16,6 +16,12 @@ pub mod package;
 pub mod prompt;
 pub mod watch;
 
+pub mod archive;
+pub mod fetch;
+pub mod install;
+pub mod lock;
+pub mod record;
+
 use std::path::PathBuf;
 
 /// Where skills are found and installed, and how installs are checked: built once from the
