@@ -23,6 +23,7 @@ mod profiles;
 mod script;
 mod sessions;
 mod skills;
+mod skills_supply;
 mod spec;
 mod statefile;
 mod table;
