@@ -6,6 +6,7 @@
 //! only after every check passed (see docs/skills.md).
 
 pub mod manifest;
+pub mod publish;
 pub mod signing;
 pub mod trust;
 pub mod trust_file;

@@ -244,6 +244,76 @@ pub fn update<R>(
     Ok(result)
 }
 
+/// A change asked for by a flag or command, in its text form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustChange {
+    /// `ID=KEY` (`--skill-trust-add`, `/skills-trust-add`).
+    Add(String),
+    /// `ID` (`--skill-trust-revoke`, `/skills-trust-revoke`).
+    Revoke(String),
+    /// `OLD:NEW=KEY` (`--skill-trust-rotate`, `/skills-trust-rotate`).
+    Rotate(String),
+}
+
+/// Applies a flag's or command's change to the trust file at `path` (atomically) and returns
+/// one line saying what was done. Nothing is written on an error.
+pub fn apply(path: &Path, change: &TrustChange, now_unix: i64) -> Result<String, TrustFileError> {
+    let form = |r: String| error(path, r);
+    match change {
+        TrustChange::Add(text) => {
+            let (id, key) = parse_id_key(text).map_err(form)?;
+            let added = update(path, |f| f.add(&id, &key, now_unix))?;
+            let key = signing::encode_public_key(&key);
+            Ok(if added {
+                format!("trusted {id} ({key}) in {}", path.display())
+            } else {
+                format!("{id} ({key}) was already trusted in {}", path.display())
+            })
+        }
+        TrustChange::Revoke(id) => {
+            let id = id.trim();
+            let revoked = update(path, |f| f.revoke(id, now_unix))?;
+            Ok(if revoked {
+                format!("revoked {id} in {}", path.display())
+            } else {
+                format!("{id} was already revoked in {}", path.display())
+            })
+        }
+        TrustChange::Rotate(text) => {
+            let (old, new, key) = parse_rotation(text).map_err(form)?;
+            update(path, |f| f.rotate(&old, &new, &key, now_unix))?;
+            Ok(format!(
+                "revoked {old}, trusted {new} ({}) in {}",
+                signing::encode_public_key(&key),
+                path.display()
+            ))
+        }
+    }
+}
+
+impl TrustFileKey {
+    /// One line for lists: id, key, dates, revocation and rotation.
+    pub fn describe(&self) -> String {
+        let mut line = format!(
+            "{} {} added {}",
+            self.id,
+            self.public_key,
+            super::trust::format_unix(self.added_unix)
+        );
+        if let Some(old) = &self.rotated_from {
+            line.push_str(&format!(", rotated from {old}"));
+        }
+        if self.revoked {
+            let when = self
+                .revoked_unix
+                .map(|t| format!(" {}", super::trust::format_unix(t)))
+                .unwrap_or_default();
+            line.push_str(&format!(", REVOKED{when}"));
+        }
+        line
+    }
+}
+
 /// Replaces `path` with `bytes`: a temp file in the same directory (created 0700 if missing)
 /// is written, synced and renamed over it. The file gets `mode`, or 0600 when `None`.
 pub fn write_atomically(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {

@@ -147,3 +147,48 @@ fn cli_forms_parse_with_clear_errors() {
             .contains("old id")
     );
 }
+
+#[test]
+fn apply_runs_the_flag_forms_and_says_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    let add = TrustChange::Add(format!("team={}", b64(1)));
+    let line = apply(&path, &add, 0).unwrap();
+    assert!(
+        line.starts_with(&format!("trusted team ({})", b64(1))),
+        "{line}"
+    );
+    assert!(apply(&path, &add, 5).unwrap().contains("already trusted"));
+    let rotate = TrustChange::Rotate(format!("team:team-2={}", b64(2)));
+    assert!(
+        apply(&path, &rotate, 86_400)
+            .unwrap()
+            .starts_with("revoked team, trusted team-2")
+    );
+    let file = load(&path).unwrap();
+    assert_eq!(
+        file.get("team").unwrap().describe(),
+        format!(
+            "team {} added 1970-01-01T00:00:00Z, REVOKED 1970-01-02T00:00:00Z",
+            b64(1)
+        )
+    );
+    assert!(
+        file.get("team-2")
+            .unwrap()
+            .describe()
+            .ends_with("rotated from team")
+    );
+    let e = apply(&path, &TrustChange::Add("nokey".into()), 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("trust root file") && e.contains("is not ID=KEY"),
+        "{e}"
+    );
+    assert!(
+        apply(&path, &TrustChange::Revoke("team-2".into()), 0)
+            .unwrap()
+            .starts_with("revoked team-2")
+    );
+}
