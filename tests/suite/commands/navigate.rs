@@ -88,7 +88,7 @@ fn bookmarks_set_list_use_delete() {
 fn help_lists_every_command_and_explains_one() {
     let mut b = Bench::new();
     let text = b.ok("/help");
-    for c in COMMANDS {
+    for c in COMMANDS.iter() {
         assert!(text.contains(&format!("/{}", c.name)), "{} missing", c.name);
     }
     let text = b.ok("/help session-search");
