@@ -214,7 +214,15 @@ fn verify(engine: &CommandEngine, inv: &Invocation) -> Result {
         let registry = match loaded {
             Ok((_, r)) => r,
             Err(e) => {
-                problems.push(format!("registry {registry_url}: {e}"));
+                for locked in lock
+                    .skills
+                    .iter()
+                    .filter(|s| s.registry.as_deref() == Some(registry_url.as_str()))
+                {
+                    checked += 1;
+                    let version = locked.version.as_deref().unwrap_or("?");
+                    problems.push(format!("{} {version}: {e}", locked.name));
+                }
                 continue;
             }
         };
