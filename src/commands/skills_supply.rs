@@ -13,7 +13,7 @@ use crate::skills::fetch::Fetcher;
 use crate::skills::install::{self, InstallSource};
 use crate::skills::lock;
 use crate::skills::manifest::compare_versions;
-use crate::skills::trust_file::{self, TrustFile};
+use crate::skills::trust_file::{self, TrustChange};
 use crate::skills::verify::Acceptance;
 
 type Result = std::result::Result<CommandOutput, CommandError>;
@@ -318,20 +318,7 @@ fn trust_list(engine: &CommandEngine, inv: &Invocation) -> Result {
             Err(e) => lines.push(format!("bad --skill-trust-root: {e}")),
         }
     }
-    for k in &file.keys {
-        let mut state = format!("added {}", crate::skills::trust::format_unix(k.added_unix));
-        if let Some(old) = &k.rotated_from {
-            state.push_str(&format!(", rotated from {old}"));
-        }
-        if k.revoked {
-            let when = k
-                .revoked_unix
-                .map(crate::skills::trust::format_unix)
-                .unwrap_or_default();
-            state.push_str(&format!(", REVOKED {when}"));
-        }
-        lines.push(format!("{}  {}  {state}", k.id, k.public_key));
-    }
+    lines.extend(file.keys.iter().map(|k| k.describe()));
     if lines.is_empty() {
         lines.push(format!(
             "no trust roots: none given with --skill-trust-root and none in {}",
@@ -347,47 +334,17 @@ fn trust_list(engine: &CommandEngine, inv: &Invocation) -> Result {
     }))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TrustChange {
-    Add,
-    Revoke,
-    Rotate,
-}
-
-fn now_unix() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-fn trust_change(engine: &CommandEngine, inv: &Invocation, change: TrustChange) -> Result {
-    let arg = inv.required_arg(0)?;
+fn trust_change(
+    engine: &CommandEngine,
+    inv: &Invocation,
+    change: fn(String) -> TrustChange,
+) -> Result {
+    let arg = inv.required_arg(0)?.to_string();
     let path = trust_path(engine, None)?;
-    let now = now_unix();
-    let apply = |file: &mut TrustFile| -> std::result::Result<String, String> {
-        match change {
-            TrustChange::Add => {
-                let (id, key) = trust_file::parse_id_key(arg)?;
-                Ok(if file.add(&id, &key, now)? {
-                    format!("trusted {id}")
-                } else {
-                    format!("{id} was already trusted with this key")
-                })
-            }
-            TrustChange::Revoke => Ok(if file.revoke(arg.trim(), now)? {
-                format!("revoked {}", arg.trim())
-            } else {
-                format!("{} was already revoked", arg.trim())
-            }),
-            TrustChange::Rotate => {
-                let (old, new, key) = trust_file::parse_rotation(arg)?;
-                file.rotate(&old, &new, &key, now)?;
-                Ok(format!("revoked {old}, trusted {new} (rotated from {old})"))
-            }
-        }
-    };
-    let said = trust_file::update(&path, apply).map_err(|e| CommandError::failed(e.to_string()))?;
-    let line = format!("{said} in {}", path.display());
+    let now = jiff::Timestamp::now().as_second();
+    let said = trust_file::apply(&path, &change(arg), now).map_err(failed)?;
     Ok(CommandOutput::with_json(
-        vec![line.clone()],
+        vec![said.clone()],
         inv.json,
         || json!({"file": path.display().to_string(), "result": said}),
     ))
