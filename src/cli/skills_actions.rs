@@ -12,14 +12,13 @@ use super::{Args, exit, report};
 use crate::skills::SkillsConfig;
 use crate::skills::fetch::{Fetcher, Progress};
 use crate::skills::install::{self, InstallError, InstallSource};
-use crate::skills::{lock, trust_file};
+use crate::skills::lock;
+use crate::skills::trust_file::{self, TrustChange};
 
 /// The one action the flags ask for.
 enum Action<'a> {
     Install(InstallSource),
-    TrustAdd(&'a str),
-    TrustRevoke(&'a str),
-    TrustRotate(&'a str),
+    Trust(TrustChange),
     LockWrite,
     Sync,
     Keygen(&'a Path),
@@ -72,11 +71,11 @@ fn action<'a>(args: &'a Args, cwd: &Path) -> Result<Action<'a>, String> {
         return Err("--install-skill-sha256 goes with --install-skill-url".into());
     }
     Ok(if let Some(v) = &args.skill_trust_add {
-        Action::TrustAdd(v)
+        Action::Trust(TrustChange::Add(v.clone()))
     } else if let Some(v) = &args.skill_trust_revoke {
-        Action::TrustRevoke(v)
+        Action::Trust(TrustChange::Revoke(v.clone()))
     } else if let Some(v) = &args.skill_trust_rotate {
-        Action::TrustRotate(v)
+        Action::Trust(TrustChange::Rotate(v.clone()))
     } else if args.skills_lock_write {
         Action::LockWrite
     } else if args.skills_sync {
@@ -118,26 +117,7 @@ pub async fn run(args: &Args) -> Option<u8> {
     };
     Some(match action {
         Action::Install(source) => run_install(&config, &source).await,
-        Action::TrustAdd(v) => trust_change(&config, |file, now| {
-            let (id, key) = trust_file::parse_id_key(v)?;
-            Ok(if file.add(&id, &key, now)? {
-                format!("added trust root {id}")
-            } else {
-                format!("{id} is already a trust root")
-            })
-        }),
-        Action::TrustRevoke(id) => trust_change(&config, |file, now| {
-            Ok(if file.revoke(id, now)? {
-                format!("revoked trust root {id}")
-            } else {
-                format!("{id} was already revoked")
-            })
-        }),
-        Action::TrustRotate(v) => trust_change(&config, |file, now| {
-            let (old, new, key) = trust_file::parse_rotation(v)?;
-            file.rotate(&old, &new, &key, now)?;
-            Ok(format!("rotated trust root {old} to {new} ({old} revoked)"))
-        }),
+        Action::Trust(change) => trust_change(&config, &change),
         Action::LockWrite => match lock::write(&config.dir, &cwd, &config.lock_file) {
             Ok(l) => done(&format!(
                 "wrote {} ({})",
@@ -204,17 +184,14 @@ fn progress_line() -> impl Fn(&Progress) + Send + Sync {
 }
 
 /// Changes the trust root file and prints what changed.
-fn trust_change(
-    config: &SkillsConfig,
-    change: impl FnOnce(&mut trust_file::TrustFile, i64) -> Result<String, String>,
-) -> u8 {
+fn trust_change(config: &SkillsConfig, change: &TrustChange) -> u8 {
     let Some(path) = &config.trust_file else {
         report("no trust root file: pass --skill-trust-root-file PATH");
         return exit::USAGE;
     };
     let now = i64::try_from(crate::skills::record::now_unix()).unwrap_or(i64::MAX);
-    match trust_file::update(path, |file| change(file, now)) {
-        Ok(line) => done(&format!("{line} in {}", path.display())),
+    match trust_file::apply(path, change, now) {
+        Ok(line) => done(&line),
         Err(e) => failed(&e.to_string()),
     }
 }

@@ -149,12 +149,51 @@ pub fn copy_dir(src: &Path, dest: &Path) -> Result<PathBuf, ArchiveError> {
     Ok(dest.to_path_buf())
 }
 
+/// The tar stream of a `.tar.gz`, capped: headers and padding on top of the data limit; a
+/// longer stream is a bomb.
+fn tar_stream(bytes: &[u8]) -> tar::Archive<impl Read + '_> {
+    let stream_cap = MAX_UNPACKED + (MAX_ENTRIES as u64 + 16) * 1024;
+    tar::Archive::new(flate2::read::GzDecoder::new(bytes).take(stream_cap))
+}
+
+/// A first pass over the headers, writing nothing: too many entries, or sizes adding up to
+/// more than the limit, are refused before a single file is created (the second pass still
+/// counts the bytes it writes).
+fn scan_tar(bytes: &[u8]) -> Result<(), ArchiveError> {
+    let mut archive = tar_stream(bytes);
+    let entries = archive
+        .entries()
+        .map_err(|e| ArchiveError::Io(e.to_string()))?;
+    let (mut count, mut total) = (0usize, 0u64);
+    for entry in entries {
+        let entry = entry.map_err(|e| ArchiveError::Io(format!("not a valid tar.gz: {e}")))?;
+        count += 1;
+        if count > MAX_ENTRIES {
+            return Err(too_many());
+        }
+        total = total.saturating_add(entry.size());
+        if total > MAX_UNPACKED {
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            return Err(too_big(&name));
+        }
+    }
+    Ok(())
+}
+
+fn too_big(name: &str) -> ArchiveError {
+    entry_error(
+        name,
+        format!(
+            "the archive unpacks to more than {} MB",
+            MAX_UNPACKED / (1024 * 1024)
+        ),
+    )
+}
+
 fn extract_tar(bytes: &[u8], out: &mut Writer<'_>) -> Result<(), ArchiveError> {
     use tar::EntryType;
-    // Headers and padding on top of the data; a stream longer than this is a bomb.
-    let stream_cap = MAX_UNPACKED + (MAX_ENTRIES as u64 + 16) * 1024;
-    let gz = flate2::read::GzDecoder::new(bytes).take(stream_cap);
-    let mut archive = tar::Archive::new(gz);
+    scan_tar(bytes)?;
+    let mut archive = tar_stream(bytes);
     let entries = archive
         .entries()
         .map_err(|e| ArchiveError::Io(e.to_string()))?;
@@ -293,13 +332,7 @@ impl Writer<'_> {
             .map_err(|e| entry_error(name, format!("cannot unpack it: {e}")))?;
         self.written += n;
         if self.written > MAX_UNPACKED {
-            return Err(entry_error(
-                name,
-                format!(
-                    "the archive unpacks to more than {} MB",
-                    MAX_UNPACKED / (1024 * 1024)
-                ),
-            ));
+            return Err(too_big(name));
         }
         Ok(())
     }

@@ -286,6 +286,12 @@ fn size_and_entry_bombs_are_refused() {
     let out = url_install(&env, &reg, "bomb.tar.gz", &bomb);
     assert_refused(&out, &["zeros.bin", "more than 50 MB"]);
     assert_eq!(env.tree(), before);
+    // A zip is extracted counting the bytes written, whatever its headers say.
+    let zeros = vec![0u8; 50 * 1024 * 1024 + 1];
+    let bomb = zip(&[("SKILL.md", b"x"), ("zeros.bin", &zeros)]);
+    let out = url_install(&env, &reg, "bomb.zip", &bomb);
+    assert_refused(&out, &["zeros.bin", "more than 50 MB"]);
+    assert_eq!(env.tree(), before);
 
     let names: Vec<String> = (0..5_001).map(|i| format!("f/{i}")).collect();
     let mut entries: Vec<(&str, Entry, &[u8])> = vec![("SKILL.md", Entry::File, b"x")];

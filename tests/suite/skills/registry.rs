@@ -106,7 +106,7 @@ fn a_valid_chain_installs_the_newest_version_or_the_one_asked_for() {
     let add = format!("--skill-trust-add=root={}", public_b64(&team.root));
     let out = env.pi(&[&add]);
     assert!(
-        stdout(&out).starts_with("added trust root root in "),
+        stdout(&out).starts_with("trusted root ("),
         "{}",
         stderr(&out)
     );
@@ -306,7 +306,7 @@ fn after_a_rotation_the_new_key_installs_and_the_old_is_refused() {
         public_b64(&new)
     )]);
     assert!(
-        stdout(&out).starts_with("rotated trust root old to new"),
+        stdout(&out).starts_with("revoked old, trusted new"),
         "{}",
         stderr(&out)
     );
@@ -379,4 +379,72 @@ fn offline_installs_come_from_the_cache_and_a_miss_says_so() {
     let pin = sha256_hex(&manifest);
     let out = team.install(&fresh, "review", &["--skill-registry-sha256", &pin]);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_registry_published_with_pi_itself_installs_signed() {
+    let env = Env::new();
+    let reg = FakeRegistry::start();
+    let dir = env.dir.path().join("publish");
+    std::fs::create_dir_all(dir.join("skills")).unwrap();
+    let keygen = |name: &str| {
+        let out = env.pi(&["--skill-keygen", dir.join(name).to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        text.trim()
+            .rsplit("public key: ")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (root, ci) = (keygen("root.key"), keygen("ci.key"));
+    let artifact = skill_md("review", "1.2.0");
+    std::fs::write(dir.join("skills/review.md"), &artifact).unwrap();
+    let draft = json!({"version": 1,
+        "keys": [{"id": "root", "public_key": root}, {"id": "ci", "public_key": ci, "signed_by": "root"}],
+        "skills": [{"name": "review", "version": "1.2.0", "url": "skills/review.md", "signing_key": "ci"}]});
+    let manifest = dir.join("registry.json");
+    std::fs::write(&manifest, serde_json::to_vec(&draft).unwrap()).unwrap();
+    for id in ["root", "ci"] {
+        let key = dir.join(format!("{id}.key"));
+        let out = env.pi(&[
+            "--skill-sign-registry",
+            manifest.to_str().unwrap(),
+            "--skill-signing-key",
+            key.to_str().unwrap(),
+            "--skill-signing-key-id",
+            id,
+        ]);
+        assert!(
+            stdout(&out).starts_with(&format!("signed with {id}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    reg.put("registry.json", std::fs::read(&manifest).unwrap());
+    reg.put(
+        "registry.json.sig",
+        std::fs::read(dir.join("registry.json.sig")).unwrap(),
+    );
+    reg.put("skills/review.md", artifact.clone());
+    let url = reg.url("registry.json");
+    let out = env.pi(&[
+        "--skill-trust-root",
+        &format!("root={root}"),
+        "--skill-registry-url",
+        &url,
+        "--require-signed-skills",
+        "--install-skill-from-registry",
+        "review",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        format!("installed review 1.2.0 from {url} (signed by ci)\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(env.skills().join("review.md")).unwrap(),
+        artifact
+    );
 }
