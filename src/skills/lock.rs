@@ -387,4 +387,60 @@ mod tests {
             sha256_hex(b"x")
         );
     }
+
+    fn skill(dir: &Path, name: &str) {
+        std::fs::write(
+            dir.join(format!("{name}.md")),
+            format!("---\nname: {name}\ndescription: d\n---\nbody\n"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn diff_is_json_and_prune_previews_then_removes_with_the_record() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join(".pi/skills");
+        std::fs::create_dir_all(&dir).unwrap();
+        let lock_file = root.path().join(".pi/skills.lock.json");
+        skill(&dir, "kept");
+        write(&dir, root.path(), &lock_file).unwrap();
+        skill(&dir, "extra");
+        let mut records = record::InstallRecords::default();
+        records.skills.insert(
+            "extra".into(),
+            record::InstallRecord {
+                version: None,
+                source: record::SourceKind::Local,
+                source_url: "/x/extra.md".into(),
+                registry: None,
+                signing_key: None,
+                sha256: sha256_hex(b""),
+                installed_unix: 1,
+                path: "extra.md".into(),
+            },
+        );
+        record::write(&dir, &records).unwrap();
+
+        let d = diff(&dir, root.path(), &lock_file).unwrap();
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["drifts"][0]["kind"], "extra");
+        assert_eq!(json["drifts"][0]["path"], ".pi/skills/extra.md");
+        assert_eq!(d.drifts.len(), 1);
+
+        let preview = prune(&dir, &lock_file, false).unwrap();
+        assert_eq!(preview.len(), 1);
+        assert!(dir.join("extra.md").exists(), "a preview removes nothing");
+        let applied = prune(&dir, &lock_file, true).unwrap();
+        assert_eq!(applied, preview);
+        assert!(!dir.join("extra.md").exists());
+        assert!(dir.join("kept.md").exists());
+        assert!(record::read(&dir).unwrap().skills.is_empty());
+        assert!(diff(&dir, root.path(), &lock_file).unwrap().is_clean());
+        let hidden: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".prune-"))
+            .collect();
+        assert!(hidden.is_empty(), "the trash folder is gone");
+    }
 }
