@@ -4,10 +4,12 @@
 //! inside the skills folder (discovery skips it), the skill's front matter is parsed and its
 //! name checked, and only then is it renamed into place, an existing skill of the same name
 //! moved aside first and restored if anything fails. A failed install leaves the skills folder
-//! as it was. The install record (`.installs.json`) is written in the same step.
+//! as it was, and the staging folder of a killed install is recovered by the next one. The
+//! install record (`.installs.json`) is written in the same step.
 
 mod place;
 mod registry;
+mod stage;
 
 use std::path::{Path, PathBuf};
 

@@ -1,32 +1,19 @@
-//! The last step of every install: build the skill in a hidden staging folder inside the
-//! skills folder (`.install-XXXX`), check it (front matter parses, the name is a safe file
-//! name), then rename it into place. A skill already there under the same name (either shape)
-//! is moved into the staging folder first and moved back if anything fails; on success it is
-//! removed with the staging folder. The install record is written before that point of no
-//! return, so a failure to write it also restores the old skill.
+//! Building a skill in its staging folder (see [`super::stage`]): a `.md` written as
+//! `NAME.md`, an archive extracted, a local directory copied; then checked (front matter
+//! parses, the name is a safe file name, a registry entry's name matches) before the stage
+//! renames it into place.
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::path::Path;
 
+use super::stage::{Built, Stage};
 use super::{InstallError, Installed};
 use crate::skills::archive::{self, ArtifactKind};
 use crate::skills::manifest;
 use crate::skills::package::{self, SKILL_FILE, SkillKind};
-use crate::skills::record::{self, InstallRecord};
-
-/// Staging folders older than this are left over from a killed install and are removed.
-const STALE_AFTER: Duration = Duration::from_secs(3600);
-
-/// A checked skill in the staging folder.
-struct Built {
-    path: PathBuf,
-    name: String,
-    kind: SkillKind,
-    version: Option<String>,
-}
+use crate::skills::record::InstallRecord;
 
 /// Installs a downloaded (or local) artifact: a `.md` is written as `NAME.md`, an archive is
 /// extracted. `fallback` names a skill whose front matter has no name; `required_name` (a
@@ -152,129 +139,4 @@ fn make_dir(path: &Path) -> Result<(), InstallError> {
         .mode(0o755)
         .create(path)
         .map_err(|e| InstallError::Io(format!("cannot create {}: {e}", path.display())))
-}
-
-/// The staging folder of one install; dropping it removes it (and whatever was moved aside),
-/// and the skills folder too when this install created it and nothing landed.
-struct Stage {
-    dir: Option<tempfile::TempDir>,
-    skills_dir: PathBuf,
-    created_skills_dir: bool,
-    committed: bool,
-}
-
-impl Stage {
-    fn new(skills_dir: &Path) -> Result<Stage, InstallError> {
-        let io = |e: std::io::Error| {
-            InstallError::Io(format!("cannot install into {}: {e}", skills_dir.display()))
-        };
-        let created_skills_dir = !skills_dir.exists();
-        crate::private_fs::create_dir_all(skills_dir).map_err(io)?;
-        remove_stale(skills_dir);
-        let dir = tempfile::Builder::new()
-            .prefix(".install-")
-            .tempdir_in(skills_dir)
-            .map_err(io)?;
-        Ok(Stage {
-            dir: Some(dir),
-            skills_dir: skills_dir.to_path_buf(),
-            created_skills_dir,
-            committed: false,
-        })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.as_ref().map_or(&self.skills_dir, |d| d.path())
-    }
-
-    /// Renames `built` into place (old skill aside, restored on failure) and records it.
-    fn commit(
-        mut self,
-        built: Built,
-        mut record: InstallRecord,
-    ) -> Result<Installed, InstallError> {
-        let dir = &self.skills_dir;
-        let io = |what: &str, e: std::io::Error| InstallError::Io(format!("cannot {what}: {e}"));
-        let mut records = record::read(dir).map_err(InstallError::Io)?;
-        let file_target = dir.join(format!("{}.md", built.name));
-        let dir_target = dir.join(&built.name);
-        let target = match built.kind {
-            SkillKind::File => file_target.clone(),
-            SkillKind::Dir => dir_target.clone(),
-        };
-        let mut aside: Vec<(PathBuf, PathBuf)> = Vec::new();
-        for (i, old) in [file_target, dir_target].into_iter().enumerate() {
-            if std::fs::symlink_metadata(&old).is_err() {
-                continue;
-            }
-            let to = self.path().join(format!("old-{i}"));
-            if let Err(e) = std::fs::rename(&old, &to) {
-                restore(&aside);
-                return Err(io(&format!("move {} aside", old.display()), e));
-            }
-            aside.push((old, to));
-        }
-        if let Err(e) = std::fs::rename(&built.path, &target) {
-            restore(&aside);
-            return Err(io(&format!("move the skill to {}", target.display()), e));
-        }
-        record.path = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if record.version.is_none() {
-            record.version = built.version.clone();
-        }
-        records.skills.insert(built.name.clone(), record.clone());
-        if let Err(e) = record::write(dir, &records) {
-            let _ = std::fs::rename(&target, self.path().join("failed"));
-            restore(&aside);
-            return Err(InstallError::Io(e));
-        }
-        self.committed = true;
-        Ok(Installed {
-            name: built.name,
-            path: target,
-            replaced: !aside.is_empty(),
-            record,
-        })
-    }
-}
-
-impl Drop for Stage {
-    fn drop(&mut self) {
-        drop(self.dir.take());
-        if self.created_skills_dir && !self.committed {
-            // Only succeeds when empty: nothing of anyone else's is removed.
-            let _ = std::fs::remove_dir(&self.skills_dir);
-        }
-    }
-}
-
-/// Moves the skills set aside back to where they were.
-fn restore(aside: &[(PathBuf, PathBuf)]) {
-    for (home, moved) in aside {
-        if let Err(e) = std::fs::rename(moved, home) {
-            tracing::error!("cannot restore {}: {e}", home.display());
-        }
-    }
-}
-
-/// Removes `.install-*` folders left by installs that were killed long ago.
-fn remove_stale(skills_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(skills_dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let stale = entry.file_name().to_string_lossy().starts_with(".install-")
-            && entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .is_some_and(|age| age > STALE_AFTER);
-        if stale {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
