@@ -281,3 +281,48 @@ pub async fn install(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_sources_parse_and_bad_ones_are_usage_errors() {
+        let cwd = Path::new("/p");
+        let hex = "ab".repeat(32);
+        assert_eq!(
+            InstallSource::parse("registry:review@1.2.0", cwd).unwrap(),
+            InstallSource::Registry {
+                name: "review".into(),
+                version: Some("1.2.0".into())
+            }
+        );
+        assert_eq!(
+            InstallSource::parse(&format!("https://x/r.tar.gz#sha256={hex}"), cwd).unwrap(),
+            InstallSource::Url {
+                url: "https://x/r.tar.gz".into(),
+                sha256: hex.clone()
+            }
+        );
+        assert_eq!(
+            InstallSource::parse("skills/r.md", cwd).unwrap(),
+            InstallSource::Local(PathBuf::from("/p/skills/r.md"))
+        );
+        for bad in [
+            "https://x/r.md".to_string(),
+            format!("https://x/r.exe#sha256={hex}"),
+            "https://x/r.md#sha256=12".to_string(),
+            "registry:../x".to_string(),
+            "registry:r@".to_string(),
+        ] {
+            assert!(
+                matches!(InstallSource::parse(&bad, cwd), Err(InstallError::Usage(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            InstallSource::url("file:///etc/r.md", &hex),
+            Err(InstallError::Usage(_))
+        ));
+    }
+}
