@@ -201,3 +201,53 @@ fn a_whole_registry_verifies_and_selects_the_newest_accepted_version() {
         Err(RegistryError::Manifest(_))
     ));
 }
+
+/// A registry signed by another implementation of the contract (Python `cryptography`,
+/// fuzz/make_seeds.py) verifies here: the signed byte strings are the documented ones.
+#[test]
+fn a_registry_signed_by_an_independent_implementation_verifies() {
+    let bytes = include_bytes!("../../fuzz/seeds/manifest/signed_chain.json");
+    let sig = include_bytes!("../../fuzz/seeds/manifest/signed_chain.sig");
+    let mut r = TrustRoots::new();
+    let root = SigningKey::from_bytes(&[7; 32]).verifying_key();
+    r.insert("root", root).unwrap();
+    let reg = verify_registry(bytes, Some(sig), &r, NOW, true).unwrap();
+    assert_eq!(reg.signature, SigState::Valid { key: "ci".into() });
+    let pick = reg.select("review").unwrap();
+    assert_eq!(pick.skill.version, "1.10.0-rc1");
+    assert_eq!(pick.acceptance, Acceptance::Signed { key: "ci".into() });
+    assert!(reg.select("review@1.2.0").is_ok());
+    let refused = |req: &str| reg.select(req).unwrap_err().to_string();
+    assert!(refused("tests").contains("the entry expired at"));
+    assert!(refused("lint").contains("unsigned"));
+    assert!(refused("gone").contains("revoked by the registry (key old)"));
+    assert!(
+        reg.keys
+            .why_untrusted("loop-a")
+            .unwrap()
+            .contains("certification cycle")
+    );
+    let mut tampered = bytes.to_vec();
+    tampered.extend_from_slice(b"\n");
+    assert!(verify_registry(&tampered, Some(sig), &r, NOW, false).is_err());
+}
+
+#[test]
+fn a_large_registry_judged_in_parallel_keeps_each_verdict_with_its_entry() {
+    let root = new_key();
+    let skills: Vec<ManifestSkill> = (0..200)
+        .map(|i| {
+            let mut s = signed_skill(&format!("s{i}"), "root", &root);
+            if i % 7 == 3 {
+                s.url = "changed.md".into();
+            }
+            s
+        })
+        .collect();
+    let bytes = serde_json::to_vec(&manifest(vec![], skills)).unwrap();
+    let reg = verify_registry(&bytes, None, &roots(&[("root", &root)]), NOW, false).unwrap();
+    for (i, (s, decision)) in reg.entries().enumerate() {
+        assert_eq!(s.name, format!("s{i}"));
+        assert_eq!(decision.is_err(), i % 7 == 3, "{i}");
+    }
+}

@@ -1,0 +1,1 @@
+{"key": "ci", "signature": "/3W+6LMTtSxsIHfqI8Z8DIEgQg/1bEAM7NuGmhlLpXlzZDCRgaO1wGohiv34ODeOVErnPR470z7tpQqVQUAtAg=="}
