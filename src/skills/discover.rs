@@ -152,58 +152,111 @@ pub fn discover_config(config: &SkillsConfig) -> Discovery {
     discover(&roots(config))
 }
 
+/// Skills read on one thread at most; more are read on a few threads.
+const PER_THREAD: usize = 128;
+
 /// Finds the skills of `roots`, searched in order.
 pub fn discover(roots: &[SkillRoot]) -> Discovery {
     let mut out = Discovery::default();
+    let mut candidates = Vec::new();
+    for (i, root) in roots.iter().enumerate() {
+        candidates.extend(
+            self::candidates(root, &mut out.problems)
+                .into_iter()
+                .map(|c| (i, c)),
+        );
+    }
+    let read = read_all(&candidates);
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for root in roots {
-        for candidate in candidates(root, &mut out.problems) {
-            let skill = match package::read(&candidate.path, &candidate.fallback) {
-                Ok(s) => s,
-                Err(e) => {
-                    out.problems.push(Problem {
-                        path: e.path,
-                        line: e.line,
-                        reason: e.reason,
-                        severity: Severity::Error,
-                    });
-                    continue;
-                }
-            };
-            if skill.name != candidate.fallback {
-                let what = match skill.kind {
-                    SkillKind::File => "file",
-                    SkillKind::Dir => "directory",
-                };
+    for ((i, candidate), result) in candidates.iter().zip(read) {
+        let root = &roots[*i];
+        let skill = match result {
+            Ok(Some(s)) => s,
+            // A folder without SKILL.md is not a skill (perhaps a skill's shared files).
+            Ok(None) => continue,
+            Err(e) => {
                 out.problems.push(Problem {
-                    path: skill.path.clone(),
-                    line: None,
-                    reason: format!(
-                        "the front matter names it '{}', its {what} '{}'; it is loaded as '{}'",
-                        skill.name, candidate.fallback, skill.name
-                    ),
-                    severity: Severity::Warning,
-                });
-            }
-            if let Some(by) = seen.get(&skill.name) {
-                out.shadowed.push(Shadowed {
-                    name: skill.name.clone(),
-                    path: skill.path.clone(),
-                    source: root.source,
-                    by: by.clone(),
+                    path: e.path,
+                    line: e.line,
+                    reason: e.reason,
+                    severity: Severity::Error,
                 });
                 continue;
             }
-            seen.insert(skill.name.clone(), skill.path.clone());
-            out.skills.push(FoundSkill {
-                skill,
-                source: root.source,
-                root: root.dir.clone(),
+        };
+        if skill.name != candidate.fallback {
+            let what = match skill.kind {
+                SkillKind::File => "file",
+                SkillKind::Dir => "directory",
+            };
+            out.problems.push(Problem {
+                path: skill.path.clone(),
+                line: None,
+                reason: format!(
+                    "the front matter names it '{}', its {what} '{}'; it is loaded as '{}'",
+                    skill.name, candidate.fallback, skill.name
+                ),
+                severity: Severity::Warning,
             });
         }
+        if let Some(by) = seen.get(&skill.name) {
+            out.shadowed.push(Shadowed {
+                name: skill.name.clone(),
+                path: skill.path.clone(),
+                source: root.source,
+                by: by.clone(),
+            });
+            continue;
+        }
+        seen.insert(skill.name.clone(), skill.path.clone());
+        out.skills.push(FoundSkill {
+            skill,
+            source: root.source,
+            root: root.dir.clone(),
+        });
     }
     out.skills.sort_by(|a, b| a.name().cmp(b.name()));
     out
+}
+
+type ReadResult = Result<Option<Skill>, package::SkillError>;
+
+/// Reads and parses every candidate, in order; many are split over a few threads.
+fn read_all(candidates: &[(usize, Candidate)]) -> Vec<ReadResult> {
+    let read = |c: &Candidate| package::read_if_present(&c.path, &c.fallback);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(candidates.len() / PER_THREAD)
+        .min(8);
+    if threads < 2 {
+        return candidates.iter().map(|(_, c)| read(c)).collect();
+    }
+    let chunk = candidates.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = candidates
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(_, c)| read(c)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(candidates.chunks(chunk))
+            .flat_map(|(h, part)| {
+                // A thread that panicked (it should not: parsing never panics) costs its
+                // skills, reported, not the whole discovery.
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|(_, c)| {
+                            Err(package::SkillError {
+                                path: c.path.clone(),
+                                line: None,
+                                reason: "reading it failed unexpectedly".to_string(),
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }
 
 /// A file that should hold a skill, and the name it falls back to.
@@ -251,14 +304,10 @@ fn candidates(root: &SkillRoot, problems: &mut Vec<Problem>) -> Vec<Candidate> {
             }
         }
         if kind.is_dir() {
-            let path = entry.path().join(SKILL_FILE);
-            // A folder without SKILL.md is not a skill (perhaps a skill's shared files).
-            if path.is_file() {
-                found.push(Candidate {
-                    path,
-                    fallback: name.to_string(),
-                });
-            }
+            found.push(Candidate {
+                path: entry.path().join(SKILL_FILE),
+                fallback: name.to_string(),
+            });
         } else if let Some(stem) = name.strip_suffix(".md")
             && kind.is_file()
         {

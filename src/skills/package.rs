@@ -89,26 +89,43 @@ struct FrontMatter {
 /// Reads and parses the skill at `path` (a `NAME.md`, or a directory's `SKILL.md`), whose name
 /// without front matter is `fallback_name`.
 pub fn read(path: &Path, fallback_name: &str) -> Result<Skill, SkillError> {
+    read_if_present(path, fallback_name)?.ok_or_else(|| SkillError {
+        path: path.to_path_buf(),
+        line: None,
+        reason: "cannot read it: the file does not exist".to_string(),
+    })
+}
+
+/// [`read`], with `None` when there is no file at `path` (a directory without `SKILL.md`).
+/// One open and one read: discovery calls it for every skill.
+pub fn read_if_present(path: &Path, fallback_name: &str) -> Result<Option<Skill>, SkillError> {
+    use std::io::Read;
     let fail = |reason: String| SkillError {
         path: path.to_path_buf(),
         line: None,
         reason,
     };
-    let size = std::fs::metadata(path)
-        .map_err(|e| fail(format!("cannot read it: {e}")))?
-        .len();
-    if size > MAX_SKILL_BYTES as u64 {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fail(format!("cannot read it: {e}"))),
+    };
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(MAX_SKILL_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read it: {e}")))?;
+    if bytes.len() > MAX_SKILL_BYTES {
         return Err(fail(format!(
-            "it is {size} bytes, more than the {MAX_SKILL_BYTES} a skill may have"
+            "it is more than the {MAX_SKILL_BYTES} bytes a skill may have"
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read it: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| SkillError {
         path: path.to_path_buf(),
         line: Some(line_of(&e.as_bytes()[..e.utf8_error().valid_up_to()])),
         reason: "it is not UTF-8 text".to_string(),
     })?;
-    parse(&text, fallback_name, path)
+    parse(&text, fallback_name, path).map(Some)
 }
 
 fn line_of(before: &[u8]) -> usize {
@@ -387,6 +404,28 @@ mod tests {
         let text = format!("---\ndescription: {}\n---\n", "é".repeat(5000));
         let s = ok(&text, "a", "a.md");
         assert_eq!(s.description.chars().count(), MAX_DESCRIPTION_CHARS + 1);
+    }
+
+    proptest::proptest! {
+        /// Front matter made of YAML's punctuation and keys: any result, never a panic, and
+        /// an error always names the file.
+        #[test]
+        fn any_front_matter_parses_or_fails_cleanly(
+            lines in proptest::collection::vec(
+                "(name|description|version|license|metadata|-|\\?|&a|\\*a|!!str|[ :\\[\\]{},'\"#|>a-z0-9\t]){0,12}",
+                0..8,
+            ),
+            closed in proptest::bool::ANY,
+        ) {
+            let mut text = format!("---\n{}\n", lines.join("\n"));
+            if closed {
+                text.push_str("---\nbody\n");
+            }
+            if let Err(e) = parse(&text, "x", Path::new("f.md")) {
+                proptest::prop_assert!(e.to_string().starts_with("f.md"));
+                proptest::prop_assert!(!e.to_string().contains('\n'));
+            }
+        }
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn decide_path(policy: &ToolPolicy, tool: &str, raw: &str, writes: bool) -> Deci
     let place = if real.starts_with(real_cwd(policy)) {
         "inside the working directory"
     } else if in_read_only && !writes {
-        "inside this run's spill folder of long outputs"
+        "inside a read-only folder (this run's long outputs, or a skills folder)"
     } else {
         "inside an allowed root (--allow-path)"
     };

@@ -428,3 +428,6 @@ fn select(state: &mut State, fx: &mut Vec<Effect>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod skills_reload_tests;
