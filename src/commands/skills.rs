@@ -9,7 +9,7 @@ use super::error::CommandError;
 use super::output::CommandOutput;
 use super::parse::Invocation;
 use crate::skills::discover::{Discovery, FoundSkill, SkillSource, discover_config};
-use crate::skills::record::{InstallRecord, InstallRecords, SourceKind};
+use crate::skills::record::{InstallRecord, InstallRecords, verification};
 
 type Result = std::result::Result<CommandOutput, CommandError>;
 
@@ -46,25 +46,6 @@ fn record_of<'r>(records: &'r InstallRecords, skill: &FoundSkill) -> Option<&'r 
     (skill.source == SkillSource::Project)
         .then(|| records.skills.get(skill.name()))
         .flatten()
-}
-
-/// How the skill got here and what was checked: `signed by KEY (registry URL)`, `unsigned
-/// (registry URL)`, `sha256-pinned URL`, `copied from PATH`, or `placed by hand`.
-pub fn verification(record: Option<&InstallRecord>) -> String {
-    let Some(r) = record else {
-        return "placed by hand".to_string();
-    };
-    match r.source {
-        SourceKind::Registry => {
-            let registry = r.registry.as_deref().unwrap_or("?");
-            match &r.signing_key {
-                Some(k) => format!("signed by {k} ({registry})"),
-                None => format!("unsigned ({registry})"),
-            }
-        }
-        SourceKind::Url => format!("sha256-pinned {}", r.source_url),
-        SourceKind::Local => format!("copied from {}", r.source_url),
-    }
 }
 
 fn skill_json(s: &FoundSkill, record: Option<&InstallRecord>) -> Value {
@@ -236,9 +217,10 @@ fn search(engine: &CommandEngine, inv: &Invocation) -> Result {
     let mut notes = Vec::new();
     match super::skills_supply::registry_entries(engine) {
         Ok(Some(entries)) => {
-            for (name, version, description) in entries {
-                if let Some(sc) = score(&query, &name, &description) {
-                    hits.push((sc, name, description, format!("registry {version}")));
+            for i in entries {
+                if let Some(sc) = score(&query, &i.name, "") {
+                    let where_ = format!("registry {}, {}", i.version, i.trust());
+                    hits.push((sc, i.name, String::new(), where_));
                 }
             }
         }
@@ -267,6 +249,7 @@ fn search(engine: &CommandEngine, inv: &Invocation) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::skills::record::SourceKind;
 
     fn q(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()

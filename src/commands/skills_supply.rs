@@ -12,7 +12,6 @@ use super::parse::Invocation;
 use crate::skills::fetch::Fetcher;
 use crate::skills::install::{self, InstallSource};
 use crate::skills::lock;
-use crate::skills::manifest::compare_versions;
 use crate::skills::trust_file::{self, TrustChange};
 use crate::skills::verify::Acceptance;
 
@@ -36,36 +35,16 @@ pub fn run(engine: &mut CommandEngine, inv: &Invocation) -> Result {
     }
 }
 
-/// The registry's skills (name, newest accepted version, description) when a registry is
-/// configured; `Ok(None)` when none is.
+/// What the configured registry offers (the newest accepted version of each skill); `Ok(None)`
+/// when no registry is configured.
 pub fn registry_entries(
     engine: &CommandEngine,
-) -> std::result::Result<Option<Vec<(String, String, String)>>, String> {
+) -> std::result::Result<Option<Vec<crate::skills::listing::Installable>>, String> {
     if engine.ctx.skills.registry_url.is_none() {
         return Ok(None);
     }
     let config = engine.ctx.skills.clone();
-    let loaded = block_on(async move {
-        let fetcher = Fetcher::new(&config);
-        install::load_registry(&config, &fetcher).await
-    })
-    .map_err(|e| e.to_string())?;
-    let (_, registry) = loaded.map_err(|e| e.to_string())?;
-    let mut newest: Vec<(String, String, String)> = Vec::new();
-    for (entry, verdict) in registry.entries() {
-        if verdict.is_err() {
-            continue;
-        }
-        match newest.iter_mut().find(|(n, _, _)| *n == entry.name) {
-            Some(have) => {
-                if compare_versions(&entry.version, &have.1).is_gt() {
-                    have.1 = entry.version.clone();
-                }
-            }
-            None => newest.push((entry.name.clone(), entry.version.clone(), String::new())),
-        }
-    }
-    Ok(Some(newest))
+    block_on(async move { crate::skills::listing::installable(&config).await })?.map(Some)
 }
 
 /// Runs `fut` to its end from the command engine, which is synchronous: on the runtime the

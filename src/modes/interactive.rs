@@ -55,6 +55,11 @@ fn load_skills(
     state.skills.dir = Some(config.dir.clone());
     state.skills.user_dir = config.user_dir.clone();
     state.skills.index = config.index;
+    state.skills.config = Some(config.clone());
+    match crate::skills::record::read(&config.dir) {
+        Ok(records) => state.skills.records = records,
+        Err(e) => notices.push((NoticeLevel::Warning, e)),
+    }
     let roots = discover::roots(config);
     let found = discover::discover(&roots);
     for name in options

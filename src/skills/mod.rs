@@ -5,6 +5,11 @@
 //! Everything an install writes goes to a temporary folder first and is renamed into place
 //! only after every check passed (see docs/skills.md).
 
+pub mod discover;
+pub mod package;
+pub mod prompt;
+pub mod watch;
+
 pub mod manifest;
 pub mod publish;
 pub mod signing;
@@ -12,14 +17,10 @@ pub mod trust;
 pub mod trust_file;
 pub mod verify;
 
-pub mod discover;
-pub mod package;
-pub mod prompt;
-pub mod watch;
-
 pub mod archive;
 pub mod fetch;
 pub mod install;
+pub mod listing;
 pub mod lock;
 pub mod record;
 

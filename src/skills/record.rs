@@ -96,6 +96,39 @@ pub fn read(skills_dir: &Path) -> Result<InstallRecords, String> {
     })
 }
 
+/// How a skill got into its folder and what was checked: `signed by KEY (REGISTRY)`,
+/// `unsigned (REGISTRY)`, `sha256-pinned URL`, `copied from PATH`, or `placed by hand` when pi
+/// has no record of installing it.
+pub fn verification(record: Option<&InstallRecord>) -> String {
+    let Some(r) = record else {
+        return "placed by hand".to_string();
+    };
+    match r.source {
+        SourceKind::Registry => {
+            let registry = r.registry.as_deref().unwrap_or("?");
+            match &r.signing_key {
+                Some(k) => format!("signed by {k} ({registry})"),
+                None => format!("unsigned ({registry})"),
+            }
+        }
+        SourceKind::Url => format!("sha256-pinned {}", r.source_url),
+        SourceKind::Local => format!("copied from {}", r.source_url),
+    }
+}
+
+/// A few words for a list: `signed by KEY`, `unsigned`, `url`, `local`, or nothing.
+pub fn verification_tag(record: Option<&InstallRecord>) -> String {
+    match record {
+        None => String::new(),
+        Some(r) => match (r.source, &r.signing_key) {
+            (SourceKind::Registry, Some(k)) => format!("✓ signed by {k}"),
+            (SourceKind::Registry, None) => "unsigned".to_string(),
+            (SourceKind::Url, _) => "sha256-pinned".to_string(),
+            (SourceKind::Local, _) => "copied".to_string(),
+        },
+    }
+}
+
 /// Replaces the records of `skills_dir` atomically.
 pub fn write(skills_dir: &Path, records: &InstallRecords) -> Result<(), String> {
     let path = records_path(skills_dir);

@@ -27,6 +27,8 @@ pub struct Effects {
     pub cwd: PathBuf,
     /// The skills folders, searched in order.
     pub skill_roots: Vec<crate::skills::discover::SkillRoot>,
+    /// The skills settings, for installs (`None`: skills are off).
+    pub skills: Option<crate::skills::SkillsConfig>,
     /// Images ready to draw, by key.
     pub images: HashMap<u64, StatefulProtocol>,
     pub decoded: HashMap<u64, DynamicImage>,
@@ -134,9 +136,36 @@ pub async fn run_effect(
         Effect::LoadSkills { id } => {
             let tx = fx.tx.clone();
             let roots = fx.skill_roots.clone();
+            let project = fx.skills.as_ref().map(|c| c.dir.clone());
             tokio::task::spawn_blocking(move || {
                 let found = crate::skills::discover::discover(&roots);
-                done(&tx, id, EffectResult::Skills(found));
+                let records = project
+                    .and_then(|dir| crate::skills::record::read(&dir).ok())
+                    .unwrap_or_default();
+                done(&tx, id, EffectResult::Skills(found, records));
+            });
+        }
+        Effect::LoadRegistry { id } => {
+            let tx = fx.tx.clone();
+            let config = fx.skills.clone();
+            tokio::spawn(async move {
+                let result = match config {
+                    Some(c) => super::skill_installs::registry_items(&c).await,
+                    None => Err("skills are off".to_string()),
+                };
+                done(&tx, id, EffectResult::Registry(result));
+            });
+        }
+        Effect::InstallSkill { id, source } => {
+            let tx = fx.tx.clone();
+            let config = fx.skills.clone();
+            let cwd = fx.cwd.clone();
+            tokio::spawn(async move {
+                let result = match config {
+                    Some(c) => super::skill_installs::install(&c, &source, &cwd).await,
+                    None => Err("skills are off".to_string()),
+                };
+                done(&tx, id, EffectResult::SkillInstalled(result));
             });
         }
         Effect::LoadImage {

@@ -14,6 +14,7 @@ pub mod pane_keys;
 pub mod panes;
 pub mod render;
 pub mod runtime;
+mod skill_installs;
 pub mod state;
 #[cfg(test)]
 pub mod state_summary;

@@ -64,8 +64,14 @@ pub enum EffectResult {
         entry_id: String,
         text: Result<String, String>,
     },
-    /// The skills folders read again (missing folders are simply empty).
-    Skills(Discovery),
+    /// The skills folders read again (missing folders are simply empty), and the install
+    /// records of the project's folder.
+    Skills(Discovery, crate::skills::record::InstallRecords),
+    /// The registry's skills that may be installed: (`NAME@VERSION`, what signed it), newest
+    /// first per name; or why the registry could not be read or was refused.
+    Registry(Result<Vec<(String, String)>, String>),
+    /// A skill install finished: its one-line summary, or why nothing was installed.
+    SkillInstalled(Result<String, String>),
     /// A slash command ran: lines to show; an error is shown as one.
     Command(Result<CommandReply, String>),
     Image(Result<ImageInfo, String>),
@@ -190,6 +196,15 @@ pub enum Effect {
     },
     LoadSkills {
         id: u64,
+    },
+    /// Fetch and verify the skill registry (`--skill-registry-url`) for the install picker.
+    LoadRegistry {
+        id: u64,
+    },
+    /// Install a skill (`registry:NAME@VERSION`, a path, or `URL#sha256=HEX`).
+    InstallSkill {
+        id: u64,
+        source: String,
     },
     /// Ask the command engine for the candidates of the word after `line`.
     CompleteArguments {

@@ -69,6 +69,8 @@ pub enum PaletteKind {
     Models,
     /// This directory's sessions (`pi --resume`): picking one opens it.
     Sessions,
+    /// The registry's skills: picking one installs it.
+    RegistrySkills,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +211,7 @@ pub fn render(overlay: &Overlay, keymap: &Keymap, theme: &Theme, area: Rect, buf
                 PaletteKind::Palette => "Command palette",
                 PaletteKind::Models => "Models",
                 PaletteKind::Sessions => "Resume a session (Esc keeps this one)",
+                PaletteKind::RegistrySkills => "Install a skill from the registry",
             };
             let r = centered(area, 80, 20);
             let inner = frame(title, theme, r, buf);

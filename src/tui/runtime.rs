@@ -131,6 +131,7 @@ async fn event_loop(
         tx: tx.clone(),
         cwd: ctx.cwd.clone(),
         skill_roots,
+        skills: state.skills.config.clone(),
         images: HashMap::new(),
         decoded: HashMap::new(),
         picker: None,

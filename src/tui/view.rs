@@ -73,7 +73,20 @@ pub fn draw(state: &State, buf: &mut Buffer) {
             .render(theme, state.focus == Pane::Trace, inner, buf);
     }
     if let Some(r) = a.skills {
-        let title = format!(" Skills ({} active) ", state.skills.active.len());
+        let mut title = format!(" Skills ({} active) ", state.skills.active.len());
+        let registry = state
+            .skills
+            .config
+            .as_ref()
+            .is_some_and(|c| c.registry_url.is_some());
+        if registry
+            && let Some(keys) = state.keymap.keys_for(
+                crate::tui::config::keymap::Context::Skills,
+                crate::tui::config::keymap::Action::InstallSkill,
+            )
+        {
+            title.push_str(&format!("· {keys} install "));
+        }
         let inner = pane_block(state, Pane::Skills, &title, r, buf);
         state.skills.render(theme, inner, buf);
     }

@@ -646,3 +646,40 @@ fn a_table_wider_than_the_pane() {
 
 mod approval;
 mod vim_prompt;
+
+#[test]
+fn the_skills_pane_shows_how_a_skill_was_installed_and_the_install_key() {
+    use crate::skills::record::{InstallRecord, SourceKind};
+    let mut s = State::new(120, 40);
+    skills(&mut s);
+    s.focus = Pane::Skills;
+    s.skills.records.skills.insert(
+        "review".into(),
+        InstallRecord {
+            version: Some("1.0.0".into()),
+            source: SourceKind::Registry,
+            source_url: "http://r/skills/review.md".into(),
+            registry: Some("http://r/registry.json".into()),
+            signing_key: Some("team".into()),
+            sha256: "ab".repeat(32),
+            installed_unix: 0,
+            path: "review.md".into(),
+        },
+    );
+    let screen = draw(&s);
+    assert!(
+        screen.contains("review (project) ✓ signed by team"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("signed by team (http://r/registry.json)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("install "), "no registry, no install hint");
+    s.skills.config = Some(crate::skills::SkillsConfig {
+        registry_url: Some("http://r/registry.json".into()),
+        ..crate::skills::SkillsConfig::default()
+    });
+    let screen = draw(&s);
+    assert!(screen.contains("ctrl-o install"), "{screen}");
+}

@@ -100,6 +100,7 @@ actions! {
     FocusGraph => "focus_graph", "Focus branches", "focus the session branch graph";
     FocusTrace => "focus_trace", "Focus tools", "focus the tool trace";
     FocusSkills => "focus_skills", "Focus skills", "focus the skill browser";
+    InstallSkill => "install_skill", "Install skill from registry", "pick a skill of the registry (--skill-registry-url) to install";
     Zoom => "zoom", "Zoom pane", "zoom the focused pane (again to restore)";
     SplitGrow => "split_grow", "Grow split", "widen the conversation column";
     SplitShrink => "split_shrink", "Shrink split", "narrow the conversation column";

@@ -16,6 +16,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use crate::agent::{Op, SkillInput};
 use crate::skills::discover::{Discovery, FoundSkill, Problem, Severity, SkillRoot, SkillSource};
 use crate::skills::prompt::{PromptSkills, prompt_skills};
+use crate::skills::record::{InstallRecord, InstallRecords, verification, verification_tag};
 use crate::tui::config::theme::Theme;
 use crate::tui::fuzzy;
 use crate::tui::render::markdown;
@@ -60,6 +61,12 @@ pub struct SkillBrowser {
     pub request: u64,
     /// What the agent was last sent (`set_skills`), so an unchanged reload sends nothing.
     pub sent: PromptSkills,
+    /// The skills settings (registry, trust roots, cache) for installs from the pane.
+    pub config: Option<crate::skills::SkillsConfig>,
+    /// The install records of the project's folder: how each skill got there.
+    pub records: InstallRecords,
+    /// The id of the newest registry read asked for.
+    pub registry_request: u64,
 }
 
 impl SkillBrowser {
@@ -243,8 +250,18 @@ impl SkillBrowser {
                         .add_modifier(Modifier::BOLD),
                 ),
                 Span::styled(format!(" ({})", s.source.label()), theme.dim()),
-                Span::styled(format!("  {}", s.skill.description), theme.dim()),
             ]);
+            let tag = verification_tag(self.record(s));
+            if !tag.is_empty() {
+                line.push_span(Span::styled(
+                    format!(" {tag}"),
+                    Style::default().fg(theme.tool_ok),
+                ));
+            }
+            line.push_span(Span::styled(
+                format!("  {}", s.skill.description),
+                theme.dim(),
+            ));
             if row == self.cursor {
                 line = line.style(Style::default().add_modifier(Modifier::REVERSED));
             }
@@ -259,10 +276,24 @@ impl SkillBrowser {
                 .border_style(theme.border(false));
             let inner = block.inner(preview);
             block.render(preview, buf);
-            Paragraph::new(markdown::render(&s.skill.body, theme))
+            // How a skill pi installed got here; hand-placed ones say nothing.
+            let mut lines: Vec<Line<'static>> = self
+                .record(s)
+                .map(|r| Line::styled(verification(Some(r)), theme.dim()))
+                .into_iter()
+                .collect();
+            lines.extend(markdown::render(&s.skill.body, theme));
+            Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
                 .render(inner, buf);
         }
+    }
+
+    /// The install record of a project skill (user skills are not installed by pi).
+    fn record(&self, s: &Skill) -> Option<&InstallRecord> {
+        (s.source == SkillSource::Project)
+            .then(|| self.records.skills.get(s.name()))
+            .flatten()
     }
 
     /// One line per problem (errors first), at most a few, then how many more.

@@ -30,6 +30,7 @@ pub fn do_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusGraph => focus_graph(state, fx),
         Action::FocusTrace => state.focus = Pane::Trace,
         Action::FocusSkills => focus_skills(state, fx),
+        Action::InstallSkill => super::skills::open_registry(state, fx),
         Action::Zoom => state.zoom = !state.zoom,
         Action::SplitGrow => state.split = (state.split + 5).min(90),
         Action::SplitShrink => state.split = state.split.saturating_sub(5).max(30),

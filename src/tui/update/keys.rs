@@ -245,6 +245,7 @@ fn clamp_overlay_scroll(state: &mut State) {
 fn picked(state: &mut State, kind: PaletteKind, value: &str, fx: &mut Vec<Effect>) {
     match kind {
         PaletteKind::Models => run_line(state, &format!("/model {value}"), fx),
+        PaletteKind::RegistrySkills => super::skills::install_picked(state, value, fx),
         PaletteKind::Sessions => {
             let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
             run_line(state, &format!("/session-open \"{quoted}\""), fx);

@@ -8,6 +8,7 @@ mod history;
 mod keys;
 mod prompt;
 mod results;
+mod skills;
 
 pub use history::cells_from_messages;
 
@@ -243,6 +244,8 @@ mod reload_tests;
 mod select_tests;
 #[cfg(test)]
 mod session_tests;
+#[cfg(test)]
+mod skills_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -94,7 +94,12 @@ pub fn on_result(state: &mut State, id: u64, result: EffectResult, fx: &mut Vec<
             state.status.head = head;
         }
         EffectResult::History(Err(e)) => state.conversation.notice(NoticeLevel::Error, e),
-        EffectResult::Skills(found) => super::actions::skills_loaded(state, id, found, fx),
+        EffectResult::Skills(found, records) => {
+            state.skills.records = records;
+            super::actions::skills_loaded(state, id, found, fx)
+        }
+        EffectResult::Registry(entries) => super::skills::registry_loaded(state, id, entries),
+        EffectResult::SkillInstalled(result) => super::skills::installed(state, result, fx),
         EffectResult::Command(Ok(reply)) => {
             let text = reply.lines.join("\n");
             if !text.trim().is_empty() {
