@@ -254,9 +254,9 @@ fn verify(engine: &CommandEngine, inv: &Invocation) -> Result {
     let mut lines = problems.clone();
     if problems.is_empty() {
         lines.push(format!(
-            "verified: {} match {}, {} still accepted by the trust roots",
-            crate::text::count(lock.skills.len(), "locked skill", "locked skills"),
+            "verified against {}: {} unchanged, {} still accepted by the trust roots",
             lock_file.display(),
+            crate::text::count(lock.skills.len(), "locked skill", "locked skills"),
             crate::text::count(checked, "registry skill", "registry skills"),
         ));
     }
