@@ -110,7 +110,14 @@ pub fn read_if_present(path: &Path, fallback_name: &str) -> Result<Option<Skill>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(fail(format!("cannot read it: {e}"))),
     };
-    let mut bytes = Vec::new();
+    // The size from the open file sizes the buffer: one read for the text, one for the end.
+    let size = file.metadata().map_or(0, |m| m.len());
+    if size > MAX_SKILL_BYTES as u64 {
+        return Err(fail(format!(
+            "it is {size} bytes, more than the {MAX_SKILL_BYTES} a skill may have"
+        )));
+    }
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     (&mut file)
         .take(MAX_SKILL_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
@@ -231,8 +238,10 @@ fn parse_yaml(yaml: &str) -> Result<FrontMatter, (Option<usize>, String)> {
     {
         return Ok(FrontMatter::default());
     }
+    // No snippets (the error is one line) and no comment text (nothing reads it).
     let options = serde_saphyr::options! {
         with_snippet: false,
+        emit_comments: false,
     };
     serde_saphyr::from_str_with_options::<FrontMatter>(yaml, options).map_err(|e| {
         use serde_saphyr::MessageFormatter;
