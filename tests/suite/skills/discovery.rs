@@ -271,3 +271,55 @@ fn the_model_can_read_a_listed_user_skill_outside_the_working_directory() {
         .collect();
     assert_eq!(results[0]["isError"], false, "{results:?}");
 }
+
+#[test]
+fn the_skills_pane_reloads_when_a_skill_is_added_changed_or_removed() {
+    use crate::suite::tui::Tui;
+    let fake = FakeProvider::builder()
+        .reply(Reply::text("first answer"))
+        .reply(Reply::text("second answer"))
+        .start_blocking();
+    let s = Skills::new();
+    let mut cmd = s.pi(&fake);
+    cmd.stdin(std::process::Stdio::inherit());
+    cmd.args(["--skill", "review"]);
+    let mut tui = Tui::spawn(cmd, 120, 40);
+    tui.wait_for("Prompt", 10);
+    // The pane (Alt+5) lists each skill with its source (the pty helper points the user's
+    // config dir nowhere, so only project skills here).
+    tui.send("\x1b5");
+    tui.wait_for("review (project)", 10);
+    // A new skill in the project's folder shows without a restart.
+    write(
+        &s.run.path().join(".pi/skills/fresh/SKILL.md"),
+        "---\nname: fresh\ndescription: FRESH_DESCRIPTION\n---\nFRESH_BODY\n",
+    );
+    tui.wait_for("FRESH_DESCRIPTION", 10);
+    // A bad front matter shows as a line naming the file and its line.
+    write(
+        &s.run.path().join(".pi/skills/broken.md"),
+        "---\nname: broken\ndescription: [x\n---\n",
+    );
+    tui.wait_for("broken.md:", 10);
+    // The agent's next request lists the new skill; review stays active.
+    tui.send("\x1b2");
+    tui.send("go\r");
+    tui.wait_for("first answer", 20);
+    // Removed: gone from the pane and from the next request's list.
+    std::fs::remove_dir_all(s.run.path().join(".pi/skills/fresh")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    tui.send("again\r");
+    tui.wait_for("second answer", 20);
+    tui.send("\x04");
+    tui.wait_exit(10);
+    let systems = systems(&fake);
+    assert_eq!(systems.len(), 2, "{systems:?}");
+    assert!(systems[0].contains("REVIEW_BODY"), "{}", systems[0]);
+    assert!(
+        systems[0].contains("- fresh: FRESH_DESCRIPTION"),
+        "{}",
+        systems[0]
+    );
+    assert!(systems[1].contains("REVIEW_BODY"), "{}", systems[1]);
+    assert!(!systems[1].contains("FRESH"), "{}", systems[1]);
+}
