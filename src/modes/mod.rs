@@ -1,6 +1,7 @@
 //! Front ends that drive the agent task: the one-shot run (`--prompt`), command files
 //! (`--command-file`), session validation, and later the interactive TUI and bridges.
 
+pub mod bridge;
 mod approve;
 mod command_file;
 mod escape;

@@ -3,3 +3,4 @@
 
 pub mod fake_provider;
 pub mod fake_registry;
+pub mod fake_github;

@@ -1,0 +1,1 @@
+//! The GitHub Issues bridge: the REST client (`api.rs`).
