@@ -90,6 +90,10 @@ pub fn run_line(state: &mut State, line: &str, fx: &mut Vec<Effect>) {
                 .notice(NoticeLevel::Warning, "usage: /image <path>"),
         },
         "model" if rest.is_empty() => open_models(state),
+        // An install downloads: off the loop, like the Skills pane's (the engine would wait).
+        "skills-install" if rest.len() == 1 && state.skills.config.is_some() => {
+            super::skills::install_source(state, rest[0], fx)
+        }
         "thinking" => match rest.first().and_then(|l| ThinkingLevel::parse(l)) {
             Some(level) => {
                 let id = state.next_id();

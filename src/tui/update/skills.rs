@@ -3,6 +3,7 @@
 
 use crate::tui::msg::Effect;
 use crate::tui::overlay::{ListPicker, Overlay, PaletteKind};
+use crate::tui::panes::conversation::NoticeLevel;
 use crate::tui::state::State;
 
 /// `install_skill` (Ctrl+O in the Skills pane): asks for the registry's skills.
@@ -46,11 +47,16 @@ pub fn registry_loaded(state: &mut State, id: u64, entries: Result<Vec<(String, 
 
 /// A registry skill was picked: install it.
 pub fn install_picked(state: &mut State, value: &str, fx: &mut Vec<Effect>) {
+    install_source(state, &format!("registry:{value}"), fx);
+}
+
+/// Installs `source` (the `/skills-install` forms) off the loop.
+pub fn install_source(state: &mut State, source: &str, fx: &mut Vec<Effect>) {
     let id = state.next_id();
-    state.toast(format!("installing {value}…"), 3000);
+    state.toast(format!("installing {source}…"), 3000);
     fx.push(Effect::InstallSkill {
         id,
-        source: format!("registry:{value}"),
+        source: source.to_string(),
     });
 }
 
@@ -58,9 +64,14 @@ pub fn install_picked(state: &mut State, value: &str, fx: &mut Vec<Effect>) {
 pub fn installed(state: &mut State, result: Result<String, String>, fx: &mut Vec<Effect>) {
     match result {
         Ok(summary) => {
-            state.toast(summary, 5000);
+            state.toast(summary.clone(), 5000);
+            state.conversation.notice(NoticeLevel::Info, summary);
             super::actions::load_skills(state, fx);
         }
-        Err(e) => state.toast(format!("not installed: {e}"), 8000),
+        Err(e) => {
+            let text = format!("not installed: {e}");
+            state.toast(text.clone(), 8000);
+            state.conversation.notice(NoticeLevel::Warning, text);
+        }
     }
 }

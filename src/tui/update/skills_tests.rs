@@ -107,6 +107,34 @@ fn the_registry_picker_installs_the_pick_and_reloads_the_pane() {
 }
 
 #[test]
+fn a_typed_skills_install_runs_off_the_loop_and_its_answer_is_a_notice() {
+    let mut s = skills_state(None);
+    s.focus = Pane::Editor;
+    s.editor.set_text("/skills-install ./review.md");
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let id = match fx.as_slice() {
+        [Effect::InstallSkill { id, source }] => {
+            assert_eq!(source, "./review.md");
+            *id
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Done {
+            id,
+            result: EffectResult::SkillInstalled(Ok("installed review from ./review.md".into())),
+        },
+    );
+    assert!(
+        s.conversation
+            .last_notice()
+            .is_some_and(|n| n.contains("installed review")),
+        "the answer stays in the conversation"
+    );
+}
+
+#[test]
 fn a_refused_registry_or_install_is_said_and_changes_nothing() {
     let mut s = skills_state(Some("http://127.0.0.1:1/registry.json"));
     let fx = update(&mut s, ctrl_o());
