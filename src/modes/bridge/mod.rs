@@ -3,4 +3,5 @@
 //! decides what an inbound event does (dedupe, queueing, who may run). See docs/bridges.md.
 
 pub mod github;
+pub mod step;
 pub mod store;
