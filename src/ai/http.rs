@@ -13,7 +13,9 @@ pub fn install_crypto_provider() {
     });
 }
 
-fn build() -> Result<reqwest::Client, String> {
+/// The TLS settings of every connection pi makes: ring, the webpki roots plus
+/// `SSL_CERT_FILE`'s, safe protocol versions, the given ALPN protocols.
+pub fn tls_config(alpn: &[&[u8]]) -> Result<rustls::ClientConfig, String> {
     install_crypto_provider();
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -28,7 +30,12 @@ fn build() -> Result<reqwest::Client, String> {
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tls.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(tls)
+}
+
+fn build() -> Result<reqwest::Client, String> {
+    let tls = tls_config(&[b"h2", b"http/1.1"])?;
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .user_agent(concat!("rust-pi/", env!("CARGO_PKG_VERSION")))

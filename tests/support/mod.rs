@@ -4,3 +4,4 @@
 pub mod fake_provider;
 pub mod fake_registry;
 pub mod fake_github;
+pub mod fake_slack;

@@ -1,0 +1,3 @@
+//! The Slack bridge: the Socket Mode connection (`socket.rs`).
+
+pub mod socket;
