@@ -1,1 +1,11 @@
-//! The GitHub Issues bridge: the REST client (`api.rs`).
+//! The GitHub Issues bridge: the REST client (`api.rs`), its rate-limit decisions (`rate.rs`)
+//! and the splitting of long answers into comments (`split.rs`).
+
+pub mod api;
+pub mod rate;
+pub mod split;
+pub mod types;
+
+pub use api::{Author, AuthorAssociation, Comment, GithubClient, GithubError, Issue, Polled, User};
+pub use rate::{RateLimit, wait_for};
+pub use split::{COMMENT_LIMIT, split_comment};
