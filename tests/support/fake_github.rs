@@ -27,6 +27,8 @@ pub enum Fault {
     TooMany { retry_after: u64 },
     /// 403 "You have exceeded a secondary rate limit" with `Retry-After: secs`.
     Secondary { retry_after: u64 },
+    /// 403 "You have exceeded a secondary rate limit" with no `Retry-After`.
+    SecondaryNoHeader,
 }
 
 /// One request as the server saw it.
@@ -89,6 +91,9 @@ struct Shared {
 /// The fake epoch: 2026-01-01T00:00:00Z.
 const EPOCH: i64 = 1_767_225_600;
 const LIMIT: u64 = 5000;
+/// GitHub's message for a secondary rate limit.
+const SECONDARY: &str =
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -263,11 +268,9 @@ async fn serve(State(s): State<Arc<Shared>>, req: Request) -> Response {
             }
             Fault::Secondary { retry_after } => {
                 extra.push(("retry-after", retry_after.to_string()));
-                error(
-                    403,
-                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                )
+                error(403, SECONDARY)
             }
+            Fault::SecondaryNoHeader => error(403, SECONDARY),
         }
     } else {
         route(

@@ -194,6 +194,18 @@ async fn retry_after_is_honoured() {
     client.post_comment(n, "again").await.unwrap();
     assert_eq!(fake.comments_of(n).len(), 2);
 
+    // A secondary limit known only by its message: at least a minute, longer than the
+    // client's maximum here, so it comes back as an error after one request.
+    fake.fault_once(&path, Fault::SecondaryNoHeader);
+    let before = fake.requests_for(&path).len();
+    let err = client.post_comment(n, "burst").await.unwrap_err();
+    assert!(
+        matches!(err, GithubError::RateLimited { status: 403, .. }),
+        "{err}"
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
+    assert_eq!(fake.requests_for(&path).len(), before + 1);
+
     // A wait longer than the client's maximum comes back as an error carrying the wait.
     fake.fault_once(&path, Fault::TooMany { retry_after: 30 });
     let err = client.post_comment(n, "later").await.unwrap_err();

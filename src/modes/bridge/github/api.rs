@@ -11,7 +11,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::rate::{RateLimit, backoff, wait_for};
+use super::rate::{RateLimit, backoff, rate_backoff, wait_for};
 pub use super::types::{Author, AuthorAssociation, Comment, Issue, Polled, User};
 
 /// The API version the client speaks.
@@ -313,7 +313,7 @@ impl GithubClient {
             let secondary = status == StatusCode::FORBIDDEN
                 && body.to_ascii_lowercase().contains("secondary rate limit");
             let wait = wait_for(status, &headers, now, attempt)
-                .or_else(|| secondary.then(|| backoff(attempt)));
+                .or_else(|| secondary.then(|| rate_backoff(attempt)));
             let Some(wait) = wait else {
                 return Err(GithubError::Status {
                     what,

@@ -7,5 +7,5 @@ pub mod split;
 pub mod types;
 
 pub use api::{Author, AuthorAssociation, Comment, GithubClient, GithubError, Issue, Polled, User};
-pub use rate::{RateLimit, wait_for};
+pub use rate::{RateLimit, backoff, rate_backoff, wait_for};
 pub use split::{COMMENT_LIMIT, split_comment};

@@ -6,8 +6,10 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-/// The longest backoff when the response says nothing about when to come back.
+/// The longest backoff after a server error.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The longest wait after a rate limit that says nothing about when to come back.
+const MAX_RATE_BACKOFF: Duration = Duration::from_secs(15 * 60);
 
 /// The rate-limit headers of one response (`x-ratelimit-*`); absent headers are `None`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,14 +42,20 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.min(6)).min(MAX_BACKOFF)
 }
 
+/// The wait after a rate limit with neither `retry-after` nor an exhausted quota: GitHub asks
+/// for at least a minute, growing exponentially while it goes on (1, 2, 4… minutes, up to 15).
+pub fn rate_backoff(attempt: u32) -> Duration {
+    Duration::from_secs(60u64 << attempt.min(4)).min(MAX_RATE_BACKOFF)
+}
+
 /// How long to wait before retrying a request that got `status` with `headers`, at `now`
 /// (epoch seconds), on its `attempt`th retry (0 for the first); `None` when the answer is not
 /// worth retrying (success, or a client error that is not a rate limit).
 ///
 /// A 429, or a 403 with `retry-after` or `x-ratelimit-remaining: 0`, is a rate limit: wait
-/// `retry-after` seconds, else until `x-ratelimit-reset`, else back off exponentially. A 5xx
-/// backs off exponentially. (A 403 whose body names a secondary rate limit but carries neither
-/// header is recognised by the client, which then uses [`backoff`].)
+/// `retry-after` seconds, else until `x-ratelimit-reset`, else [`rate_backoff`] (at least a
+/// minute, as GitHub's best practices ask). A 5xx backs off exponentially from a second. (A 403 whose body names a secondary rate limit but carries neither
+/// header is recognised by the client, which then uses [`rate_backoff`].)
 pub fn wait_for(
     status: StatusCode,
     headers: &HeaderMap,
@@ -72,7 +80,7 @@ pub fn wait_for(
         // At least a second: the reset time is rounded down and clocks drift.
         return Some(Duration::from_secs(reset.saturating_sub(now).max(1) as u64));
     }
-    Some(backoff(attempt))
+    Some(rate_backoff(attempt))
 }
 
 #[cfg(test)]
@@ -139,13 +147,18 @@ mod tests {
     #[test]
     fn otherwise_backs_off_exponentially() {
         let none = HeaderMap::new();
+        // A rate limit without a time waits at least a minute, doubling, up to 15 minutes.
         assert_eq!(
             wait_for(StatusCode::TOO_MANY_REQUESTS, &none, 0, 0),
-            Some(Duration::from_secs(1))
+            Some(Duration::from_secs(60))
         );
         assert_eq!(
             wait_for(StatusCode::TOO_MANY_REQUESTS, &none, 0, 2),
-            Some(Duration::from_secs(4))
+            Some(Duration::from_secs(240))
+        );
+        assert_eq!(
+            wait_for(StatusCode::TOO_MANY_REQUESTS, &none, 0, 9),
+            Some(MAX_RATE_BACKOFF)
         );
         assert_eq!(
             wait_for(StatusCode::BAD_GATEWAY, &none, 0, 1),
