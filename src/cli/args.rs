@@ -107,6 +107,7 @@ const SESSION: &str = "Session";
 const SKILLS: &str = "Skills";
 const INTERACTIVE: &str = "Interactive";
 const POLICY: &str = "Tools and policy";
+const BRIDGES: &str = "Bridges";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -442,6 +443,16 @@ pub struct Args {
     /// A directory outside the working directory that tools may touch (repeatable).
     #[arg(long, value_name = "DIR", help_heading = POLICY)]
     pub allow_path: Vec<PathBuf>,
+
+    /// The channel store the bridges keep their conversations in (for the two flags below).
+    #[arg(long, value_name = "DIR", help_heading = BRIDGES)]
+    pub channel_store_root: Option<PathBuf>,
+    /// Print a conversation's state (session head, event counts, last events, queue), then exit.
+    #[arg(long, value_name = "TRANSPORT/ID", help_heading = BRIDGES)]
+    pub channel_store_inspect: Option<String>,
+    /// Remove malformed lines from a conversation's JSONL files (a backup is kept), then exit.
+    #[arg(long, value_name = "TRANSPORT/ID", help_heading = BRIDGES)]
+    pub channel_store_repair: Option<String>,
 
     /// Where each setting a config file may hold came from (filled by `config_file::load`).
     #[arg(skip)]

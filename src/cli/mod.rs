@@ -1,6 +1,7 @@
 //! The binary's edge: flags, configuration, and the choice of mode.
 
 mod args;
+mod channel_store;
 mod config_file;
 mod config_report;
 mod policy;
@@ -94,6 +95,9 @@ async fn dispatch(args: Args) -> u8 {
         return print_tool_policy(&args);
     }
     if let Some(code) = skills_actions::run(&args).await {
+        return code;
+    }
+    if let Some(code) = channel_store::run(&args) {
         return code;
     }
     if let Some(file) = &args.command_file {

@@ -1,4 +1,5 @@
 mod ai;
+mod bridge;
 mod bridge_github;
 mod commands;
 mod oneshot;

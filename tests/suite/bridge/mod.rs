@@ -1,0 +1,3 @@
+//! The bridges' shared parts, through the real binary.
+
+mod store;
