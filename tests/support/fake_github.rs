@@ -29,6 +29,9 @@ pub enum Fault {
     Secondary { retry_after: u64 },
     /// 403 "You have exceeded a secondary rate limit" with no `Retry-After`.
     SecondaryNoHeader,
+    /// 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0` and the window
+    /// resetting `reset_in` seconds from now.
+    Exhausted { reset_in: i64 },
 }
 
 /// One request as the server saw it.
@@ -254,6 +257,8 @@ async fn serve(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let base = lock(&s.base).clone();
     let mut d = lock(&s.data);
     let mut extra: Vec<(&str, String)> = Vec::new();
+    // (remaining, reset) to report instead of the counter's.
+    let mut limits: Option<(u64, i64)> = None;
     let authorized =
         header(&parts.headers, "authorization").is_some_and(|a| a == format!("Bearer {}", s.token));
     let fault = d.faults.get_mut(&path).and_then(VecDeque::pop_front);
@@ -271,6 +276,10 @@ async fn serve(State(s): State<Arc<Shared>>, req: Request) -> Response {
                 error(403, SECONDARY)
             }
             Fault::SecondaryNoHeader => error(403, SECONDARY),
+            Fault::Exhausted { reset_in } => {
+                limits = Some((0, jiff::Timestamp::now().as_second() + reset_in));
+                error(403, "API rate limit exceeded for user ID 1.")
+            }
         }
     } else {
         route(
@@ -304,13 +313,14 @@ async fn serve(State(s): State<Arc<Shared>>, req: Request) -> Response {
         api_version: header(&parts.headers, "x-github-api-version"),
         status,
     });
-    let reset = jiff::Timestamp::now().as_second() + 3600;
+    let (remaining, reset) =
+        limits.unwrap_or((d.remaining, jiff::Timestamp::now().as_second() + 3600));
     let mut resp = Response::builder()
         .status(status)
         .header("content-type", "application/json; charset=utf-8")
         .header("x-ratelimit-limit", LIMIT.to_string())
-        .header("x-ratelimit-remaining", d.remaining.to_string())
-        .header("x-ratelimit-used", (LIMIT - d.remaining).to_string())
+        .header("x-ratelimit-remaining", remaining.to_string())
+        .header("x-ratelimit-used", (LIMIT - remaining).to_string())
         .header("x-ratelimit-reset", reset.to_string())
         .header("x-ratelimit-resource", "core");
     if status == 200 || status == 304 {

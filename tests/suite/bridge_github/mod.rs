@@ -236,3 +236,32 @@ async fn wrong_token_is_a_clear_error_without_the_token() {
         Some(format!("Bearer {secret}").as_str())
     );
 }
+
+#[tokio::test]
+async fn an_exhausted_quota_waits_until_the_reset() {
+    let (fake, client) = setup();
+    fake.add_issue("x", "", "alice", "OWNER");
+    let path = "/repos/acme/widgets/issues";
+    // Resetting within the client's maximum wait: it sleeps until then and retries.
+    fake.fault_once(path, Fault::Exhausted { reset_in: 1 });
+    let (issues, _) = changed(client.list_issues_since(None, None).await.unwrap());
+    assert_eq!(issues.len(), 1);
+    let log = fake.requests_for(path);
+    assert_eq!(
+        log.iter().map(|l| l.status).collect::<Vec<_>>(),
+        vec![403, 200]
+    );
+    assert!(log[1].at - log[0].at >= Duration::from_millis(900));
+
+    // Resetting in an hour: an error carrying the wait, no retry.
+    fake.fault_once(path, Fault::Exhausted { reset_in: 3600 });
+    let err = client.list_issues_since(None, None).await.unwrap_err();
+    let wait = err.retry_after().unwrap();
+    assert!(
+        wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600),
+        "{err}"
+    );
+    assert!(matches!(err, GithubError::RateLimited { status: 403, .. }));
+    assert_eq!(client.rate_limit().remaining, Some(0));
+    assert_eq!(fake.requests_for(path).len(), 3);
+}
