@@ -1,11 +1,12 @@
 //! The GitHub REST client (`modes::bridge::github`) against `support::fake_github`: polls with
 //! ETags (an unchanged poll is a free 304), `since` filtering, pagination, posting and editing
-//! comments, a 5xx and a 429 retried, bad credentials.
+//! comments, a 5xx, a 429, secondary and primary rate limits, bad credentials, a long answer
+//! split into comments GitHub accepts.
 
 use std::time::Duration;
 
 use pi_coding_agent::modes::bridge::github::{
-    AuthorAssociation, GithubClient, GithubError, Polled,
+    AuthorAssociation, COMMENT_LIMIT, GithubClient, GithubError, Polled, split_comment,
 };
 
 use crate::support::fake_github::{FakeGithub, Fault};
@@ -264,4 +265,23 @@ async fn an_exhausted_quota_waits_until_the_reset() {
     assert!(matches!(err, GithubError::RateLimited { status: 403, .. }));
     assert_eq!(client.rate_limit().remaining, Some(0));
     assert_eq!(fake.requests_for(path).len(), 3);
+}
+
+#[tokio::test]
+async fn a_long_answer_is_posted_in_parts_github_accepts() {
+    let (fake, client) = setup();
+    let n = fake.add_issue("big", "", "alice", "OWNER");
+    let answer = format!("{}\n\n", "é ".repeat(20_000)).repeat(5); // 200,010 characters
+    // In one piece GitHub refuses it.
+    let err = client.post_comment(n, &answer).await.unwrap_err();
+    assert!(
+        matches!(err, GithubError::Status { status: 422, .. }),
+        "{err}"
+    );
+    let parts = split_comment(&answer, COMMENT_LIMIT);
+    assert!(parts.len() >= 4);
+    for part in &parts {
+        client.post_comment(n, part).await.unwrap();
+    }
+    assert_eq!(fake.comments_of(n).concat(), answer);
 }
