@@ -144,7 +144,9 @@ fn repair_channel(channel: &Channel) -> Result<Vec<String>, String> {
         if let Some(fix) = repair_jsonl(&path, now).map_err(|e| e.to_string())? {
             let name = path.display();
             if fix.removed.is_empty() {
-                out.push(format!("{name}: rewrote with a final newline"));
+                out.push(format!(
+                    "{name}: removed blank lines or added the missing final newline"
+                ));
             }
             for r in &fix.removed {
                 out.push(format!("{name}: removed line {}: {}", r.line, r.excerpt));

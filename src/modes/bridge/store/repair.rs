@@ -38,7 +38,8 @@ fn excerpt(line: &[u8]) -> String {
 }
 
 /// Removes the lines of `path` that are not JSON objects (blank lines are dropped silently).
-/// The old file is first copied to `<file>.bak-<unix seconds>`, then the clean content
+/// The old file is first copied to `<file>.bak-<unix seconds>` (`-1`, `-2`, ... appended if
+/// that exists), then the clean content
 /// replaces it atomically. `Ok(None)`: missing or already clean, left untouched.
 pub fn repair_jsonl(path: &Path, now_unix: i64) -> Result<Option<JsonlRepair>, StoreError> {
     let bytes = match std::fs::read(path) {
@@ -70,7 +71,13 @@ pub fn repair_jsonl(path: &Path, now_unix: i64) -> Result<Option<JsonlRepair>, S
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let backup = path.with_file_name(format!("{name}.bak-{now_unix}"));
+    let mut backup = path.with_file_name(format!("{name}.bak-{now_unix}"));
+    let mut n = 1;
+    while backup.exists() {
+        // Two repairs in the same second never overwrite the first backup.
+        backup = path.with_file_name(format!("{name}.bak-{now_unix}-{n}"));
+        n += 1;
+    }
     crate::skills::trust_file::write_atomically(&backup, &bytes, None)
         .map_err(|e| StoreError::new(&backup, "write the backup", e))?;
     crate::skills::trust_file::write_atomically(path, &kept, None)

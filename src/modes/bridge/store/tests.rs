@@ -208,4 +208,12 @@ fn repair_removes_malformed_lines_after_a_backup() {
         "{\"a\":1}\n{\"b\":2}\n"
     );
     assert_eq!(repair_jsonl(&ch.context_path(), 1235).unwrap(), None);
+    std::fs::write(ch.context_path(), "x\n{}\n").unwrap();
+    let second = repair_jsonl(&ch.context_path(), 1234).unwrap().unwrap();
+    assert_eq!(second.backup, ch.dir().join("context.jsonl.bak-1234-1"));
+    assert_eq!(
+        std::fs::read(&fix.backup).unwrap(),
+        before,
+        "the first backup is kept"
+    );
 }
