@@ -90,7 +90,19 @@ fn inspect_prints_session_counts_last_events_queue_and_run() {
     assert!(stdout.contains("queue: 1\n"), "{stdout}");
     assert!(stdout.contains("active run: run-42\n"), "{stdout}");
     assert!(stdout.contains("dedupe keys: 2\n"), "{stdout}");
-    assert!(ch.session_path().exists());
+    let session = ch.session_path();
+    let out = pi(
+        dir.path(),
+        None,
+        &["--session", session.to_str().unwrap(), "--session-validate"],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "pi opens the channel's session: {stderr}"
+    );
+    assert!(stdout.contains(": ok (0 entries"), "{stdout}");
 }
 
 #[test]
