@@ -1,8 +1,8 @@
 //! Front ends that drive the agent task: the one-shot run (`--prompt`), command files
 //! (`--command-file`), session validation, and later the interactive TUI and bridges.
 
-pub mod bridge;
 mod approve;
+pub mod bridge;
 mod command_file;
 mod escape;
 mod interactive;

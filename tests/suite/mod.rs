@@ -1,10 +1,10 @@
 mod ai;
 mod bridge;
 mod bridge_github;
+mod bridge_slack;
 mod commands;
 mod oneshot;
 mod session;
-mod bridge_slack;
 mod skills;
 mod tools;
 mod tui;
