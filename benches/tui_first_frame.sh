@@ -6,21 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-15}
-# PI_BENCH_BIN=/abs/pi measures that binary (no build); PI_TUI_BENCH_BIN=/abs/tui-bench is the
-# built `benches/tui.rs` used to generate the session (else `cargo bench --bench tui` runs).
-if [ -n "${PI_BENCH_BIN:-}" ]; then
-  PI=$PI_BENCH_BIN
-else
-  cargo build --release --quiet
-  PI=$PWD/target/release/pi
-fi
-generate() {
-  if [ -n "${PI_TUI_BENCH_BIN:-}" ]; then
-    PI_TUI_GENERATE=$1 "$PI_TUI_BENCH_BIN" 2>&1
-  else
-    PI_TUI_GENERATE=$1 cargo bench --quiet --bench tui 2>&1
-  fi
-}
+# shellcheck source=benches/tui_common.sh
+. benches/tui_common.sh
 WORK=$(mktemp -d)
 trap 'tmux kill-session -t pi-ff 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
