@@ -1,8 +1,10 @@
-//! The GitHub Issues bridge: the REST client (`api.rs`), its rate-limit decisions (`rate.rs`)
-//! and the splitting of long answers into comments (`split.rs`).
+//! The GitHub Issues bridge: the REST client (`api.rs`), its rate-limit decisions (`rate.rs`),
+//! the splitting of long answers into comments (`split.rs`), and which issues and comments
+//! start runs, who may start them, the reply marker and footer (`rules.rs`).
 
 pub mod api;
 pub mod rate;
+pub mod rules;
 pub mod split;
 pub mod types;
 
