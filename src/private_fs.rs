@@ -32,6 +32,31 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     open_options().create(true).append(true).open(path)
 }
 
+/// Replaces `path` with `bytes` atomically: a temp file in the same directory (created 0700
+/// if missing) is written, synced and renamed over it, then the directory is synced. A crash
+/// leaves the old file or the new one, never a torn one. The file gets `mode`, or 0600 when
+/// `None`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode.unwrap_or(FILE_MODE)))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = File::open(dir) {
+        // The rename is durable once the directory is synced; a failure here loses nothing.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,7 +214,7 @@ impl Catalog {
             }) {
                 Ok((catalog, body)) => {
                     if let Some(cache) = cache
-                        && let Err(e) = write_atomically(cache, &body)
+                        && let Err(e) = crate::private_fs::write_atomic(cache, body.as_bytes(), None)
                     {
                         warnings.push(format!(
                             "could not write the model catalog cache {}: {e}",
@@ -246,20 +246,6 @@ impl Catalog {
         }
         (embedded.clone(), warnings)
     }
-}
-
-fn write_atomically(path: &Path, body: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    crate::private_fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(body.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! leaves the old file or the new one, never half of one. A change (read, modify, write) holds
 //! an exclusive lock on a sidecar `<file>.lock`, so two processes saving at once both land.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -36,24 +35,11 @@ pub fn read_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T, Comman
 /// Replaces the file with `value` as pretty JSON: a temp file in the same directory is
 /// written, flushed to disk and renamed over the old file.
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), CommandError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    crate::private_fs::create_dir_all(dir)
-        .map_err(|e| state_error(path, format!("cannot create {}: {e}", dir.display())))?;
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| state_error(path, format!("cannot serialize it: {e}")))?;
     bytes.push(b'\n');
-    let write_err = |e: std::io::Error| state_error(path, format!("cannot write it: {e}"));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-    tmp.write_all(&bytes).map_err(write_err)?;
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
-    // The rename itself is durable once the directory is synced.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    crate::private_fs::write_atomic(path, &bytes, None)
+        .map_err(|e| state_error(path, format!("cannot write it: {e}")))?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@ use super::SkillsConfig;
 use super::manifest::is_sha256_hex;
 use super::record::{now_unix, write_json_atomic};
 use super::signing::{hex_eq, sha256_hex};
-use super::trust_file::write_atomically;
+use crate::private_fs::write_atomic;
 
 /// The largest download accepted, in bytes.
 pub const MAX_DOWNLOAD: u64 = 50 * 1024 * 1024;
@@ -280,7 +280,7 @@ impl Fetcher {
         if path.exists() {
             return Ok(());
         }
-        write_atomically(&path, bytes, None).map_err(|e| FetchError::Cache {
+        write_atomic(&path, bytes, None).map_err(|e| FetchError::Cache {
             path: path.display().to_string(),
             detail: e.to_string(),
         })

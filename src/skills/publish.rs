@@ -18,8 +18,8 @@ use sha2::Digest as _;
 
 use super::manifest::{self, FORMAT_VERSION};
 use super::signing;
-use super::trust_file::write_atomically;
 use super::verify::ManifestSig;
+use crate::private_fs::write_atomic;
 
 /// The format name inside a private key file.
 pub const KEY_FILE_FORMAT: &str = "rust-pi ed25519 private key v1";
@@ -310,8 +310,8 @@ pub fn sign_registry(
     let mode = std::fs::metadata(manifest_path)
         .map(|m| m.permissions().mode() & 0o777)
         .ok();
-    write_atomically(manifest_path, &out, mode).map_err(|e| at(format!("cannot write it: {e}")))?;
-    write_atomically(&report.sig_path, &sig_bytes, mode)
+    write_atomic(manifest_path, &out, mode).map_err(|e| at(format!("cannot write it: {e}")))?;
+    write_atomic(&report.sig_path, &sig_bytes, mode)
         .map_err(|e| error(&report.sig_path, format!("cannot write it: {e}")))?;
     Ok(report)
 }

@@ -141,7 +141,7 @@ pub(crate) fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| format!("cannot serialize {}: {e}", path.display()))?;
     bytes.push(b'\n');
-    super::trust_file::write_atomically(path, &bytes, None)
+    crate::private_fs::write_atomic(path, &bytes, None)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 

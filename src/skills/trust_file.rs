@@ -7,8 +7,6 @@
 //! the record of what was revoked when stays true); a key once revoked cannot be added back
 //! under another id; adding an id that is already trusted with the same key changes nothing.
 
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use ed25519_dalek::VerifyingKey;
@@ -228,7 +226,7 @@ impl TrustFile {
         let mut bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| error(path, format!("cannot serialize it: {e}")))?;
         bytes.push(b'\n');
-        write_atomically(path, &bytes, None)
+        crate::private_fs::write_atomic(path, &bytes, None)
             .map_err(|e| error(path, format!("cannot write it: {e}")))
     }
 }
@@ -312,28 +310,6 @@ impl TrustFileKey {
         }
         line
     }
-}
-
-/// Replaces `path` with `bytes`: a temp file in the same directory (created 0700 if missing)
-/// is written, synced and renamed over it. The file gets `mode`, or 0600 when `None`.
-pub fn write_atomically(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    crate::private_fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    let mode = mode.unwrap_or(crate::private_fs::FILE_MODE);
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        // The rename is durable once the directory is synced; a failure here loses nothing.
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 use super::*;
+use std::os::unix::fs::PermissionsExt as _;
 
 fn key(seed: u8) -> VerifyingKey {
     use sha2::Digest as _;

@@ -78,9 +78,9 @@ pub fn repair_jsonl(path: &Path, now_unix: i64) -> Result<Option<JsonlRepair>, S
         backup = path.with_file_name(format!("{name}.bak-{now_unix}-{n}"));
         n += 1;
     }
-    crate::skills::trust_file::write_atomically(&backup, &bytes, None)
+    crate::private_fs::write_atomic(&backup, &bytes, None)
         .map_err(|e| StoreError::new(&backup, "write the backup", e))?;
-    crate::skills::trust_file::write_atomically(path, &kept, None)
+    crate::private_fs::write_atomic(path, &kept, None)
         .map_err(|e| StoreError::new(path, "write the repaired file", e))?;
     Ok(Some(JsonlRepair {
         path: path.to_path_buf(),

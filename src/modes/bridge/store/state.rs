@@ -84,6 +84,6 @@ pub(super) fn save(path: &Path, state: &ChannelState) -> Result<(), StoreError> 
     let mut bytes = serde_json::to_vec_pretty(state)
         .map_err(|e| StoreError::new(path, "encode the state", e))?;
     bytes.push(b'\n');
-    crate::skills::trust_file::write_atomically(path, &bytes, None)
+    crate::private_fs::write_atomic(path, &bytes, None)
         .map_err(|e| StoreError::new(path, "write the state file", e))
 }
