@@ -129,21 +129,12 @@ impl FakeGithub {
             bot: bot.to_string(),
             base: Mutex::new(String::new()),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        *lock(&shared.base) = base.clone();
         let state = shared.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = axum::Router::new().fallback(serve).with_state(state);
-                let _ = axum::serve(listener, app).await;
-            });
+        let base = super::serve_loopback(|base| {
+            *lock(&state.base) = base.to_string();
+            axum::Router::new()
+                .fallback(serve)
+                .with_state(state.clone())
         });
         FakeGithub { shared, base }
     }

@@ -63,24 +63,11 @@ impl FakeRegistry {
             chunk: 16 * 1024,
             ..Shared::default()
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
         let state = shared.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = axum::Router::new().fallback(serve).with_state(state);
-                let _ = axum::serve(listener, app).await;
-            });
-        });
+        let base = super::serve_loopback(|_| axum::Router::new().fallback(serve).with_state(state));
         FakeRegistry {
             shared,
-            base: format!("http://{addr}/"),
+            base: format!("{base}/"),
         }
     }
 

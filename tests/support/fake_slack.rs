@@ -72,32 +72,24 @@ pub fn disconnect(reason: &str) -> Value {
 impl FakeSlack {
     /// Starts the server; each connection plays the next of `scripts` (then only `hello`).
     pub fn start(scripts: Vec<Vec<Step>>) -> FakeSlack {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let base = format!("http://{}", listener.local_addr().unwrap());
-                let shared = Shared {
-                    inner: Arc::new(Mutex::new(Inner {
-                        scripts: scripts.into(),
-                        ..Inner::default()
-                    })),
-                    base,
-                };
-                let app = Router::new()
-                    .route("/api/apps.connections.open", post(open))
-                    .route("/link", get(link))
-                    .with_state(shared.clone());
-                tx.send(shared).unwrap();
-                axum::serve(listener, app).await.unwrap();
-            });
+        let inner = Arc::new(Mutex::new(Inner {
+            scripts: scripts.into(),
+            ..Inner::default()
+        }));
+        let mut shared = None;
+        super::serve_loopback(|base| {
+            let s = Shared {
+                inner,
+                base: base.to_string(),
+            };
+            shared = Some(s.clone());
+            Router::new()
+                .route("/api/apps.connections.open", post(open))
+                .route("/link", get(link))
+                .with_state(s)
         });
         FakeSlack {
-            shared: rx.recv().unwrap(),
+            shared: shared.unwrap(),
         }
     }
 
