@@ -21,6 +21,7 @@ use crate::tools::secrets::Secrets;
 use crate::tools::{SandboxMode, SpillFolder, ToolPolicy, tool_specs};
 
 /// Everything the agent task needs besides the session.
+#[derive(Clone)]
 pub struct AgentConfig {
     pub model: ModelRef,
     pub client: Arc<AiClient>,

@@ -453,6 +453,8 @@ pub struct Args {
     /// Remove malformed lines from a conversation's JSONL files (a backup is kept), then exit.
     #[arg(long, value_name = "TRANSPORT/ID", help_heading = BRIDGES)]
     pub channel_store_repair: Option<String>,
+    #[command(flatten)]
+    pub bridge: super::bridge_args::BridgeArgs,
 
     /// Where each setting a config file may hold came from (filled by `config_file::load`).
     #[arg(skip)]

@@ -131,7 +131,10 @@ fn inspect(channel: &Channel) -> Result<Vec<String>, String> {
     out.push(format!("queue: {}", state.queue.len()));
     out.push(format!(
         "active run: {}",
-        state.active_run.as_deref().unwrap_or("none")
+        state.active_run.as_ref().map_or_else(
+            || "none".to_string(),
+            |m| format!("{} from {}", m.key, m.author)
+        )
     ));
     out.push(format!("dedupe keys: {}", state.seen.len()));
     Ok(out)

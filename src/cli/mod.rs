@@ -1,6 +1,8 @@
 //! The binary's edge: flags, configuration, and the choice of mode.
 
 mod args;
+mod bridge;
+mod bridge_args;
 mod channel_store;
 mod config_file;
 mod config_report;
@@ -98,6 +100,9 @@ async fn dispatch(args: Args) -> u8 {
         return code;
     }
     if let Some(code) = channel_store::run(&args) {
+        return code;
+    }
+    if let Some(code) = bridge::run(&args).await {
         return code;
     }
     if let Some(file) = &args.command_file {

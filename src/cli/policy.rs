@@ -62,8 +62,16 @@ pub fn build_policy(
     let mut src = PolicySources::default();
     // `flag --x`, or the config file and line that gave the value.
     let from = |key: &str| args.origins.label(key);
-    let preset: Preset = args.tool_policy_preset.map(Into::into).unwrap_or_default();
-    let preset_source = if args.tool_policy_preset.is_none() {
+    // The bridges run tools for other people: strict unless a preset is named.
+    let default_preset = if args.bridge.any() {
+        Preset::Strict
+    } else {
+        Preset::default()
+    };
+    let preset: Preset = args.tool_policy_preset.map_or(default_preset, Into::into);
+    let preset_source = if args.tool_policy_preset.is_none() && args.bridge.any() {
+        "default for bridges".to_string()
+    } else if args.tool_policy_preset.is_none() {
         "default".to_string()
     } else {
         from("tool-policy-preset")

@@ -90,6 +90,11 @@ impl Secrets {
         }))
     }
 
+    /// These secrets and `extra` values (a token read from a file).
+    pub fn with(self, extra: impl IntoIterator<Item = String>) -> Self {
+        Self::from_values(self.values.into_iter().chain(extra))
+    }
+
     /// These values (short and blank ones are skipped).
     pub fn from_values(values: impl IntoIterator<Item = String>) -> Self {
         let mut values: Vec<String> = values

@@ -3,6 +3,7 @@
 //! decides what an inbound event does (dedupe, queueing, who may run). See docs/bridges.md.
 
 pub mod github;
+pub mod runner;
 pub mod slack;
 pub mod step;
 pub mod store;

@@ -45,8 +45,9 @@ pub enum Output {
         conversation: Conversation,
         inbound: Inbound,
     },
-    /// Run a `/pi` command (`/pi status`, `/pi stop`, an engine command) now, even while a
-    /// run is active.
+    /// Answer `/pi status` or `/pi stop` now, even while a run is active. (Other `/pi`
+    /// commands touch the session, so they queue like prompts and arrive as a `StartRun`
+    /// whose text is the command.)
     Command {
         conversation: Conversation,
         inbound: Inbound,
@@ -144,6 +145,16 @@ impl BridgeState {
         self.queues.get(conversation).map_or(0, VecDeque::len)
     }
 
+    /// The messages waiting in `conversation`, oldest first.
+    pub fn waiting(&self, conversation: &str) -> impl Iterator<Item = &Inbound> {
+        self.queues.get(conversation).into_iter().flatten()
+    }
+
+    /// Whether the bridge is shutting down.
+    pub fn shutting_down(&self) -> bool {
+        self.shutting_down
+    }
+
     /// Whether the bridge is done: shutting down with no run going.
     pub fn finished(&self) -> bool {
         self.shutting_down && self.active.is_empty()
@@ -163,6 +174,12 @@ pub fn command_line(text: &str) -> Option<String> {
     } else {
         format!("/{rest}")
     })
+}
+
+/// Whether a command line is answered at once rather than queued: `/status` and `/stop`
+/// only read or signal the bridge's state.
+pub fn is_immediate(line: &str) -> bool {
+    matches!(line.split_whitespace().next(), Some("/status" | "/stop"))
 }
 
 /// Applies one input; returns what the runner must do, in order.
@@ -207,7 +224,7 @@ fn message(state: &mut BridgeState, inbound: Inbound, out: &mut Vec<Output>) {
         }
         return;
     }
-    if let Some(line) = command_line(&inbound.text) {
+    if let Some(line) = command_line(&inbound.text).filter(|l| is_immediate(l)) {
         out.push(Output::Command {
             conversation,
             inbound,

@@ -144,7 +144,7 @@ fn an_author_who_may_not_run_is_told_once_per_conversation_and_nothing_runs() {
 }
 
 #[test]
-fn pi_commands_run_at_once_even_during_a_run() {
+fn status_and_stop_run_at_once_even_during_a_run() {
     let mut s = BridgeState::new(Limits::default());
     step(&mut s, msg("1", "a", "work"));
     let out = step(&mut s, msg("2", "a", "/pi stop"));
@@ -152,6 +152,22 @@ fn pi_commands_run_at_once_even_during_a_run() {
         matches!(&out[..], [Output::Command { line, .. }] if line == "/stop"),
         "{out:?}"
     );
+    // A session command waits for the run, like a prompt.
+    let out = step(&mut s, msg("3", "a", "/pi compact"));
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(s.queued("a"), 1);
+    let out = step(
+        &mut s,
+        Input::RunFinished {
+            conversation: "a".into(),
+        },
+    );
+    assert!(
+        matches!(&out[..], [Output::StartRun { inbound, .. }] if inbound.text == "/pi compact"),
+        "{out:?}"
+    );
+    assert!(is_immediate("/status") && is_immediate("/stop now"));
+    assert!(!is_immediate("/model x") && !is_immediate("/statusbar"));
     assert_eq!(command_line("/pi"), Some("/status".into()));
     assert_eq!(
         command_line("/pi model openai/gpt-4.1"),

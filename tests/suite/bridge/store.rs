@@ -55,7 +55,12 @@ fn channel(dir: &Path) -> Channel {
     let mut state = ChannelState::default();
     state.mark_seen("comment-0");
     state.mark_seen("comment-2");
-    state.active_run = Some("run-42".into());
+    state.active_run = Some(QueuedMessage {
+        key: "comment-7".into(),
+        author: "bob".into(),
+        text: "fix it".into(),
+        received: String::new(),
+    });
     state.queue.push(QueuedMessage {
         key: "comment-9".into(),
         author: "ann".into(),
@@ -88,7 +93,10 @@ fn inspect_prints_session_counts_last_events_queue_and_run() {
     assert_eq!(events.len(), 5, "the last 5 events: {stdout}");
     assert!(events[0].contains("key=comment-2") && events[4].contains("key=comment-6"));
     assert!(stdout.contains("queue: 1\n"), "{stdout}");
-    assert!(stdout.contains("active run: run-42\n"), "{stdout}");
+    assert!(
+        stdout.contains("active run: comment-7 from bob\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("dedupe keys: 2\n"), "{stdout}");
     let session = ch.session_path();
     let out = pi(

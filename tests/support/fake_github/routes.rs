@@ -114,7 +114,14 @@ pub(super) fn route(
                 .iter()
                 .filter(|i| since.is_none_or(|t| i.updated >= t))
                 .collect();
-            list.sort_by_key(|i| (i.updated, i.number));
+            if q.get("sort").map(String::as_str) == Some("created") {
+                list.sort_by_key(|i| (i.created, i.number));
+            } else {
+                list.sort_by_key(|i| (i.updated, i.number));
+            }
+            if q.get("direction").map(String::as_str) == Some("desc") {
+                list.reverse();
+            }
             list.iter()
                 .map(|i| {
                     let n = d.comments.iter().filter(|c| c.issue == i.number).count();
@@ -128,10 +135,24 @@ pub(super) fn route(
                 .iter()
                 .filter(|c| since.is_none_or(|t| c.updated >= t))
                 .collect();
-            list.sort_by_key(|c| (c.updated, c.id));
+            if q.get("sort").map(String::as_str) == Some("created") {
+                list.sort_by_key(|c| (c.created, c.id));
+            } else {
+                list.sort_by_key(|c| (c.updated, c.id));
+            }
+            if q.get("direction").map(String::as_str) == Some("desc") {
+                list.reverse();
+            }
             list.iter()
                 .map(|c| comment_json(base, &s.repo, c))
                 .collect()
+        }
+        ("GET", ["issues", n]) if n.parse::<u64>().is_ok() => {
+            let Some(i) = d.issues.iter().find(|i| n.parse() == Ok(i.number)) else {
+                return error(404, "Not Found");
+            };
+            let count = d.comments.iter().filter(|c| c.issue == i.number).count();
+            return (200, issue_json(base, &s.repo, i, count));
         }
         ("GET", ["issues", n, "comments"]) => {
             let Some(n) = known_issue(d, n) else {

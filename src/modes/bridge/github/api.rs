@@ -162,6 +162,45 @@ impl GithubClient {
         self.list("issues/comments", &query, etag).await
     }
 
+    /// Issue `number`.
+    pub async fn issue(&self, number: u64) -> Result<Issue, GithubError> {
+        let tail = format!("issues/{number}");
+        let answer = self
+            .send(Method::GET, &self.url(&tail), &[], None, None)
+            .await?;
+        decode(&answer, &format!("GET {tail}"))
+    }
+
+    /// The newest issue (or pull request) and the newest comment by creation: where a
+    /// bridge starting afresh draws the line between history and new requests.
+    pub async fn newest(&self) -> Result<(Option<Issue>, Option<Comment>), GithubError> {
+        let query = [
+            ("sort", "created"),
+            ("direction", "desc"),
+            ("state", "all"),
+            ("per_page", "1"),
+        ];
+        let answer = self
+            .send(Method::GET, &self.url("issues"), &query, None, None)
+            .await?;
+        let issues: Vec<Issue> = decode(&answer, "GET issues")?;
+        let answer = self
+            .send(
+                Method::GET,
+                &self.url("issues/comments"),
+                &query[..2]
+                    .iter()
+                    .chain(&query[3..])
+                    .copied()
+                    .collect::<Vec<_>>(),
+                None,
+                None,
+            )
+            .await?;
+        let comments: Vec<Comment> = decode(&answer, "GET issues/comments")?;
+        Ok((issues.into_iter().next(), comments.into_iter().next()))
+    }
+
     /// All comments on issue `number`, oldest first.
     pub async fn issue_comments(&self, number: u64) -> Result<Vec<Comment>, GithubError> {
         match self

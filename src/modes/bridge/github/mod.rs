@@ -3,9 +3,11 @@
 //! start runs, who may start them, the reply marker and footer (`rules.rs`).
 
 pub mod api;
+pub mod poll;
 pub mod rate;
 pub mod rules;
 pub mod split;
+pub mod transport;
 pub mod types;
 
 pub use api::{Author, AuthorAssociation, Comment, GithubClient, GithubError, Issue, Polled, User};

@@ -128,16 +128,7 @@ pub fn comment_inbound(rules: &Rules, comment: &Comment) -> Option<Inbound> {
     })
 }
 
-/// What a finished run cost, for the footer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunFooter {
-    pub run_id: String,
-    pub model: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cost_usd: f64,
-    pub duration_ms: u64,
-}
+pub use super::super::runner::RunFooter;
 
 /// The footer under an answer: `run r-1 · anthropic/claude-sonnet-4-5 · 1,234 in / 56 out ·
 /// $0.0123 · 4.2 s`.

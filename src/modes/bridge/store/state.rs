@@ -46,8 +46,12 @@ pub struct ChannelState {
     pub seen: VecDeque<String>,
     /// Messages waiting for the active run to end, oldest first.
     pub queue: Vec<QueuedMessage>,
-    /// The run in progress, if any.
-    pub active_run: Option<String>,
+    /// The message whose run is in progress, if any (resumed after a restart).
+    pub active_run: Option<QueuedMessage>,
+    /// The transport's handle of the active run's visible reply (a comment id, a message
+    /// ts), so a resumed run edits it instead of posting a second one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<serde_json::Value>,
     /// Running totals.
     pub counters: Counters,
 }

@@ -117,7 +117,13 @@ fn state_round_trips_atomically_and_a_corrupt_one_names_the_file() {
         text: "again".into(),
         received: "2026-01-01T00:00:00Z".into(),
     });
-    st.active_run = Some("run-1".into());
+    st.active_run = Some(QueuedMessage {
+        key: "c1".into(),
+        author: "bob".into(),
+        text: "first".into(),
+        received: String::new(),
+    });
+    st.reply = Some(serde_json::json!({"comment": 7}));
     st.counters.runs = 3;
     ch.save_state(&st).unwrap();
     assert_eq!(ch.state().unwrap(), st);

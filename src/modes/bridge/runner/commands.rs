@@ -1,0 +1,94 @@
+//! `/pi` commands in a bridge: which engine commands stay off (they read or write files on
+//! the bridge's host, or end the process), and how an agent's answer to a command reads.
+
+use crate::agent::EventMsg;
+use crate::commands::settings_lines;
+
+/// Engine commands a bridge does not run, with why. Everything else works from a message
+/// by an allowed user.
+const BLOCKED: &[(&str, &str)] = &[
+    ("quit", "the bridge keeps running; stop it on its host"),
+    ("session-open", "it opens a file on the bridge's host"),
+    ("resume", "each conversation keeps its own session"),
+    ("session-import", "it reads a file on the bridge's host"),
+    ("session-export", "it writes a file on the bridge's host"),
+    (
+        "session-graph-export",
+        "it writes a file on the bridge's host",
+    ),
+    ("audit-summary", "it reads a file on the bridge's host"),
+    ("macro", "macros are files on the bridge's host"),
+    ("run", "macros are files on the bridge's host"),
+    ("profile", "profiles are files on the bridge's host"),
+];
+
+/// Why `line` is refused in a bridge, if it is.
+pub fn blocked(line: &str) -> Option<String> {
+    let name = line.trim().strip_prefix('/')?.split_whitespace().next()?;
+    BLOCKED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(n, why)| format!("`/pi {n}` does not run from a bridge: {why}."))
+}
+
+/// The lines an agent's answer to a command adds to its output.
+pub fn describe_answer(msg: &EventMsg) -> Vec<String> {
+    match msg {
+        EventMsg::ModelChanged { model } => vec![format!("model: {model}")],
+        EventMsg::ThinkingChanged { level } => vec![format!("thinking: {level:?}").to_lowercase()],
+        EventMsg::Compacted {
+            entry_id,
+            summarized,
+            kept,
+            tokens_before,
+            tokens_after,
+            ..
+        } => vec![format!(
+            "compacted: {} summarised in entry {entry_id}, {kept} kept; about {tokens_before} → {tokens_after} tokens",
+            crate::text::count(*summarized, "message", "messages")
+        )],
+        EventMsg::CompactionSkipped { reason } => vec![reason.clone()],
+        EventMsg::SettingsApplied { settings } => {
+            let mut lines = vec!["settings applied:".to_string()];
+            lines.extend(
+                settings_lines(settings)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            lines
+        }
+        EventMsg::TurnFinished { text, .. } => vec![text.clone()],
+        EventMsg::TurnCancelled => vec!["cancelled".into()],
+        EventMsg::Error { message } => vec![format!("error: {message}")],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_file_commands_are_refused_and_the_rest_pass() {
+        assert!(
+            blocked("/session-export /tmp/x")
+                .unwrap()
+                .contains("writes a file")
+        );
+        assert!(blocked("/quit").is_some());
+        assert!(blocked("/macro save x").is_some());
+        assert_eq!(blocked("/compact"), None);
+        assert_eq!(blocked("/model openai/gpt-4.1"), None);
+        assert_eq!(blocked("/session-stats"), None);
+        assert_eq!(blocked("not a command"), None);
+    }
+
+    #[test]
+    fn answers_read_as_lines() {
+        let lines = describe_answer(&EventMsg::ModelChanged {
+            model: "openai/gpt-4.1".into(),
+        });
+        assert_eq!(lines, ["model: openai/gpt-4.1"]);
+        assert!(describe_answer(&EventMsg::TurnStarted).is_empty());
+    }
+}
