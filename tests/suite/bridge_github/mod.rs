@@ -3,6 +3,8 @@
 //! comments, a 5xx, a 429, secondary and primary rate limits, bad credentials, a long answer
 //! split into comments GitHub accepts.
 
+mod bridge;
+
 use std::time::Duration;
 
 use pi_coding_agent::modes::bridge::github::{

@@ -72,6 +72,25 @@ pub fn mentions(body: &str, login: &str) -> bool {
     false
 }
 
+/// The comment's text without a leading `@login` (so `@pi-bot /pi status` is the command
+/// `/pi status`).
+pub fn strip_mention(body: &str, login: &str) -> String {
+    let text = body.trim();
+    let needle = format!("@{login}");
+    match text.get(..needle.len()) {
+        Some(head) if head.eq_ignore_ascii_case(&needle) => {
+            let rest = &text[needle.len()..];
+            if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return text.to_string();
+            }
+            rest.trim_start_matches([',', ':'])
+                .trim()
+                .to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The hidden marker of a reply to the inbound event `key`.
 pub fn marker(key: &str) -> String {
     format!("{MARKER_PREFIX}reply-to={key} -->")
@@ -124,7 +143,7 @@ pub fn comment_inbound(rules: &Rules, comment: &Comment) -> Option<Inbound> {
         conversation: conversation(&rules.repo, number),
         allowed: may_run(&author, &rules.allow_users),
         author: author.login,
-        text: comment.body.trim().to_string(),
+        text: strip_mention(&comment.body, &rules.bot_login),
     })
 }
 

@@ -113,3 +113,11 @@ fn the_marker_round_trips_and_the_footer_reads_well() {
         "<sub>run r-3 · anthropic/claude-sonnet-4-5 · 12,345 in / 678 out · $0.0123 · 4.2 s</sub>"
     );
 }
+
+#[test]
+fn a_leading_mention_is_not_part_of_the_text() {
+    assert_eq!(strip_mention("@pi-bot /pi status", "pi-bot"), "/pi status");
+    assert_eq!(strip_mention("@PI-BOT: fix it", "pi-bot"), "fix it");
+    assert_eq!(strip_mention("@pi-bot-2 hi", "pi-bot"), "@pi-bot-2 hi");
+    assert_eq!(strip_mention("hey @pi-bot look", "pi-bot"), "hey @pi-bot look");
+}
