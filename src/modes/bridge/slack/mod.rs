@@ -3,3 +3,4 @@
 
 pub mod rules;
 pub mod socket;
+pub mod web;
