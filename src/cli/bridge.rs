@@ -28,8 +28,7 @@ pub async fn run(args: &Args) -> Option<u8> {
     Some(if b.github_issues_bridge {
         github(args).await
     } else {
-        report("the Slack bridge is not wired yet");
-        exit::FAILURE
+        super::bridge_slack::slack(args).await
     })
 }
 

@@ -15,14 +15,13 @@ pub enum RespondToArg {
     All,
 }
 
-/// Where a long Slack answer's detail goes.
+/// Where a long Slack answer's whole text goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ThreadDetailArg {
-    /// The whole answer in the thread, under a summary in place of the "working…" message.
+    /// In the thread under the summary that replaces the "working…" message.
     Thread,
-    /// The whole answer as a text file in the conversation's attachments, named in the
-    /// thread.
-    File,
+    /// Nowhere in Slack: the summary says the whole text is in the conversation's session.
+    Off,
 }
 
 #[derive(Debug, Clone, ClapArgs)]

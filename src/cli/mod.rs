@@ -3,6 +3,7 @@
 mod args;
 mod bridge;
 mod bridge_args;
+mod bridge_slack;
 mod channel_store;
 mod config_file;
 mod config_report;

@@ -202,7 +202,17 @@ fn an_issue_starts_a_run_answered_in_one_comment_and_idle_polls_are_free() {
     ] {
         assert!(log.contains(kind), "{kind} in {log}");
     }
-    assert!(b.channel_dir(n).join("session.jsonl").exists());
+    // The conversation's session is an ordinary pi session.
+    let session_path = b.channel_dir(n).join("session.jsonl");
+    let check = b
+        .run
+        .cmd()
+        .arg("--session")
+        .arg(&session_path)
+        .arg("--session-validate")
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{check:?}");
     // The token never reaches the session, the log or the provider.
     let session = std::fs::read_to_string(b.channel_dir(n).join("session.jsonl")).unwrap();
     assert!(!session.contains(TOKEN) && !log.contains(TOKEN));

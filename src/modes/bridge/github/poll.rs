@@ -66,6 +66,19 @@ fn save(path: &Path, state: &PollState) {
     }
 }
 
+/// With the quota spent (`x-ratelimit-remaining: 0`), the wait until it resets; a scan
+/// before then would only be refused.
+fn quota_wait(rate: super::RateLimit) -> Option<Duration> {
+    if rate.remaining != Some(0) {
+        return None;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let secs = rate.reset?.saturating_sub(now).clamp(1, 3600) as u64;
+    Some(Duration::from_secs(secs + 1))
+}
+
 /// Sleeps `d` unless `stop` fires first; false when stopped.
 async fn pause(d: Duration, stop: &CancellationToken) -> bool {
     tokio::select! {
@@ -93,7 +106,8 @@ impl Poller {
             let wait = match result {
                 Ok(()) => {
                     failures = 0;
-                    self.interval
+                    quota_wait(self.client.rate_limit())
+                        .map_or(self.interval, |w| w.max(self.interval))
                 }
                 Err(e) => {
                     failures += 1;
@@ -171,5 +185,53 @@ impl Poller {
             save(&self.path, s);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modes::bridge::github::RateLimit;
+
+    #[test]
+    fn a_spent_quota_waits_for_its_reset() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let spent = RateLimit {
+            limit: Some(5000),
+            remaining: Some(0),
+            reset: Some(now + 120),
+        };
+        let w = quota_wait(spent).unwrap();
+        assert!(
+            w >= Duration::from_secs(119) && w <= Duration::from_secs(122),
+            "{w:?}"
+        );
+        let left = RateLimit {
+            remaining: Some(10),
+            ..spent
+        };
+        assert_eq!(quota_wait(left), None);
+        assert_eq!(quota_wait(RateLimit::default()), None);
+    }
+
+    #[test]
+    fn a_broken_poll_file_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("poll.json");
+        assert_eq!(load(&path), None);
+        std::fs::write(&path, "{not json").unwrap();
+        assert_eq!(load(&path), None);
+        assert!(!path.exists());
+        assert!(dir.path().join("poll.json.corrupt").exists());
+        let state = PollState {
+            repo: "o/r".into(),
+            issue_floor: 3,
+            ..PollState::default()
+        };
+        save(&path, &state);
+        assert_eq!(load(&path), Some(state));
     }
 }

@@ -129,11 +129,26 @@ async fn run_turn<T: Transport>(
     {
         config.model = model;
     }
+    // Tools may read what was downloaded for this conversation (and only read it).
+    std::sync::Arc::make_mut(&mut config.policy)
+        .read_only_roots
+        .push(channel.attachments_dir());
     let model = config.model.to_string();
-    let prompt = match transport.prompt(channel, inbound, first_run).await {
+    let mut prompt = match transport.prompt(channel, inbound, first_run).await {
         Ok(p) => p,
         Err(e) => return failed(format!("cannot build the prompt: {e}")),
     };
+    let takes_images = config
+        .client
+        .catalog()
+        .find(&config.model)
+        .is_none_or(|m| m.input_image);
+    if !prompt.images.is_empty() && !takes_images {
+        prompt.images.clear();
+        prompt
+            .text
+            .push_str("\n\n(The attached images are not shown: this model does not take images.)");
+    }
     let _ = channel.append_context(&serde_json::json!({
         "run": run_id, "key": inbound.key, "author": inbound.author, "prompt": prompt.text,
         "images": prompt.images.len(),
