@@ -7,9 +7,10 @@
 //! and `drop_connection` at any time.
 //!
 //! Web API (`fake_slack/web.rs`; Bearer bot token, Slack's `{"ok": ...}` replies):
-//! `auth.test`, `chat.postMessage`, `chat.update`, and files under `/files/{id}/{name}`;
-//! messages and downloads are recorded, and a method can be made to answer 429 or a status
-//! once.
+//! `auth.test`, `chat.postMessage`, `chat.update` (with message metadata),
+//! `conversations.history` and `conversations.replies` over the bot's messages, and files
+//! under `/files/{id}/{name}`; messages and downloads are recorded, a method can be made to
+//! answer 429 or a status once, and the history methods can be refused for a missing scope.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,7 +28,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 pub use web::{Download, Posted};
-use web::{Fault, File, authorization, file, not_ok, web_api};
+use web::{Fault, File, authorization, file, not_ok, web_api, web_read};
 
 mod web;
 
@@ -72,6 +73,8 @@ struct Inner {
     faults: HashMap<String, VecDeque<Fault>>,
     files: HashMap<(String, String), File>,
     downloads: Vec<Download>,
+    /// `conversations.*` answer `missing_scope` (an app without the history scopes).
+    missing_scope: bool,
 }
 
 #[derive(Clone)]
@@ -177,7 +180,7 @@ impl FakeSlack {
             shared = Some(s.clone());
             Router::new()
                 .route("/api/apps.connections.open", post(open))
-                .route("/api/{method}", post(web_api))
+                .route("/api/{method}", post(web_api).get(web_read))
                 .route("/files/{id}/{name}", get(file))
                 .route("/link", get(link))
                 .with_state(s)
@@ -279,6 +282,11 @@ impl FakeSlack {
         let key = (id.to_string(), name.to_string());
         self.inner().files.insert(key, File { bytes, streamed });
         format!("{}/files/{id}/{name}", self.shared.base)
+    }
+
+    /// Makes `conversations.history` and `conversations.replies` answer `missing_scope`.
+    pub fn without_history_scope(&self) {
+        self.inner().missing_scope = true;
     }
 
     /// The file requests, in order.

@@ -332,3 +332,50 @@ fn many_messages_over_many_threads_drain_with_one_run_per_conversation() {
     assert!(o.max_global <= 2, "{o:?}");
     assert_eq!(provider.requests().len(), total);
 }
+
+#[test]
+fn a_lost_state_file_does_not_make_pi_answer_twice() {
+    let provider = FakeProvider::builder()
+        .reply(Reply::text("Answered once."))
+        .when_empty(Reply::text("Answered twice!"))
+        .start_blocking();
+    let mut b = Bridge::new();
+    b.start(&provider, &[]);
+    let envelope = mention("e1", "<@UBOT> once please");
+    b.slack.push(envelope.clone());
+    wait_for(30, "the answer", || b.shown("Answered once.").is_some());
+    let meta = b.slack.messages()[0].metadata.clone().unwrap();
+    assert_eq!(meta["event_payload"]["reply_to"], "Eve1");
+    assert_eq!(meta["event_payload"]["done"], true);
+    assert_eq!(b.stop().0, Some(0));
+    // The conversation's state (with its dedupe keys) is lost; Slack delivers the event again.
+    let state = b.run.path().join("state/slack/C1/state.json");
+    std::fs::remove_file(&state).unwrap();
+    b.start(&provider, &[]);
+    let mut again = envelope;
+    again["envelope_id"] = json!("e1-again");
+    b.slack.push(again);
+    wait_for(30, "already answered", || {
+        b.log("C1").contains("already_answered")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(provider.requests().len(), 1, "nothing ran twice");
+    assert_eq!(b.slack.messages().len(), 1, "{:?}", b.slack.messages());
+    assert!(b.slack.calls("conversations.history") >= 1);
+    assert_eq!(b.stop().0, Some(0));
+}
+
+#[test]
+fn without_the_history_scopes_pi_still_answers() {
+    let provider = FakeProvider::builder()
+        .reply(Reply::text("Answered anyway."))
+        .start_blocking();
+    let mut b = Bridge::new();
+    b.slack.without_history_scope();
+    b.start(&provider, &[]);
+    b.slack.push(mention("e1", "<@UBOT> hi"));
+    wait_for(30, "the answer", || b.shown("Answered anyway.").is_some());
+    assert!(b.slack.calls("conversations.history") >= 1);
+    assert_eq!(b.slack.messages().len(), 1);
+    assert_eq!(b.stop().0, Some(0));
+}

@@ -1,12 +1,15 @@
 //! The Web API client against the fake: posting and editing, 429 and 5xx retried, Slack's
 //! `ok: false` errors, a bad token, file downloads (the bearer token sent only to Slack, the
-//! size cap, nothing left behind), long text cut; and envelopes pushed to a live socket.
+//! size cap, nothing left behind), long text cut; pi's marker kept as message metadata and
+//! found again in a channel and a thread; and envelopes pushed to a live socket.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use pi_coding_agent::modes::bridge::slack::socket::{SocketConfig, SocketEvent, run_socket};
-use pi_coding_agent::modes::bridge::slack::web::{SlackError, SlackWeb, TEXT_LIMIT};
+use pi_coding_agent::modes::bridge::slack::web::{
+    FoundReply, MARKER_EVENT, Marker, SlackError, SlackWeb, TEXT_LIMIT,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -40,12 +43,18 @@ fn a_post_then_an_update_are_recorded() {
     let fake = FakeSlack::start(Vec::new());
     let slack = web(&fake);
     let (first, reply) = block_on(async {
-        let first = slack.post_message("C1", None, "working…").await.unwrap();
-        let reply = slack
-            .post_message("C1", Some(&first), "in the thread")
+        let first = slack
+            .post_message("C1", None, "working…", None)
             .await
             .unwrap();
-        slack.update_message("C1", &first, "done").await.unwrap();
+        let reply = slack
+            .post_message("C1", Some(&first), "in the thread", None)
+            .await
+            .unwrap();
+        slack
+            .update_message("C1", &first, "done", None)
+            .await
+            .unwrap();
         (first, reply)
     });
     let messages = fake.messages();
@@ -66,13 +75,13 @@ fn a_429_is_retried_after_its_retry_after_and_a_500_after_a_backoff() {
     fake.fail_once("chat.update", 503);
     let slack = web(&fake);
     let started = Instant::now();
-    let ts = block_on(slack.post_message("C1", None, "hello")).unwrap();
+    let ts = block_on(slack.post_message("C1", None, "hello", None)).unwrap();
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited Retry-After"
     );
     assert_eq!(fake.calls("chat.postMessage"), 2);
-    block_on(slack.update_message("C1", &ts, "again")).unwrap();
+    block_on(slack.update_message("C1", &ts, "again", None)).unwrap();
     assert_eq!(fake.calls("chat.update"), 2);
     assert_eq!(fake.messages().len(), 1, "the 429 posted nothing");
     assert_eq!(fake.messages()[0].current(), "again");
@@ -83,7 +92,7 @@ fn retries_run_out_as_rate_limited_or_the_status() {
     let fake = FakeSlack::start(Vec::new());
     let slack = web(&fake).with_retries(0, Duration::from_secs(60));
     fake.rate_limit_once("chat.postMessage", 30);
-    let e = block_on(slack.post_message("C1", None, "x")).unwrap_err();
+    let e = block_on(slack.post_message("C1", None, "x", None)).unwrap_err();
     assert_eq!(
         e,
         SlackError::RateLimited {
@@ -91,7 +100,7 @@ fn retries_run_out_as_rate_limited_or_the_status() {
         }
     );
     fake.fail_once("chat.postMessage", 502);
-    let e = block_on(slack.post_message("C1", None, "x")).unwrap_err();
+    let e = block_on(slack.post_message("C1", None, "x", None)).unwrap_err();
     assert_eq!(e, SlackError::Status(502));
     // A Retry-After longer than the client will sleep comes back at once.
     let slack = web(&fake).with_retries(3, Duration::from_secs(5));
@@ -106,7 +115,7 @@ fn retries_run_out_as_rate_limited_or_the_status() {
 #[test]
 fn slack_errors_and_a_bad_token_are_one_line_without_the_token() {
     let fake = FakeSlack::start(Vec::new());
-    let e = block_on(web(&fake).post_message("nope", None, "hi")).unwrap_err();
+    let e = block_on(web(&fake).post_message("nope", None, "hi", None)).unwrap_err();
     assert_eq!(e, SlackError::Api("channel_not_found".into()));
     let line = e.to_string();
     assert!(
@@ -191,13 +200,131 @@ fn long_text_is_cut_to_the_limit() {
     let fake = FakeSlack::start(Vec::new());
     let slack = web(&fake);
     let long = "ü".repeat(TEXT_LIMIT + 100);
-    let ts = block_on(slack.post_message("C1", None, &long)).unwrap();
-    block_on(slack.update_message("C1", &ts, &long)).unwrap();
+    let ts = block_on(slack.post_message("C1", None, &long, None)).unwrap();
+    block_on(slack.update_message("C1", &ts, &long, None)).unwrap();
     let posted = &fake.messages()[0];
     for text in [&posted.text, &posted.updates[0]] {
         assert_eq!(text.chars().count(), TEXT_LIMIT);
         assert!(text.ends_with('…'));
     }
+}
+
+#[test]
+fn the_marker_is_kept_as_metadata_and_replaced_by_an_update() {
+    let fake = FakeSlack::start(Vec::new());
+    let slack = web(&fake);
+    let working = Marker::new("Ev1", false);
+    let ts = block_on(slack.post_message("C1", None, "working…", Some(&working))).unwrap();
+    let posted = &fake.messages()[0];
+    let meta = posted.metadata.clone().unwrap();
+    assert_eq!(meta["event_type"], MARKER_EVENT);
+    assert_eq!(meta["event_payload"]["reply_to"], "Ev1");
+    assert_eq!(meta["event_payload"]["done"], false);
+    assert_eq!(Marker::from_metadata(&meta), Some(working));
+    // The fake keeps the metadata on an update without one (pi sends it on every update);
+    // an update with a marker replaces it.
+    block_on(slack.update_message("C1", &ts, "so far", None)).unwrap();
+    assert_eq!(fake.messages()[0].metadata, Some(meta));
+    let done = Marker::new("Ev1", true);
+    block_on(slack.update_message("C1", &ts, "answer", Some(&done))).unwrap();
+    let meta = fake.messages()[0].metadata.clone().unwrap();
+    assert_eq!(Marker::from_metadata(&meta), Some(done));
+    // A plain post has none, and someone else's metadata is not pi's marker.
+    block_on(slack.post_message("C1", None, "plain", None)).unwrap();
+    assert_eq!(fake.messages()[1].metadata, None);
+    let other =
+        serde_json::json!({"event_type": "task_created", "event_payload": {"reply_to": "Ev1"}});
+    assert_eq!(Marker::from_metadata(&other), None);
+}
+
+#[test]
+fn replies_are_found_by_their_marker_in_a_channel_and_in_a_thread() {
+    let fake = FakeSlack::start(Vec::new());
+    let slack = web(&fake);
+    let (top, working, in_thread, other) = block_on(async {
+        let top = slack
+            .post_message("C1", None, "answer", Some(&Marker::new("Ev1", true)))
+            .await
+            .unwrap();
+        slack
+            .post_message("C1", None, "unmarked", None)
+            .await
+            .unwrap();
+        slack
+            .post_message("C2", None, "elsewhere", Some(&Marker::new("Ev1", true)))
+            .await
+            .unwrap();
+        let working = slack
+            .post_message(
+                "C1",
+                Some("1700.1"),
+                "working…",
+                Some(&Marker::new("Ev2", false)),
+            )
+            .await
+            .unwrap();
+        let detail = slack
+            .post_message(
+                "C1",
+                Some("1700.1"),
+                "detail",
+                Some(&Marker::new("Ev2", true)),
+            )
+            .await
+            .unwrap();
+        let other = slack
+            .post_message(
+                "C1",
+                Some("1700.1"),
+                "other",
+                Some(&Marker::new("Ev3", true)),
+            )
+            .await
+            .unwrap();
+        (top, working, detail, other)
+    });
+    let found = block_on(slack.find_replies("C1", None, "Ev1")).unwrap();
+    assert_eq!(
+        found,
+        [FoundReply {
+            ts: top,
+            done: true
+        }]
+    );
+    assert!(
+        block_on(slack.find_replies("C1", None, "Ev2"))
+            .unwrap()
+            .is_empty(),
+        "thread replies are not in the history"
+    );
+    let found = block_on(slack.find_replies("C1", Some("1700.1"), "Ev2")).unwrap();
+    assert_eq!(
+        found,
+        [
+            FoundReply {
+                ts: working,
+                done: false
+            },
+            FoundReply {
+                ts: in_thread,
+                done: true
+            }
+        ]
+    );
+    let found = block_on(slack.find_replies("C1", Some("1700.1"), "Ev3")).unwrap();
+    assert_eq!(found[0].ts, other);
+    assert!(
+        block_on(slack.find_replies("C1", Some("1700.9"), "Ev2"))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(fake.calls("conversations.history"), 2);
+    assert_eq!(fake.calls("conversations.replies"), 3);
+    // An app without the history scopes gets Slack's error, with what to do.
+    fake.without_history_scope();
+    let e = block_on(slack.find_replies("C1", None, "Ev1")).unwrap_err();
+    assert_eq!(e, SlackError::Api("missing_scope".into()));
+    assert!(e.to_string().contains("channels:history"), "{e}");
 }
 
 #[test]

@@ -1,11 +1,12 @@
 //! The fake Slack's Web API: `auth.test`, `chat.postMessage`, `chat.update` (Bearer bot
-//! token, Slack's `{"ok": ...}` replies, faults played first) and the files under
-//! `/files/{id}/{name}`.
+//! token, Slack's `{"ok": ...}` replies, faults played first; message metadata kept),
+//! `conversations.history` and `conversations.replies` over the bot's messages (GET with
+//! query arguments), and the files under `/files/{id}/{name}`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -21,12 +22,31 @@ pub struct Posted {
     pub text: String,
     /// The texts of `chat.update`, in order.
     pub updates: Vec<String>,
+    /// The hidden `metadata` (`{"event_type", "event_payload"}`), replaced by an update
+    /// that carries one.
+    pub metadata: Option<Value>,
 }
 
 impl Posted {
     /// The text shown now: the last update, else the original.
     pub fn current(&self) -> &str {
         self.updates.last().unwrap_or(&self.text)
+    }
+
+    /// The message as `conversations.history` lists it (metadata when asked for).
+    fn listed(&self, with_metadata: bool) -> Value {
+        let mut m = json!({"type": "message", "user": BOT_USER, "bot_id": "BBOT",
+                           "app_id": "A1", "text": self.current(), "ts": self.ts});
+        if let Some(t) = &self.thread_ts {
+            m["thread_ts"] = json!(t);
+        }
+        if !self.updates.is_empty() {
+            m["edited"] = json!({"user": BOT_USER, "ts": self.ts});
+        }
+        if let (true, Some(meta)) = (with_metadata, &self.metadata) {
+            m["metadata"] = meta.clone();
+        }
+        m
     }
 }
 
@@ -122,18 +142,16 @@ pub(super) async fn web_api(
             inner.next_ts += 1;
             let ts = format!("1700000000.{:06}", inner.next_ts);
             let thread_ts = text("thread_ts");
-            inner.messages.push(Posted {
+            let posted = Posted {
                 channel: channel.clone(),
                 thread_ts: thread_ts.clone(),
                 ts: ts.clone(),
                 text: body.clone(),
                 updates: Vec::new(),
-            });
-            let mut message = json!({"type": "message", "user": BOT_USER, "bot_id": "BBOT",
-                                     "text": body, "ts": ts});
-            if let Some(t) = thread_ts {
-                message["thread_ts"] = json!(t);
-            }
+                metadata: args.get("metadata").filter(|m| m.is_object()).cloned(),
+            };
+            let message = posted.listed(true);
+            inner.messages.push(posted);
             axum::Json(json!({"ok": true, "channel": channel, "ts": ts, "message": message}))
                 .into_response()
         }
@@ -153,11 +171,69 @@ pub(super) async fn web_api(
                 return not_ok("message_not_found");
             };
             message.updates.push(body.clone());
+            if let Some(meta) = args.get("metadata").filter(|m| m.is_object()) {
+                message.metadata = Some(meta.clone());
+            }
             axum::Json(json!({"ok": true, "channel": channel, "ts": ts, "text": body}))
                 .into_response()
         }
         _ => not_ok("unknown_method"),
     }
+}
+
+/// `GET /api/conversations.history` and `conversations.replies`: the bot's messages in a
+/// channel (its top level, newest first) or a thread (oldest first), Slack's shapes.
+pub(super) async fn web_read(
+    State(s): State<Shared>,
+    Path(method): Path<String>,
+    Query(args): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let mut inner = s.inner.lock().unwrap();
+    *inner.calls.entry(method.clone()).or_default() += 1;
+    if inner.missing_scope {
+        return not_ok("missing_scope");
+    }
+    if authorization(&headers) != Some(format!("Bearer {BOT_TOKEN}")) {
+        return not_ok("invalid_auth");
+    }
+    let channel = args.get("channel").cloned().unwrap_or_default();
+    if !known_channel(&channel) {
+        return not_ok("channel_not_found");
+    }
+    let with_metadata = args.get("include_all_metadata").map(String::as_str) == Some("true");
+    let limit = args
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(100);
+    let in_channel = inner.messages.iter().filter(|m| m.channel == channel);
+    let messages: Vec<Value> = match method.as_str() {
+        "conversations.history" => {
+            let top: Vec<&Posted> = in_channel
+                .filter(|m| m.thread_ts.as_ref().is_none_or(|t| *t == m.ts))
+                .collect();
+            top.iter()
+                .rev()
+                .take(limit)
+                .map(|m| m.listed(with_metadata))
+                .collect()
+        }
+        "conversations.replies" => {
+            let Some(ts) = args.get("ts") else {
+                return not_ok("invalid_arguments");
+            };
+            // The parent may be a user's message, which the fake does not keep.
+            in_channel
+                .filter(|m| m.ts == *ts || m.thread_ts.as_ref() == Some(ts))
+                .take(limit)
+                .map(|m| m.listed(with_metadata))
+                .collect()
+        }
+        _ => return not_ok("unknown_method"),
+    };
+    axum::Json(json!({"ok": true, "messages": messages, "has_more": false,
+                      "response_metadata": {"next_cursor": ""}}))
+    .into_response()
 }
 
 pub(super) async fn file(

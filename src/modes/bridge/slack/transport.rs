@@ -2,6 +2,9 @@
 //! one) updated with `chat.update` as the run goes and replaced by the answer; an answer
 //! over the threshold becomes a summary with the whole text in the thread. Files attached to
 //! the request are downloaded with the bot token into the conversation's attachments.
+//! Every message pi posts carries a [`Marker`] (hidden metadata naming the event it
+//! answers), so a bridge that lost its state file finds its reply again instead of
+//! answering twice.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,7 +13,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::rules::SlackFile;
-use super::web::SlackWeb;
+use super::web::{FoundReply, Marker, SlackWeb};
 use crate::agent::ImageInput;
 use crate::modes::bridge::github::split_comment;
 use crate::modes::bridge::runner::{Answer, Begin, Prompt, RunFooter, Transport};
@@ -38,6 +41,9 @@ pub struct SlackReply {
     pub ts: String,
     /// The thread the reply is in, if any.
     pub thread_ts: Option<String>,
+    /// The event key the reply answers (its marker); empty in state saved before markers.
+    #[serde(default)]
+    pub key: String,
 }
 
 pub struct SlackTransport {
@@ -58,6 +64,12 @@ pub fn place(conversation: &str) -> Result<(String, Option<String>), String> {
         Some((c, t)) => (c.to_string(), Some(t.to_string())),
         None => (rest.to_string(), None),
     })
+}
+
+/// pi's marker for a message answering `key`; none for an empty key (a handle saved before
+/// markers, a reply to no event).
+fn mark(key: &str, done: bool) -> Option<Marker> {
+    (!key.is_empty()).then(|| Marker::new(key, done))
 }
 
 /// A file name safe in the attachments folder.
@@ -125,6 +137,26 @@ impl SlackTransport {
             .insert(key.to_string(), files);
     }
 
+    /// pi's replies to `key` in `channel` (and `thread_ts`); none when the key is empty or
+    /// Slack cannot be asked (a missing history scope is logged, not fatal: pi then posts).
+    async fn earlier_replies(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        key: &str,
+    ) -> Vec<FoundReply> {
+        if key.is_empty() {
+            return Vec::new();
+        }
+        match self.web.find_replies(channel, thread_ts, key).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(channel, key, "cannot look for an earlier reply: {e}");
+                Vec::new()
+            }
+        }
+    }
+
     fn take_files(&self, key: &str) -> Vec<SlackFile> {
         self.files
             .lock()
@@ -148,15 +180,33 @@ impl Transport for SlackTransport {
             return Ok(Begin::Reply(s));
         }
         let (channel, thread_ts) = place(&inbound.conversation)?;
-        let ts = self
-            .web
-            .post_message(&channel, thread_ts.as_deref(), "_working…_")
-            .await
-            .map_err(|e| e.to_string())?;
+        let key = inbound.key.clone();
+        // The markers on Slack are the truth when the state file is gone.
+        let earlier = self
+            .earlier_replies(&channel, thread_ts.as_deref(), &key)
+            .await;
+        if earlier.iter().any(|r| r.done) {
+            self.take_files(&key);
+            return Ok(Begin::AlreadyAnswered);
+        }
+        let ts = match earlier.into_iter().next() {
+            Some(working) => working.ts,
+            None => self
+                .web
+                .post_message(
+                    &channel,
+                    thread_ts.as_deref(),
+                    "_working…_",
+                    mark(&key, false).as_ref(),
+                )
+                .await
+                .map_err(|e| e.to_string())?,
+        };
         Ok(Begin::Reply(SlackReply {
             channel,
             ts,
             thread_ts,
+            key,
         }))
     }
 
@@ -171,7 +221,12 @@ impl Transport for SlackTransport {
             partial.to_string()
         };
         self.web
-            .update_message(&handle.channel, &handle.ts, &text)
+            .update_message(
+                &handle.channel,
+                &handle.ts,
+                &text,
+                mark(&handle.key, false).as_ref(),
+            )
             .await
             .map_err(|e| e.to_string())
     }
@@ -183,6 +238,7 @@ impl Transport for SlackTransport {
         } else {
             text
         };
+        let done = mark(&handle.key, true);
         let footer = answer.footer.as_ref().map(footer_line);
         let with_footer = |t: &str| match &footer {
             Some(f) => format!("{t}\n\n{f}"),
@@ -191,7 +247,12 @@ impl Transport for SlackTransport {
         if text.chars().count() <= self.detail_threshold {
             return self
                 .web
-                .update_message(&handle.channel, &handle.ts, &with_footer(text))
+                .update_message(
+                    &handle.channel,
+                    &handle.ts,
+                    &with_footer(text),
+                    done.as_ref(),
+                )
                 .await
                 .map_err(|e| e.to_string());
         }
@@ -207,6 +268,7 @@ impl Transport for SlackTransport {
                 &handle.channel,
                 &handle.ts,
                 &with_footer(&format!("{head}\n\n…\n\n{note}")),
+                done.as_ref(),
             )
             .await
             .map_err(|e| e.to_string())?;
@@ -214,7 +276,7 @@ impl Transport for SlackTransport {
             let thread = handle.thread_ts.as_deref().unwrap_or(&handle.ts);
             for part in split_comment(text, DETAIL_PART) {
                 self.web
-                    .post_message(&handle.channel, Some(thread), &part)
+                    .post_message(&handle.channel, Some(thread), &part, done.as_ref())
                     .await
                     .map_err(|e| e.to_string())?;
             }
@@ -225,12 +287,26 @@ impl Transport for SlackTransport {
     async fn reply(
         &self,
         conversation: &str,
-        _reply_to: &Inbound,
+        reply_to: &Inbound,
         text: &str,
     ) -> Result<(), String> {
         let (channel, thread_ts) = place(conversation)?;
+        let key = &reply_to.key;
+        if !self
+            .earlier_replies(&channel, thread_ts.as_deref(), key)
+            .await
+            .is_empty()
+        {
+            // Answered before a restart.
+            return Ok(());
+        }
         self.web
-            .post_message(&channel, thread_ts.as_deref(), text)
+            .post_message(
+                &channel,
+                thread_ts.as_deref(),
+                text,
+                mark(key, true).as_ref(),
+            )
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
@@ -297,6 +373,8 @@ mod tests {
         assert!(place("github/o/r#1").is_err());
         assert_eq!(safe_name("F1", "../../etc/passwd"), "F1-_.._etc_passwd");
         assert_eq!(safe_name("F1", "a b.png"), "F1-a_b.png");
+        assert_eq!(mark("Ev1", true), Some(Marker::new("Ev1", true)));
+        assert_eq!(mark("", false), None);
         assert_eq!(safe_name("F1", "..."), "F1-file");
         let s = summary("one\n\ntwo three four", 8);
         assert_eq!(s, "one");

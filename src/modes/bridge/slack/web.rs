@@ -1,6 +1,8 @@
 //! The Slack Web API calls the bridge makes with the bot token: `auth.test` (who the bot is),
-//! `chat.postMessage` and `chat.update` (the reply, posted then edited as the run goes), and
-//! downloading a message's files. Methods are `POST {api_base}/METHOD` with a JSON body and
+//! `chat.postMessage` and `chat.update` (the reply, posted then edited as the run goes, with
+//! pi's [`Marker`] as hidden message metadata), `conversations.history` and
+//! `conversations.replies` (finding a marked reply again, `web_replies.rs`), and downloading
+//! a message's files. Methods are `POST {api_base}/METHOD` with a JSON body and
 //! `Authorization: Bearer xoxb-...`; Slack answers HTTP 200 with `{"ok": true, ...}` or
 //! `{"ok": false, "error": "..."}`. A 429 is retried after its `Retry-After`, a 5xx after a
 //! short backoff, a few times; a wait longer than the client's maximum is returned as
@@ -15,6 +17,11 @@ use reqwest::header::{HeaderValue, RETRY_AFTER};
 use reqwest::{RequestBuilder, Response, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
+
+pub use replies::FoundReply;
+
+#[path = "web_replies.rs"]
+mod replies;
 
 /// Slack truncates message text past this many characters; pi cuts it first, visibly.
 pub const TEXT_LIMIT: usize = 40_000;
@@ -60,7 +67,9 @@ fn hint(code: &str) -> &'static str {
         "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive" => {
             " (check PI_SLACK_BOT_TOKEN: the bot token, xoxb-...)"
         }
-        "missing_scope" => " (add the chat:write and files:read scopes to the app)",
+        "missing_scope" => {
+            " (give the app the scopes chat:write, files:read, channels:history, groups:history, im:history and mpim:history)"
+        }
         "channel_not_found" | "not_in_channel" => " (invite the bot to the channel)",
         _ => "",
     }
@@ -74,6 +83,48 @@ pub struct AuthInfo {
     pub bot_id: Option<String>,
     /// The workspace's name.
     pub team: Option<String>,
+}
+
+/// The `event_type` of the metadata on every message pi posts.
+pub const MARKER_EVENT: &str = "rust_pi_reply";
+
+/// pi's hidden mark on a message it posts (Slack message metadata): the event key it
+/// answers and whether the answer is final. A restarted bridge that lost its state finds
+/// it again with [`SlackWeb::find_replies`] and does not answer twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    pub reply_to: String,
+    /// `false` on the "working…" message, `true` on answers and plain replies.
+    pub done: bool,
+}
+
+impl Marker {
+    pub fn new(reply_to: &str, done: bool) -> Marker {
+        Marker {
+            reply_to: reply_to.to_string(),
+            done,
+        }
+    }
+
+    /// The `metadata` argument of `chat.postMessage` and `chat.update`.
+    pub fn metadata(&self) -> Value {
+        json!({
+            "event_type": MARKER_EVENT,
+            "event_payload": { "reply_to": self.reply_to, "done": self.done },
+        })
+    }
+
+    /// The marker in a message's `metadata`, if pi put one there.
+    pub fn from_metadata(metadata: &Value) -> Option<Marker> {
+        if metadata["event_type"].as_str() != Some(MARKER_EVENT) {
+            return None;
+        }
+        let payload = &metadata["event_payload"];
+        Some(Marker {
+            reply_to: payload["reply_to"].as_str()?.to_string(),
+            done: payload["done"].as_bool().unwrap_or(false),
+        })
+    }
 }
 
 /// A Web API client for one workspace, authenticated with the bot token.
@@ -142,17 +193,22 @@ impl SlackWeb {
         })
     }
 
-    /// `chat.postMessage` to `channel` (in the thread `thread_ts` when given); returns the new
-    /// message's `ts`. Text past [`TEXT_LIMIT`] is cut.
+    /// `chat.postMessage` to `channel` (in the thread `thread_ts` when given), carrying
+    /// `marker` as hidden metadata; returns the new message's `ts`. Text past [`TEXT_LIMIT`]
+    /// is cut.
     pub async fn post_message(
         &self,
         channel: &str,
         thread_ts: Option<&str>,
         text: &str,
+        marker: Option<&Marker>,
     ) -> Result<String, SlackError> {
         let mut body = json!({ "channel": channel, "text": truncate_text(text) });
         if let Some(thread) = thread_ts {
             body["thread_ts"] = json!(thread);
+        }
+        if let Some(m) = marker {
+            body["metadata"] = m.metadata();
         }
         let reply = self.call("chat.postMessage", &body).await?;
         reply["ts"]
@@ -161,14 +217,19 @@ impl SlackWeb {
             .ok_or_else(|| SlackError::Decode("chat.postMessage: no ts".into()))
     }
 
-    /// `chat.update`: replaces the text of message `ts` in `channel`.
+    /// `chat.update`: replaces the text of message `ts` in `channel` (and its metadata with
+    /// `marker`, when given).
     pub async fn update_message(
         &self,
         channel: &str,
         ts: &str,
         text: &str,
+        marker: Option<&Marker>,
     ) -> Result<(), SlackError> {
-        let body = json!({ "channel": channel, "ts": ts, "text": truncate_text(text) });
+        let mut body = json!({ "channel": channel, "ts": ts, "text": truncate_text(text) });
+        if let Some(m) = marker {
+            body["metadata"] = m.metadata();
+        }
         self.call("chat.update", &body).await.map(|_| ())
     }
 
@@ -249,6 +310,20 @@ impl SlackWeb {
                     .body(payload.clone())
             })
             .await?;
+        self.reply_of(method, response).await
+    }
+
+    /// Calls a read method (`conversations.history`) with its arguments in the query string.
+    async fn call_get(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, SlackError> {
+        let url = format!("{}/{method}", self.api_base);
+        let response = self
+            .send(method, || self.http.get(&url).query(args))
+            .await?;
+        self.reply_of(method, response).await
+    }
+
+    /// Slack's reply to `method` when `ok`; its error code, or what was wrong, otherwise.
+    async fn reply_of(&self, method: &str, response: Response) -> Result<Value, SlackError> {
         let status = response.status();
         let text = response
             .text()

@@ -70,3 +70,35 @@ fn errors_are_one_line_and_name_what_to_do() {
         "Slack is rate limiting the bot; retry in 30s"
     );
 }
+
+#[test]
+fn markers_round_trip_and_only_pis_answering_the_key_are_found() {
+    let m = Marker::new("Ev1", true);
+    assert_eq!(
+        m.metadata(),
+        json!({"event_type": "rust_pi_reply", "event_payload": {"reply_to": "Ev1", "done": true}})
+    );
+    assert_eq!(Marker::from_metadata(&m.metadata()), Some(m.clone()));
+    assert_eq!(Marker::from_metadata(&Value::Null), None);
+    let messages = [
+        json!({"ts": "1.1", "metadata": Marker::new("Ev1", false).metadata()}),
+        json!({"ts": "1.2", "text": "no metadata"}),
+        json!({"ts": "1.3", "metadata": {"event_type": "other", "event_payload": {"reply_to": "Ev1"}}}),
+        json!({"ts": "1.4", "metadata": Marker::new("Ev2", true).metadata()}),
+        json!({"ts": "1.5", "metadata": m.metadata()}),
+    ];
+    let found = replies::replies_to(&messages, "Ev1");
+    assert_eq!(
+        found,
+        [
+            FoundReply {
+                ts: "1.1".into(),
+                done: false
+            },
+            FoundReply {
+                ts: "1.5".into(),
+                done: true
+            },
+        ]
+    );
+}
