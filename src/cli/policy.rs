@@ -62,19 +62,30 @@ pub fn build_policy(
     let mut src = PolicySources::default();
     // `flag --x`, or the config file and line that gave the value.
     let from = |key: &str| args.origins.label(key);
-    // The bridges run tools for other people: strict unless a preset is named.
-    let default_preset = if args.bridge.any() {
-        Preset::Strict
-    } else {
-        Preset::default()
+    // The bridges run tools for other people: strict unless the user names a preset (a flag
+    // or their own config file; a project file's preset does not loosen a bridge).
+    let from_project = matches!(
+        args.origins.get("tool-policy-preset"),
+        Some(super::Origin::File {
+            layer: super::config_file::Layer::Project,
+            ..
+        })
+    );
+    let named = args
+        .tool_policy_preset
+        .filter(|_| !(args.bridge.any() && from_project));
+    let preset: Preset = match named {
+        Some(p) => p.into(),
+        None if args.bridge.any() => Preset::Strict,
+        None => Preset::default(),
     };
-    let preset: Preset = args.tool_policy_preset.map_or(default_preset, Into::into);
-    let preset_source = if args.tool_policy_preset.is_none() && args.bridge.any() {
-        "default for bridges".to_string()
-    } else if args.tool_policy_preset.is_none() {
-        "default".to_string()
-    } else {
-        from("tool-policy-preset")
+    let preset_source = match named {
+        Some(_) => from("tool-policy-preset"),
+        None if args.bridge.any() && from_project => {
+            "default for bridges (the project file's preset does not apply)".to_string()
+        }
+        None if args.bridge.any() => "default for bridges".to_string(),
+        None => "default".to_string(),
     };
     src.set("preset", preset_source);
     let mut p = preset.policy(cwd, home);

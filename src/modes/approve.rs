@@ -6,6 +6,22 @@ use crate::agent::{ApprovalDecision, ApprovalKind, EventMsg, Op};
 /// The note a headless denial sends back to the model.
 pub const HEADLESS_NOTE: &str = "nobody can approve it here: pi runs without a user to ask (the user can pass --approve-all to allow such calls)";
 
+/// The note a bridge's denial sends back to the model.
+pub const BRIDGE_NOTE: &str = "nobody can approve it here: pi runs as a bridge for other people, where every call that needs approval is denied";
+
+/// A bridge's answer to `msg` if it asks for an approval: always a denial.
+pub fn bridge_answer(msg: &EventMsg) -> Option<Op> {
+    let EventMsg::ApprovalRequested { call_id, kind, .. } = msg else {
+        return None;
+    };
+    Some(Op::Approve {
+        call_id: call_id.clone(),
+        decision: ApprovalDecision::Deny {
+            note: (*kind == ApprovalKind::Policy).then(|| BRIDGE_NOTE.to_string()),
+        },
+    })
+}
+
 /// The answer to `msg` if it asks for an approval.
 pub fn headless_answer(msg: &EventMsg, approve_all: bool) -> Option<Op> {
     let EventMsg::ApprovalRequested { call_id, kind, .. } = msg else {
@@ -92,6 +108,15 @@ mod tests {
             }
         ));
         assert_eq!(headless_answer(&EventMsg::TurnStarted, true), None);
+        assert_eq!(
+            bridge_answer(&ask(ApprovalKind::Policy)),
+            Some(Op::Approve {
+                call_id: "c1".into(),
+                decision: ApprovalDecision::Deny {
+                    note: Some(BRIDGE_NOTE.into())
+                }
+            })
+        );
         let line = approval_progress(&ask(ApprovalKind::Policy), false).unwrap();
         assert!(line.contains("denied: no one to ask"), "{line}");
     }

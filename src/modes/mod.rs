@@ -11,7 +11,7 @@ mod oneshot;
 mod progress;
 mod validate;
 
-pub use approve::{HEADLESS_NOTE, approval_progress, headless_answer};
+pub use approve::{BRIDGE_NOTE, HEADLESS_NOTE, approval_progress, bridge_answer, headless_answer};
 pub use command_file::{CommandFileOptions, run_command_file};
 pub use escape::escape_controls;
 pub use interactive::{InteractiveOptions, InteractiveSetup, run_interactive};

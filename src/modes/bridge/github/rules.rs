@@ -83,9 +83,7 @@ pub fn strip_mention(body: &str, login: &str) -> String {
             if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return text.to_string();
             }
-            rest.trim_start_matches([',', ':'])
-                .trim()
-                .to_string()
+            rest.trim_start_matches([',', ':']).trim().to_string()
         }
         _ => text.to_string(),
     }

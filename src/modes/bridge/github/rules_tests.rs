@@ -119,5 +119,8 @@ fn a_leading_mention_is_not_part_of_the_text() {
     assert_eq!(strip_mention("@pi-bot /pi status", "pi-bot"), "/pi status");
     assert_eq!(strip_mention("@PI-BOT: fix it", "pi-bot"), "fix it");
     assert_eq!(strip_mention("@pi-bot-2 hi", "pi-bot"), "@pi-bot-2 hi");
-    assert_eq!(strip_mention("hey @pi-bot look", "pi-bot"), "hey @pi-bot look");
+    assert_eq!(
+        strip_mention("hey @pi-bot look", "pi-bot"),
+        "hey @pi-bot look"
+    );
 }

@@ -13,7 +13,7 @@ use super::transport::{Answer, Begin, RunFooter, Transport};
 use super::{RunContext, log_event, update_state};
 use crate::agent::{AgentHandle, EventMsg, Op, Submission, spawn_agent};
 use crate::commands::{CommandEngine, Outcome, share_session};
-use crate::modes::{headless_answer, progress_line};
+use crate::modes::{bridge_answer, progress_line};
 
 /// How long a cancelled turn gets to wind down before the run gives up on it.
 const CANCEL_GRACE: Duration = Duration::from_secs(5);
@@ -186,7 +186,7 @@ async fn run_turn<T: Transport>(
         tokio::select! {
             ev = agent.events.recv() => {
                 let Some(ev) = ev else { break failed("the agent task stopped".into()) };
-                if let Some(op) = headless_answer(&ev.msg, false) {
+                if let Some(op) = bridge_answer(&ev.msg) {
                     let _ = agent.submissions.send(Submission { id: ev.id, op });
                 }
                 if let Some(line) = progress_line(&ev.msg) {
@@ -290,7 +290,7 @@ async fn run_command(ctx: &RunContext, channel: &Channel, line: &str) -> (Answer
     let mut end = RunEnd::Answered;
     while let Some(ev) = agent.events.recv().await {
         engine.observe(&ev.msg);
-        if let Some(deny) = headless_answer(&ev.msg, false) {
+        if let Some(deny) = bridge_answer(&ev.msg) {
             let _ = agent.submissions.send(Submission {
                 id: ev.id,
                 op: deny,
