@@ -482,3 +482,38 @@ fn tool_calls_run_under_the_strict_policy_and_asks_are_denied() {
     assert!(!text.contains("example.invalid: Name"), "it never ran");
     assert_eq!(b.stop().0, Some(0));
 }
+
+#[test]
+fn pi_stop_cancels_the_running_turn_and_the_next_message_runs() {
+    let provider = FakeProvider::builder()
+        .chunk_size(64)
+        .chunk_delay(Duration::from_millis(150))
+        .reply(Reply::text("word ".repeat(300)))
+        .reply(Reply::text("Next one answered."))
+        .start_blocking();
+    let mut b = Bridge::new();
+    let n = b.github.add_issue("Stop", "", "alice", "OWNER");
+    b.start(&provider, &[]);
+    b.github
+        .add_comment(n, "@pi-bot write a lot", "alice", "OWNER");
+    wait_for(30, "the run", || !provider.requests().is_empty());
+    b.github
+        .add_comment(n, "@pi-bot /pi stop", "alice", "OWNER");
+    b.github
+        .add_comment(n, "@pi-bot then this", "alice", "OWNER");
+    wait_for(30, "the stop", || {
+        b.replies(n)
+            .iter()
+            .any(|r| r.contains("Stopping the run of comment:"))
+    });
+    wait_for(30, "the cancelled answer", || {
+        b.replies(n)
+            .iter()
+            .any(|r| r.contains("Stopped before it finished") && r.contains(DONE))
+    });
+    wait_for(30, "the queued message's answer", || {
+        answered(&b.replies(n), "Next one answered.")
+    });
+    assert_eq!(provider.requests().len(), 2);
+    assert_eq!(b.stop().0, Some(0));
+}
