@@ -28,7 +28,7 @@ pub enum ThreadDetailArg {
 pub struct BridgeArgs {
     /// Run the GitHub Issues bridge: issues and @mentions in --github-repo start runs; token in
     /// GITHUB_TOKEN or --github-token-file.
-    #[arg(long, requires_all = ["github_repo", "github_bot_login", "github_state_dir"], conflicts_with = "slack_bridge", help_heading = BRIDGES)]
+    #[arg(long, conflicts_with = "slack_bridge", help_heading = BRIDGES)]
     pub github_issues_bridge: bool,
     /// The repository the GitHub bridge serves.
     #[arg(long, value_name = "OWNER/REPO", help_heading = BRIDGES)]
@@ -58,7 +58,7 @@ pub struct BridgeArgs {
 
     /// Run the Slack bridge (Socket Mode): mentions and direct messages start runs; tokens in
     /// PI_SLACK_APP_TOKEN and PI_SLACK_BOT_TOKEN or the token files.
-    #[arg(long, requires = "slack_state_dir", help_heading = BRIDGES)]
+    #[arg(long, help_heading = BRIDGES)]
     pub slack_bridge: bool,
     /// The Slack bridge's state: one folder per channel or thread.
     #[arg(long, value_name = "DIR", help_heading = BRIDGES)]

@@ -517,3 +517,47 @@ fn pi_stop_cancels_the_running_turn_and_the_next_message_runs() {
     assert_eq!(provider.requests().len(), 2);
     assert_eq!(b.stop().0, Some(0));
 }
+
+#[test]
+fn missing_flags_and_tokens_are_one_line_usage_errors() {
+    let run = Run::new();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--github-issues-bridge", "--github-repo", REPO],
+            "--github-issues-bridge needs --github-repo, --github-bot-login and --github-state-dir",
+        ),
+        (
+            &[
+                "--github-issues-bridge",
+                "--github-repo",
+                REPO,
+                "--github-bot-login",
+                BOT,
+                "--github-state-dir",
+                "st",
+            ],
+            "no GitHub token: set GITHUB_TOKEN",
+        ),
+        (
+            &["--slack-bridge"],
+            "--slack-bridge needs --slack-state-dir",
+        ),
+        (
+            &["--slack-bridge", "--slack-state-dir", "s", "--approve-all"],
+            "--approve-all does not apply to bridges",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = run
+            .cmd()
+            .args(args)
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert!(!run.path().join("st").exists(), "nothing was created");
+}
