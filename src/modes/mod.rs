@@ -5,6 +5,7 @@ mod approve;
 pub mod bridge;
 mod command_file;
 mod escape;
+pub mod events;
 mod interactive;
 mod interrupt;
 mod oneshot;

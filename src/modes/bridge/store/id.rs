@@ -11,23 +11,26 @@ use std::fmt;
 pub enum Transport {
     /// A GitHub issue.
     Github,
+    /// A local conversation (`local/NAME`): answers go to a file, not to a remote service.
+    Local,
     /// A Slack channel or thread.
     Slack,
 }
 
 impl Transport {
-    /// Both transports, in folder order.
-    pub const ALL: [Transport; 2] = [Transport::Github, Transport::Slack];
+    /// Every transport, in folder order.
+    pub const ALL: [Transport; 3] = [Transport::Github, Transport::Local, Transport::Slack];
 
-    /// The folder name (`github`, `slack`).
+    /// The folder name (`github`, `local`, `slack`).
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Github => "github",
+            Transport::Local => "local",
             Transport::Slack => "slack",
         }
     }
 
-    /// Parses `github` or `slack`.
+    /// Parses `github`, `local` or `slack`.
     pub fn parse(text: &str) -> Option<Transport> {
         Transport::ALL.into_iter().find(|t| t.as_str() == text)
     }
@@ -69,7 +72,7 @@ impl ConversationKey {
             .split_once('/')
             .ok_or_else(|| format!("{text:?} is not TRANSPORT/ID"))?;
         let transport = Transport::parse(t)
-            .ok_or_else(|| format!("unknown transport {t:?} (github or slack)"))?;
+            .ok_or_else(|| format!("unknown transport {t:?} (github, local or slack)"))?;
         ConversationKey::new(transport, id).map_err(|e| format!("{text:?}: {e}"))
     }
 }
