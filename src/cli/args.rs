@@ -455,6 +455,8 @@ pub struct Args {
     pub channel_store_repair: Option<String>,
     #[command(flatten)]
     pub bridge: super::bridge_args::BridgeArgs,
+    #[command(flatten)]
+    pub events: super::events_args::EventsArgs,
 
     /// Where each setting a config file may hold came from (filled by `config_file::load`).
     #[arg(skip)]

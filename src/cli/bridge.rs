@@ -50,7 +50,7 @@ pub fn token(file: Option<&Path>, env: &str, what: &str) -> Result<String, Strin
 }
 
 /// What every bridge run shares, with `tokens` kept out of tools' output.
-pub async fn run_context(args: &Args, tokens: &[String]) -> Result<Arc<RunContext>, u8> {
+pub async fn run_context(args: &Args, tokens: &[String]) -> Result<RunContext, u8> {
     let setup = match with_skills(args, true).await {
         Ok(s) => s,
         Err(e) => {
@@ -74,13 +74,14 @@ pub async fn run_context(args: &Args, tokens: &[String]) -> Result<Arc<RunContex
         audit_log: agent.audit_log.clone(),
         skills: skills_config(args, &cwd),
     };
-    Ok(Arc::new(RunContext {
+    Ok(RunContext {
         agent,
         engine,
         cwd,
         progress_every: Duration::from_secs(args.bridge.bridge_progress_interval_seconds),
         state_lock: std::sync::Mutex::new(()),
-    }))
+        finished: None,
+    })
 }
 
 pub fn hub_options(args: &Args) -> HubOptions {
@@ -127,7 +128,7 @@ async fn github(args: &Args) -> u8 {
         allow_users: b.github_allow_user.clone(),
     };
     let ctx = match run_context(args, std::slice::from_ref(&token)).await {
-        Ok(c) => c,
+        Ok(c) => Arc::new(c),
         Err(code) => return code,
     };
     let poller = Poller {

@@ -52,7 +52,7 @@ pub async fn slack(args: &Args) -> u8 {
         }
     };
     let ctx = match run_context(args, &[app_token.clone(), bot_token]).await {
-        Ok(c) => c,
+        Ok(c) => Arc::new(c),
         Err(code) => return code,
     };
     let rules = Rules {

@@ -7,6 +7,8 @@ mod bridge_slack;
 mod channel_store;
 mod config_file;
 mod config_report;
+mod events;
+mod events_args;
 mod policy;
 mod resume;
 mod setup;
@@ -104,6 +106,9 @@ async fn dispatch(args: Args) -> u8 {
         return code;
     }
     if let Some(code) = bridge::run(&args).await {
+        return code;
+    }
+    if let Some(code) = events::run(&args).await {
         return code;
     }
     if let Some(file) = &args.command_file {

@@ -73,18 +73,18 @@ pub fn build_policy(
     );
     let named = args
         .tool_policy_preset
-        .filter(|_| !(args.bridge.any() && from_project));
+        .filter(|_| !(args.runs_for_others() && from_project));
     let preset: Preset = match named {
         Some(p) => p.into(),
-        None if args.bridge.any() => Preset::Strict,
+        None if args.runs_for_others() => Preset::Strict,
         None => Preset::default(),
     };
     let preset_source = match named {
         Some(_) => from("tool-policy-preset"),
-        None if args.bridge.any() && from_project => {
-            "default for bridges (the project file's preset does not apply)".to_string()
+        None if args.runs_for_others() && from_project => {
+            "default for bridges and events (the project file's preset does not apply)".to_string()
         }
-        None if args.bridge.any() => "default for bridges".to_string(),
+        None if args.runs_for_others() => "default for bridges and events".to_string(),
         None => "default".to_string(),
     };
     src.set("preset", preset_source);

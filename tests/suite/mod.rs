@@ -3,6 +3,7 @@ mod bridge;
 mod bridge_github;
 mod bridge_slack;
 mod commands;
+mod events;
 mod oneshot;
 mod session;
 mod skills;

@@ -177,6 +177,7 @@ impl Transport for GithubTransport {
                     inbound.author, inbound.text
                 ),
                 images: Vec::new(),
+                model: None,
             });
         }
         let issue = self.client.issue(number).await.map_err(|e| e.to_string())?;
@@ -229,6 +230,7 @@ impl Transport for GithubTransport {
         Ok(Prompt {
             text,
             images: Vec::new(),
+            model: None,
         })
     }
 }

@@ -316,6 +316,9 @@ impl<T: Transport> Hub<T> {
                 &inbound.key,
                 serde_json::json!({ "run": run_id, "end": format!("{end:?}") }),
             );
+            if let Some(tx) = &ctx.finished {
+                let _ = tx.send((inbound.key.clone(), end));
+            }
             (conversation, end)
         });
         self.tasks.insert(task.id(), conversation_of_task);

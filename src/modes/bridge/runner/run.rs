@@ -133,11 +133,21 @@ async fn run_turn<T: Transport>(
     std::sync::Arc::make_mut(&mut config.policy)
         .read_only_roots
         .push(channel.attachments_dir());
-    let model = config.model.to_string();
     let mut prompt = match transport.prompt(channel, inbound, first_run).await {
         Ok(p) => p,
         Err(e) => return failed(format!("cannot build the prompt: {e}")),
     };
+    if let Some(name) = prompt.model.take() {
+        match name.parse::<crate::ai::ModelRef>() {
+            Ok(m) if config.client.check_model(&m).is_ok() => config.model = m,
+            Ok(m) => {
+                let why = config.client.check_model(&m).err().map(|e| e.to_string());
+                return failed(format!("model {name}: {}", why.unwrap_or_default()));
+            }
+            Err(e) => return failed(format!("model {name}: {e}")),
+        }
+    }
+    let model = config.model.to_string();
     let takes_images = config
         .client
         .catalog()

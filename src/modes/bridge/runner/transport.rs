@@ -27,6 +27,8 @@ pub enum Begin<H> {
 pub struct Prompt {
     pub text: String,
     pub images: Vec<ImageInput>,
+    /// The model for this run (`provider/id`), instead of the session's or the default.
+    pub model: Option<String>,
 }
 
 /// How a run ended, as the reply shows it.

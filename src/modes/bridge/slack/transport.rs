@@ -322,7 +322,11 @@ impl Transport for SlackTransport {
         let mut images = Vec::new();
         let files = self.take_files(&inbound.key);
         if files.is_empty() {
-            return Ok(Prompt { text, images });
+            return Ok(Prompt {
+                text,
+                images,
+                model: None,
+            });
         }
         let dir = channel.attachments_dir();
         crate::private_fs::create_dir_all(&dir)
@@ -355,7 +359,11 @@ impl Transport for SlackTransport {
         }
         text.push_str("\n\nFiles attached to this message (read them with the read tool):\n");
         text.push_str(&lines.join("\n"));
-        Ok(Prompt { text, images })
+        Ok(Prompt {
+            text,
+            images,
+            model: None,
+        })
     }
 }
 
