@@ -73,6 +73,7 @@ pub async fn run_context(args: &Args, tokens: &[String]) -> Result<RunContext, u
         policy_sources: setup.policy_sources,
         audit_log: agent.audit_log.clone(),
         skills: skills_config(args, &cwd),
+        events: None,
     };
     Ok(RunContext {
         agent,

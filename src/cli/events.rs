@@ -19,6 +19,15 @@ use crate::modes::events::deliver::{Models, Outbox, Routes};
 use crate::modes::events::scheduler::Scheduler;
 use crate::modes::events::{CatchUp, RunnerState, StateLock};
 
+/// The `/events-*` commands' view of `--events-dir` (and `--events-state-path`).
+pub fn access(args: &Args) -> Option<Arc<dyn crate::commands::EventsAccess>> {
+    let dir = args.events.events_dir.clone()?;
+    Some(Arc::new(crate::modes::events::access::EventsDir {
+        dir,
+        state: args.events.events_state_path.clone(),
+    }))
+}
+
 /// Runs the events runner when the flags ask for it.
 pub async fn run(args: &Args) -> Option<u8> {
     if !args.events.events_runner {

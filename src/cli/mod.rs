@@ -141,6 +141,7 @@ async fn dispatch(args: Args) -> u8 {
                 },
                 policy_sources,
                 resume_picker: args.resume,
+                events: events::access(&args),
             };
             return crate::modes::run_interactive(setup.map_err(|e| e.to_string()), options).await;
         } else {
@@ -259,6 +260,7 @@ async fn command_file(args: &Args, file: &std::path::Path) -> u8 {
         approve_all: args.approve_all,
         policy_sources: setup.policy_sources.clone(),
         skills,
+        events: events::access(args),
     };
     crate::modes::run_command_file(setup.agent, setup.session, setup.warnings, options).await
 }

@@ -49,6 +49,8 @@ pub struct EngineContext {
     /// The skills folders in use (`--skills-dir` or `skills-dir` in a config file, then the
     /// user's), which `/doctor` checks.
     pub skills: crate::skills::SkillsConfig,
+    /// The events runner's files (`--events-dir`), for the `/events-*` commands.
+    pub events: Option<std::sync::Arc<dyn super::events::EventsAccess>>,
 }
 
 /// Runs slash commands. One per front end; cheap to create.
@@ -127,6 +129,7 @@ impl CommandEngine {
             "policy" => Ok(self.policy()),
             "quit" => Ok(CommandOutput::lines(Vec::new()).then(Outcome::Quit)),
             name if name.starts_with("skills-") => super::skills::run(self, inv),
+            name if name.starts_with("events-") => super::events::run(self, inv),
             other => Err(CommandError::failed(format!(
                 "/{other} is declared but not implemented; please report this"
             ))),

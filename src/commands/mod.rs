@@ -1,4 +1,4 @@
-//! The slash-command engine shared by the TUI, `--command-file` and (later) the bridges.
+//! The slash-command engine shared by the TUI, `--command-file` and the bridges.
 //!
 //! Every command is declared once in [`COMMANDS`] (name, arguments, flags, subcommands, help
 //! text, `--json` support, completion hints). [`CommandEngine::execute`] parses a line, runs
@@ -11,6 +11,7 @@ mod complete;
 mod doctor;
 mod engine;
 mod error;
+mod events;
 mod help;
 mod inspect;
 mod macros;
@@ -27,12 +28,14 @@ mod skills_supply;
 mod spec;
 mod statefile;
 mod table;
+mod table_events;
 mod table_skills;
 
 pub use complete::{Completion, completions};
 pub use doctor::{Check, CheckStatus, run_checks};
 pub use engine::{CommandEngine, EngineContext, SharedSession, lock_session, share_session};
 pub use error::CommandError;
+pub use events::{EventRow, EventsAccess};
 pub use help::{details as help_details, overview as help_overview};
 pub use output::{CommandOutput, Outcome};
 pub use parse::{Invocation, is_command, parse, split_words};

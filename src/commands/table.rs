@@ -58,7 +58,8 @@ pub(super) const fn plain(
 
 use CommandGroup::{Automate, Context, Inspect, Maintain, Navigate};
 
-/// The commands declared here; [`COMMANDS`] adds the skills commands (`table_skills.rs`).
+/// The commands declared here; [`COMMANDS`] adds the skills commands (`table_skills.rs`) and
+/// the events commands (`table_events.rs`).
 const CORE: &[CommandSpec] = &[
     // ----- navigate -----
     plain(
@@ -413,8 +414,14 @@ const CORE: &[CommandSpec] = &[
 ];
 
 /// Every slash command, in `/help` order within each group.
-pub static COMMANDS: std::sync::LazyLock<Vec<CommandSpec>> =
-    std::sync::LazyLock::new(|| [CORE, super::table_skills::SKILLS].concat());
+pub static COMMANDS: std::sync::LazyLock<Vec<CommandSpec>> = std::sync::LazyLock::new(|| {
+    [
+        CORE,
+        super::table_skills::SKILLS,
+        super::table_events::EVENTS,
+    ]
+    .concat()
+});
 
 /// The command named `name` (with or without its slash).
 pub fn find(name: &str) -> Option<&'static CommandSpec> {

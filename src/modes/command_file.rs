@@ -37,6 +37,8 @@ pub struct CommandFileOptions {
     pub policy_sources: PolicySources,
     /// The skills folders, for `/doctor`.
     pub skills: crate::skills::SkillsConfig,
+    /// The events runner's files, for the `/events-*` commands.
+    pub events: Option<std::sync::Arc<dyn crate::commands::EventsAccess>>,
 }
 
 /// One line to run and where it came from.
@@ -240,6 +242,7 @@ pub async fn run_command_file(
         policy_sources: options.policy_sources.clone(),
         audit_log: config.audit_log.clone(),
         skills: options.skills.clone(),
+        events: options.events.clone(),
     };
     let engine = CommandEngine::new(shared.clone(), ctx);
     let agent = spawn_agent(config, shared);

@@ -37,6 +37,8 @@ pub struct InteractiveOptions {
     pub policy_sources: PolicySources,
     /// `--resume`: open with a picker of this directory's sessions.
     pub resume_picker: bool,
+    /// The events runner's files, for the `/events-*` commands.
+    pub events: Option<std::sync::Arc<dyn crate::commands::EventsAccess>>,
 }
 
 /// What set-up produced: the agent's configuration, the session and warnings, or why not.
@@ -158,6 +160,7 @@ pub async fn run_interactive(setup: InteractiveSetup, options: InteractiveOption
                     policy_sources: options.policy_sources.clone(),
                     audit_log: config.audit_log.clone(),
                     skills: options.skills_config.clone(),
+                    events: options.events.clone(),
                 },
             );
             let agent = spawn_agent(config, shared.clone());

@@ -2,6 +2,7 @@
 //! the events dir, and the runner's state file and lock. Everything here is pure or plain
 //! file I/O with the clock passed in; the runner loop lives elsewhere.
 
+pub mod access;
 pub mod deliver;
 pub mod event;
 pub mod scan;

@@ -3,6 +3,7 @@
 
 mod complete;
 mod context;
+mod events;
 mod file_mode;
 mod inspect;
 mod maintain;
@@ -90,6 +91,12 @@ impl Bench {
                 dir: dir.path().join(".pi/skills"),
                 ..Default::default()
             },
+            events: Some(Arc::new(
+                pi_coding_agent::modes::events::access::EventsDir {
+                    dir: dir.path().join("events"),
+                    state: Some(dir.path().join("events-state.json")),
+                },
+            )),
         };
         let engine = CommandEngine::new(share_session(store), ctx);
         Bench { dir, engine, ids }

@@ -15,6 +15,9 @@ use super::run::{RunEnd, queued, run_message};
 use super::status::{set_aside, status_text};
 use super::{HubOptions, HubReport, RunContext, Transport, log_event, update_state};
 
+/// The core's reason for a key seen before.
+const DUPLICATE: &str = "duplicate delivery";
+
 struct Hub<T: Transport> {
     ctx: Arc<RunContext>,
     store: ChannelStore,
@@ -165,7 +168,7 @@ impl<T: Transport> Hub<T> {
         );
         let out = step(&mut self.state, Input::Message(inbound.clone()));
         let duplicate = out.iter().any(
-            |o| matches!(o, Output::Ignored { reason, .. } if *reason == "duplicate delivery"),
+            |o| matches!(o, Output::Ignored { reason, .. } if *reason == DUPLICATE),
         );
         update_state(&self.ctx, &channel, |st| {
             if duplicate {
@@ -212,6 +215,15 @@ impl<T: Transport> Hub<T> {
                             &key,
                             serde_json::json!({ "reason": reason }),
                         );
+                    }
+                    // A duplicate that is not running was handled before (perhaps before a
+                    // restart): whoever waits for its end hears it is answered.
+                    let running = self.active.values().any(|(_, k)| *k == key);
+                    if reason == DUPLICATE
+                        && !running
+                        && let Some(tx) = &self.ctx.finished
+                    {
+                        let _ = tx.send((key, RunEnd::AlreadyAnswered));
                     }
                 }
                 Output::Reply { conversation, text } => self.post(&conversation, origin, text),
