@@ -2,7 +2,8 @@
 //! profile) against the fakes of the test suite, started in this process:
 //!
 //! 1. Idle memory: `pi --slack-bridge` and `pi --github-issues-bridge`, connected and polling
-//!    with nothing to do, for [`IDLE`]; VmRSS and VmHWM from /proc (budget: 20 MiB).
+//!    with nothing to do, and `pi --events-runner` with 20 cron events not yet due, for
+//!    [`IDLE`]; VmRSS and VmHWM from /proc (budget: 20 MiB each, issues 11 and 12).
 //! 2. Drain: 100 Slack mentions over 10 threads (10 conversations) pushed at once at a bridge
 //!    with `--bridge-max-concurrent-runs 2`; the fake model streams each answer in a handful
 //!    of 256-byte chunks 5 ms apart. Reported: the time until every answer is shown, and from
@@ -146,6 +147,38 @@ fn idle_github() {
     stop(child);
 }
 
+fn idle_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = FakeProvider::builder().start_blocking();
+    let events = dir.path().join("events");
+    std::fs::create_dir_all(&events).unwrap();
+    // A realistic dir: a few schedules that are not due while measured.
+    for i in 0..20 {
+        let event = serde_json::json!({
+            "id": format!("daily-{i}"), "channel": format!("local/report-{i}"),
+            "prompt": "Summarise yesterday's commits.",
+            "schedule": {"cron": "0 9 * * MON-FRI", "timezone": "Europe/Berlin"},
+        });
+        std::fs::write(events.join(format!("daily-{i}.json")), event.to_string()).unwrap();
+    }
+    let child = pi(dir.path(), &provider)
+        .args(["--events-runner", "--events-dir", "events"])
+        .args(["--events-state-path", "state/events.json"])
+        .spawn()
+        .unwrap();
+    wait_for(20, "the runner's state", || {
+        dir.path().join("state/events.json").exists()
+    });
+    std::thread::sleep(IDLE);
+    let (rss, hwm) = memory(child.id());
+    println!(
+        "events runner idle {IDLE:?} (20 cron events, 1 s polls): VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+        mib(rss),
+        mib(hwm)
+    );
+    stop(child);
+}
+
 fn drain() {
     let dir = tempfile::tempdir().unwrap();
     let provider = FakeProvider::builder()
@@ -228,6 +261,7 @@ fn main() {
     if only != "drain" {
         idle_slack();
         idle_github();
+        idle_events();
     }
     if only != "idle" {
         drain();
