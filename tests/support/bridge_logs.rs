@@ -31,7 +31,7 @@ pub fn overlap(state_dir: &Path) -> Overlap {
     let mut out = Overlap::default();
     // (ts, +1 start / -1 finish)
     let mut all: Vec<(String, i32)> = Vec::new();
-    for transport in ["github", "slack"] {
+    for transport in ["github", "local", "slack"] {
         let Ok(dirs) = std::fs::read_dir(state_dir.join(transport)) else {
             continue;
         };

@@ -220,3 +220,38 @@ fn a_second_runner_on_the_same_state_refuses() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(r.stop().0, Some(0));
 }
+
+#[test]
+fn the_queue_limit_holds_due_events_back_and_says_so() {
+    let provider = FakeProvider::builder()
+        .chunk_size(64)
+        .chunk_delay(Duration::from_millis(20))
+        .when_empty(Reply::text("Handled."))
+        .start_blocking();
+    let mut r = Runner::new();
+    for i in 0..4 {
+        write_event(
+            &r.events(),
+            &format!("e{i}.json"),
+            json!({"id": format!("e{i}"), "channel": format!("local/c{i}"),
+                   "prompt": "go", "schedule": "immediate"}),
+        );
+    }
+    let mut c = r.command(&provider, None);
+    c.args([
+        "--events-queue-limit",
+        "1",
+        "--bridge-max-concurrent-runs",
+        "4",
+    ]);
+    r.child = Some(c.spawn().unwrap());
+    wait_for(60, "four answers", || {
+        r.outbox().iter().filter(|v| v["kind"] == "answer").count() == 4
+    });
+    assert_eq!(r.stop().0, Some(0));
+    let o = crate::support::bridge_logs::overlap(&r.state_dir());
+    assert_eq!(o.runs, 4);
+    assert_eq!(o.max_global, 1, "one outstanding run at a time: {o:?}");
+    let log = std::fs::read_to_string(r.run.path().join("pi.log")).unwrap_or_default();
+    assert!(log.contains("events queue full"), "{log}");
+}
