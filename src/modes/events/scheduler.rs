@@ -168,7 +168,7 @@ impl Loop {
         }
     }
 
-    fn finished(&mut self, key: &str, end: RunEnd) {
+    fn finished(&mut self, key: &str, end: RunEnd, detail: &str) {
         let Some(o) = self.outstanding.remove(key) else {
             return;
         };
@@ -184,10 +184,12 @@ impl Loop {
                 }
             }
             RunEnd::Failed | RunEnd::Cancelled => {
-                st.record_failure(
-                    &format!("the run {} (see the channel's log.jsonl)", end_word(end)),
-                    now,
-                );
+                let reason = if detail.trim().is_empty() {
+                    format!("the run {} (see the channel's log.jsonl)", end_word(end))
+                } else {
+                    detail.trim().to_string()
+                };
+                st.record_failure(&reason, now);
             }
         }
         self.save();
@@ -207,7 +209,7 @@ impl Scheduler {
         self,
         state: RunnerState,
         tx: mpsc::Sender<Inbound>,
-        mut finished: mpsc::UnboundedReceiver<(String, RunEnd)>,
+        mut finished: mpsc::UnboundedReceiver<(String, RunEnd, String)>,
         stop: CancellationToken,
     ) {
         let (changed_tx, mut changed) = mpsc::unbounded_channel::<()>();
@@ -232,10 +234,10 @@ impl Scheduler {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     while changed.try_recv().is_ok() {}
                 }
-                Some((key, end)) = finished.recv() => {
-                    lp.finished(&key, end);
-                    while let Ok((key, end)) = finished.try_recv() {
-                        lp.finished(&key, end);
+                Some((key, end, detail)) = finished.recv() => {
+                    lp.finished(&key, end, &detail);
+                    while let Ok((key, end, detail)) = finished.try_recv() {
+                        lp.finished(&key, end, &detail);
                     }
                 }
             }

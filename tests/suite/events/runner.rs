@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::super::oneshot::Run;
 use crate::support::fake_github::FakeGithub;
-use crate::support::fake_provider::{FakeProvider, Reply};
+use crate::support::fake_provider::{FakeProvider, Fault, Reply};
 
 const MODEL: &str = "anthropic/claude-sonnet-4-5";
 const REPO: &str = "acme/widgets";
@@ -254,4 +254,31 @@ fn the_queue_limit_holds_due_events_back_and_says_so() {
     assert_eq!(o.max_global, 1, "one outstanding run at a time: {o:?}");
     let log = std::fs::read_to_string(r.run.path().join("pi.log")).unwrap_or_default();
     assert!(log.contains("events queue full"), "{log}");
+}
+
+#[test]
+fn a_failed_run_is_recorded_with_its_reason_and_a_retry_time() {
+    let provider = FakeProvider::builder()
+        .reply(Reply::fault(Fault::status(400)))
+        .start_blocking();
+    let mut r = Runner::new();
+    write_event(
+        &r.events(),
+        "fails.json",
+        json!({"id": "fails", "channel": "local/x", "prompt": "go", "schedule": "immediate"}),
+    );
+    r.start(&provider, None);
+    let state_file = r.state_dir().join("events.json");
+    wait_for(30, "the failure to be recorded", || {
+        std::fs::read_to_string(&state_file).is_ok_and(|t| t.contains("\"failures\": 1"))
+    });
+    assert_eq!(r.stop().0, Some(0));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    let e = &state["events"]["fails"];
+    let reason = e["last_error"].as_str().unwrap();
+    assert!(reason.contains("400"), "{reason}");
+    assert!(e["next_retry_ms"].as_i64().is_some(), "{state}");
+    assert_eq!(e["done"], false);
+    assert!(r.events().join("fails.json").exists(), "kept for its retry");
 }

@@ -167,9 +167,9 @@ impl<T: Transport> Hub<T> {
             }),
         );
         let out = step(&mut self.state, Input::Message(inbound.clone()));
-        let duplicate = out.iter().any(
-            |o| matches!(o, Output::Ignored { reason, .. } if *reason == DUPLICATE),
-        );
+        let duplicate = out
+            .iter()
+            .any(|o| matches!(o, Output::Ignored { reason, .. } if *reason == DUPLICATE));
         update_state(&self.ctx, &channel, |st| {
             if duplicate {
                 st.counters.duplicates += 1;
@@ -223,7 +223,7 @@ impl<T: Transport> Hub<T> {
                         && !running
                         && let Some(tx) = &self.ctx.finished
                     {
-                        let _ = tx.send((key, RunEnd::AlreadyAnswered));
+                        let _ = tx.send((key, RunEnd::AlreadyAnswered, String::new()));
                     }
                 }
                 Output::Reply { conversation, text } => self.post(&conversation, origin, text),
@@ -316,7 +316,8 @@ impl<T: Transport> Hub<T> {
         let transport = self.transport.clone();
         let conversation_of_task = conversation.clone();
         let task = self.runs.spawn(async move {
-            let end = run_message(&ctx, &*transport, &channel, &inbound, &run_id, token).await;
+            let (end, detail) =
+                run_message(&ctx, &*transport, &channel, &inbound, &run_id, token).await;
             update_state(&ctx, &channel, |st| {
                 st.active_run = None;
                 st.reply = None;
@@ -329,7 +330,7 @@ impl<T: Transport> Hub<T> {
                 serde_json::json!({ "run": run_id, "end": format!("{end:?}") }),
             );
             if let Some(tx) = &ctx.finished {
-                let _ = tx.send((inbound.key.clone(), end));
+                let _ = tx.send((inbound.key.clone(), end, detail));
             }
             (conversation, end)
         });

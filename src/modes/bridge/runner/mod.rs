@@ -37,8 +37,9 @@ pub struct RunContext {
     /// Serialises read-modify-write of the channels' state files between the runner and
     /// its runs.
     pub state_lock: std::sync::Mutex<()>,
-    /// Told the key and the end of every run (the events runner records them).
-    pub finished: Option<tokio::sync::mpsc::UnboundedSender<(String, RunEnd)>>,
+    /// Told the key, the end and the answer's text (or why it failed) of every run (the
+    /// events runner records them).
+    pub finished: Option<tokio::sync::mpsc::UnboundedSender<(String, RunEnd, String)>>,
 }
 
 /// The runner's settings.

@@ -28,7 +28,8 @@ pub enum RunEnd {
     Failed,
 }
 
-/// Runs `inbound` in `channel`; `saved` is the reply handle a previous process left.
+/// Runs `inbound` in `channel` (the reply handle a previous process left is in the channel's
+/// state); returns how it ended and the answer's text (or why it failed).
 pub async fn run_message<T: Transport>(
     ctx: &RunContext,
     transport: &T,
@@ -36,7 +37,7 @@ pub async fn run_message<T: Transport>(
     inbound: &Inbound,
     run_id: &str,
     cancel: CancellationToken,
-) -> RunEnd {
+) -> (RunEnd, String) {
     let saved = channel
         .state()
         .ok()
@@ -52,7 +53,7 @@ pub async fn run_message<T: Transport>(
                 &inbound.key,
                 serde_json::json!({ "run": run_id }),
             );
-            return RunEnd::AlreadyAnswered;
+            return (RunEnd::AlreadyAnswered, String::new());
         }
         Err(e) => {
             tracing::warn!(conversation = %inbound.conversation, "cannot post the working reply: {e}");
@@ -63,7 +64,7 @@ pub async fn run_message<T: Transport>(
                 &inbound.key,
                 serde_json::json!({ "run": run_id, "error": e }),
             );
-            return RunEnd::Failed;
+            return (RunEnd::Failed, e);
         }
     };
     let saved_handle = serde_json::to_value(&handle).ok();
@@ -96,7 +97,7 @@ pub async fn run_message<T: Transport>(
             &inbound.key,
             serde_json::json!({ "run": run_id, "error": e }),
         );
-        return RunEnd::Failed;
+        return (RunEnd::Failed, e);
     }
     log_event(
         channel,
@@ -105,7 +106,7 @@ pub async fn run_message<T: Transport>(
         &inbound.key,
         serde_json::json!({ "run": run_id, "text": answer.text, "end": format!("{end:?}") }),
     );
-    end
+    (end, answer.text)
 }
 
 /// A model turn with the transport's prompt.
