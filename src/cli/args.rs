@@ -457,6 +457,8 @@ pub struct Args {
     pub bridge: super::bridge_args::BridgeArgs,
     #[command(flatten)]
     pub events: super::events_args::EventsArgs,
+    #[command(flatten)]
+    pub webhook: super::webhook_args::WebhookArgs,
 
     /// Where each setting a config file may hold came from (filled by `config_file::load`).
     #[arg(skip)]

@@ -14,6 +14,8 @@ mod resume;
 mod setup;
 mod skills_actions;
 mod skills_config;
+mod webhook;
+mod webhook_args;
 
 pub use args::{Args, CommandFileErrorMode, ImportModeArg, OutputFormat, SkillsIndex, ThinkingArg};
 pub use config_file::{Origin, Origins, project_config_path, user_config_path};
@@ -109,6 +111,9 @@ async fn dispatch(args: Args) -> u8 {
         return code;
     }
     if let Some(code) = events::run(&args).await {
+        return code;
+    }
+    if let Some(code) = webhook::run(&args) {
         return code;
     }
     if let Some(file) = &args.command_file {

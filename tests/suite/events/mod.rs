@@ -3,4 +3,5 @@
 //! outbox, a bad event file is reported and skipped while the good ones run, a second runner
 //! on the same state refuses, and SIGTERM exits 0.
 
+mod ingest;
 mod runner;

@@ -1,0 +1,180 @@
+//! `--event-webhook-ingest-file`: checks a received webhook payload's signature (when a
+//! secret is set) and that it is no replay, then queues it as an immediate event in
+//! --events-dir for the events runner.
+//!
+//! Exit 0 with `queued event ID for CHANNEL` (or `replaced queued event ID for CHANNEL` when
+//! a debounce key's queued event was replaced) on stdout; 1 with `pi: webhook refused: ...`
+//! when the payload is refused (nothing is written then); 2 for usage errors. The replay
+//! record is `<events dir>/.webhook-replay.json`; a signature is recorded before the event
+//! is written, so a delivery whose event could not be written is refused if sent again.
+
+// The one result line is this command's output.
+#![allow(clippy::print_stdout)]
+
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::args::Args;
+use super::webhook_args::SignatureAlgorithmArg;
+use super::{exit, report};
+use crate::modes::bridge::store::ConversationKey;
+use crate::modes::events::ingest::{DEFAULT_MAX_PROMPT_BYTES, Ingest, ingest};
+use crate::modes::events::webhook::{Algorithm, ReplayGuard, replay_window_secs, verify};
+
+/// Largest payload accepted, in bytes.
+pub const MAX_PAYLOAD_BYTES: u64 = 10 * 1024 * 1024;
+
+/// The environment variable that may hold the shared secret.
+const SECRET_ENV: &str = "PI_EVENT_WEBHOOK_SECRET";
+
+/// The replay record's name in the events dir (hidden: the scan skips it).
+const REPLAY_FILE: &str = ".webhook-replay.json";
+
+/// Runs webhook ingest when the flags ask for it.
+pub fn run(args: &Args) -> Option<u8> {
+    let payload_path = args.webhook.event_webhook_ingest_file.as_deref()?;
+    Some(match ingest_payload(args, payload_path) {
+        Ok(line) => {
+            println!("{line}");
+            exit::OK
+        }
+        Err((code, message)) => {
+            report(&message);
+            code
+        }
+    })
+}
+
+fn usage(message: impl Into<String>) -> (u8, String) {
+    (exit::USAGE, message.into())
+}
+
+fn refused(message: impl std::fmt::Display) -> (u8, String) {
+    (exit::FAILURE, format!("webhook refused: {message}"))
+}
+
+fn ingest_payload(args: &Args, payload_path: &Path) -> Result<String, (u8, String)> {
+    let w = &args.webhook;
+    let Some(dir) = &args.events.events_dir else {
+        return Err(usage(
+            "--event-webhook-ingest-file needs --events-dir (the folder the events runner watches)",
+        ));
+    };
+    let Some(channel) = &w.event_webhook_channel else {
+        return Err(usage(
+            "--event-webhook-ingest-file needs --event-webhook-channel (for example local/hooks)",
+        ));
+    };
+    let channel = ConversationKey::parse(channel)
+        .map_err(|e| usage(format!("--event-webhook-channel: {e}")))?;
+    let secret = secret(args)?;
+    if secret.is_none() && w.event_webhook_signature.is_some() {
+        return Err(usage(
+            "--event-webhook-signature needs a secret: --event-webhook-secret-file, --event-webhook-secret or PI_EVENT_WEBHOOK_SECRET",
+        ));
+    }
+    let payload = read_payload(payload_path)?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    if let Some(secret) = secret {
+        let alg = match w.event_webhook_signature_algorithm {
+            SignatureAlgorithmArg::GithubSha256 => Algorithm::GithubSha256,
+            SignatureAlgorithmArg::SlackV0 => Algorithm::SlackV0,
+        };
+        let Some(signature) = &w.event_webhook_signature else {
+            return Err(refused(format!(
+                "a secret is set and no signature was given (--event-webhook-signature, the {} header)",
+                alg.signature_header()
+            )));
+        };
+        let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let skew = w.event_webhook_signature_max_skew_seconds;
+        let verified = verify(
+            alg,
+            &secret,
+            signature,
+            &payload,
+            w.event_webhook_timestamp.as_deref(),
+            now_secs,
+            skew,
+        )
+        .map_err(refused)?;
+        let mut guard = ReplayGuard::open(&dir.join(REPLAY_FILE))
+            .map_err(|e| refused(format!("replay record unusable: {e}")))?;
+        let checked = guard.check_and_record(&verified, now_secs, replay_window_secs(alg, skew));
+        for warning in guard.take_warnings() {
+            report(&format!("warning: {warning}"));
+        }
+        checked.map_err(refused)?;
+    }
+    let cfg = Ingest {
+        events_dir: dir.clone(),
+        channel,
+        prompt_prefix: w.event_webhook_prompt_prefix.clone(),
+        debounce: w.event_webhook_debounce_key.clone().map(|key| {
+            (
+                key,
+                Duration::from_secs(w.event_webhook_debounce_window_seconds),
+            )
+        }),
+        max_prompt_bytes: DEFAULT_MAX_PROMPT_BYTES,
+    };
+    let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
+    let done = ingest(&cfg, &payload, now_ms).map_err(refused)?;
+    let verb = if done.replaced {
+        "replaced queued"
+    } else {
+        "queued"
+    };
+    Ok(format!("{verb} event {} for {}", done.id, cfg.channel))
+}
+
+/// The secret: --event-webhook-secret-file, else --event-webhook-secret, else the env.
+fn secret(args: &Args) -> Result<Option<Vec<u8>>, (u8, String)> {
+    let w = &args.webhook;
+    if let Some(file) = &w.event_webhook_secret_file {
+        let text = std::fs::read(file).map_err(|e| {
+            usage(format!(
+                "--event-webhook-secret-file {}: {e}",
+                file.display()
+            ))
+        })?;
+        let mut text = text;
+        while matches!(text.last(), Some(b'\n' | b'\r')) {
+            text.pop();
+        }
+        return Ok(Some(text));
+    }
+    if let Some(s) = &w.event_webhook_secret {
+        return Ok(Some(s.as_bytes().to_vec()));
+    }
+    Ok(std::env::var_os(SECRET_ENV).map(|v| v.into_encoded_bytes()))
+}
+
+/// The payload, at most [`MAX_PAYLOAD_BYTES`]; one byte more is read to tell it is over.
+fn read_payload(path: &Path) -> Result<Vec<u8>, (u8, String)> {
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_PAYLOAD_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| {
+            usage(format!(
+                "--event-webhook-ingest-file {}: {e}",
+                path.display()
+            ))
+        })?;
+        file.take(MAX_PAYLOAD_BYTES + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| (exit::FAILURE, format!("cannot read the payload: {e}")))?;
+    if bytes.len() as u64 > MAX_PAYLOAD_BYTES {
+        return Err(refused(format!(
+            "payload is over {MAX_PAYLOAD_BYTES} bytes (10 MiB)"
+        )));
+    }
+    Ok(bytes)
+}
