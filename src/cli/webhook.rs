@@ -19,17 +19,11 @@ use super::args::Args;
 use super::webhook_args::SignatureAlgorithmArg;
 use super::{exit, report};
 use crate::modes::bridge::store::ConversationKey;
-use crate::modes::events::ingest::{DEFAULT_MAX_PROMPT_BYTES, Ingest, ingest};
-use crate::modes::events::webhook::{Algorithm, ReplayGuard, replay_window_secs, verify};
-
-/// Largest payload accepted, in bytes.
-pub const MAX_PAYLOAD_BYTES: u64 = 10 * 1024 * 1024;
+use crate::modes::events::receive::{Delivery, MAX_PAYLOAD_BYTES, Receiver};
+use crate::modes::events::webhook::Algorithm;
 
 /// The environment variable that may hold the shared secret.
 const SECRET_ENV: &str = "PI_EVENT_WEBHOOK_SECRET";
-
-/// The replay record's name in the events dir (hidden: the scan skips it).
-const REPLAY_FILE: &str = ".webhook-replay.json";
 
 /// Runs webhook ingest when the flags ask for it.
 pub fn run(args: &Args) -> Option<u8> {
@@ -75,64 +69,48 @@ fn ingest_payload(args: &Args, payload_path: &Path) -> Result<String, (u8, Strin
         ));
     }
     let payload = read_payload(payload_path)?;
-    let now = SystemTime::now()
+    let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    if let Some(secret) = secret {
-        let alg = match w.event_webhook_signature_algorithm {
-            SignatureAlgorithmArg::GithubSha256 => Algorithm::GithubSha256,
-            SignatureAlgorithmArg::SlackV0 => Algorithm::SlackV0,
-        };
-        let Some(signature) = &w.event_webhook_signature else {
-            return Err(refused(format!(
-                "a secret is set and no signature was given (--event-webhook-signature, the {} header)",
-                alg.signature_header()
-            )));
-        };
-        let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-        let skew = w.event_webhook_signature_max_skew_seconds;
-        let verified = verify(
-            alg,
-            &secret,
-            signature,
-            &payload,
-            w.event_webhook_timestamp.as_deref(),
-            now_secs,
-            skew,
-        )
-        .map_err(refused)?;
-        let mut guard = ReplayGuard::open(&dir.join(REPLAY_FILE))
-            .map_err(|e| refused(format!("replay record unusable: {e}")))?;
-        let checked = guard.check_and_record(&verified, now_secs, replay_window_secs(alg, skew));
-        for warning in guard.take_warnings() {
-            report(&format!("warning: {warning}"));
-        }
-        checked.map_err(refused)?;
-    }
-    let cfg = Ingest {
-        events_dir: dir.clone(),
-        channel,
-        prompt_prefix: w.event_webhook_prompt_prefix.clone(),
-        debounce: w.event_webhook_debounce_key.clone().map(|key| {
-            (
-                key,
-                Duration::from_secs(w.event_webhook_debounce_window_seconds),
-            )
-        }),
-        max_prompt_bytes: DEFAULT_MAX_PROMPT_BYTES,
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let receiver = receiver(args, dir, secret);
+    let delivery = Delivery {
+        payload: &payload,
+        signature: w.event_webhook_signature.as_deref(),
+        timestamp: w.event_webhook_timestamp.as_deref(),
+        debounce_key: w.event_webhook_debounce_key.clone(),
     };
-    let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
-    let done = ingest(&cfg, &payload, now_ms).map_err(refused)?;
+    let channel_name = channel.to_string();
+    let outcome = receiver.receive(channel, &delivery, now_ms);
+    for warning in outcome.warnings {
+        report(&format!("warning: {warning}"));
+    }
+    let done = outcome.result.map_err(refused)?;
     let verb = if done.replaced {
         "replaced queued"
     } else {
         "queued"
     };
-    Ok(format!("{verb} event {} for {}", done.id, cfg.channel))
+    Ok(format!("{verb} event {} for {channel_name}", done.id))
+}
+
+/// The checks and destination the flags describe.
+pub fn receiver(args: &Args, dir: &Path, secret: Option<Vec<u8>>) -> Receiver {
+    let w = &args.webhook;
+    Receiver {
+        events_dir: dir.to_path_buf(),
+        prompt_prefix: w.event_webhook_prompt_prefix.clone(),
+        secret,
+        algorithm: match w.event_webhook_signature_algorithm {
+            SignatureAlgorithmArg::GithubSha256 => Algorithm::GithubSha256,
+            SignatureAlgorithmArg::SlackV0 => Algorithm::SlackV0,
+        },
+        max_skew_secs: w.event_webhook_signature_max_skew_seconds,
+        debounce_window: Duration::from_secs(w.event_webhook_debounce_window_seconds),
+    }
 }
 
 /// The secret: --event-webhook-secret-file, else --event-webhook-secret, else the env.
-fn secret(args: &Args) -> Result<Option<Vec<u8>>, (u8, String)> {
+pub fn secret(args: &Args) -> Result<Option<Vec<u8>>, (u8, String)> {
     let w = &args.webhook;
     if let Some(file) = &w.event_webhook_secret_file {
         let text = std::fs::read(file).map_err(|e| {
