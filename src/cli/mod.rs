@@ -113,6 +113,9 @@ async fn dispatch(args: Args) -> u8 {
     if let Some(code) = events::run(&args).await {
         return code;
     }
+    if let Some(code) = webhook::listen(&args).await {
+        return code;
+    }
     if let Some(code) = webhook::run(&args) {
         return code;
     }

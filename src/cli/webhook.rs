@@ -40,6 +40,57 @@ pub fn run(args: &Args) -> Option<u8> {
     })
 }
 
+/// `--events-webhook-listen`: serves until SIGINT/SIGTERM.
+pub async fn listen(args: &Args) -> Option<u8> {
+    let addr = args.webhook.events_webhook_listen?;
+    let Some(dir) = &args.events.events_dir else {
+        report("--events-webhook-listen needs --events-dir (the folder the events runner watches)");
+        return Some(exit::USAGE);
+    };
+    let secret = match secret(args) {
+        Ok(Some(s)) if !s.is_empty() => s,
+        Ok(_) => {
+            report(
+                "--events-webhook-listen needs a secret (--event-webhook-secret-file, --event-webhook-secret or PI_EVENT_WEBHOOK_SECRET): unsigned webhooks are not accepted over HTTP",
+            );
+            return Some(exit::USAGE);
+        }
+        Err((code, message)) => {
+            report(&message);
+            return Some(code);
+        }
+    };
+    if !dir.is_dir() {
+        report(&format!("--events-dir {} is not a folder", dir.display()));
+        return Some(exit::USAGE);
+    }
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            on_signal.cancel();
+        }
+    });
+    let receiver = receiver(args, dir, Some(secret));
+    Some(
+        match crate::modes::events::listen::listen(addr, receiver, stop).await {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                report(&e);
+                exit::FAILURE
+            }
+        },
+    )
+}
+
 fn usage(message: impl Into<String>) -> (u8, String) {
     (exit::USAGE, message.into())
 }

@@ -55,4 +55,9 @@ pub struct WebhookArgs {
     /// How far a signed timestamp may be from now, in seconds (also sets the replay window).
     #[arg(long, value_name = "N", default_value_t = crate::modes::events::webhook::DEFAULT_MAX_SKEW_SECS, help_heading = WEBHOOK)]
     pub event_webhook_signature_max_skew_seconds: u64,
+    /// Receive webhooks over HTTP at this address (`127.0.0.1:8787`): POST /hooks/CHANNEL
+    /// queues the body as an event in --events-dir after the signature check; a secret is
+    /// required.
+    #[arg(long, value_name = "ADDR", conflicts_with = "event_webhook_ingest_file", help_heading = WEBHOOK)]
+    pub events_webhook_listen: Option<std::net::SocketAddr>,
 }

@@ -6,6 +6,7 @@ pub mod access;
 pub mod deliver;
 pub mod event;
 pub mod ingest;
+pub mod listen;
 pub mod receive;
 pub mod scan;
 pub mod schedule;

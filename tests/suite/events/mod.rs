@@ -4,4 +4,5 @@
 //! on the same state refuses, and SIGTERM exits 0.
 
 mod ingest;
+mod listen;
 mod runner;
