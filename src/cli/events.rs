@@ -144,6 +144,16 @@ async fn runner(args: &Args) -> Result<(), (u8, String)> {
         local: Outbox { path: outbox },
         models: models.clone(),
     };
+    let listener = match args.webhook.events_webhook_listen {
+        Some(addr) => {
+            let receiver = super::webhook::http_receiver(args)?;
+            let socket = crate::modes::events::listen::bind(addr)
+                .await
+                .map_err(|e| (exit::FAILURE, e))?;
+            Some((socket, receiver))
+        }
+        None => None,
+    };
     let mut ctx = run_context(args, &tokens)
         .await
         .map_err(|code| (code, String::new()))?;
@@ -172,7 +182,20 @@ async fn runner(args: &Args) -> Result<(), (u8, String)> {
         Arc::new(ctx),
         Arc::new(routes),
         options,
-        move |tx, stop| scheduler.run(state, tx, finished_rx, stop),
+        move |tx, stop| {
+            // The webhook receiver, when asked for, runs beside the scheduler until the same
+            // stop.
+            if let Some((socket, receiver)) = listener {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    let served = crate::modes::events::listen::serve_on(socket, receiver, stop);
+                    if let Err(e) = served.await {
+                        tracing::error!("{e}");
+                    }
+                });
+            }
+            scheduler.run(state, tx, finished_rx, stop)
+        },
     )
     .await
     .map_err(|err| (exit::FAILURE, err))?;

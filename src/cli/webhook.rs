@@ -42,28 +42,18 @@ pub fn run(args: &Args) -> Option<u8> {
 
 /// `--events-webhook-listen`: serves until SIGINT/SIGTERM.
 pub async fn listen(args: &Args) -> Option<u8> {
+    if args.events.events_runner {
+        // The runner serves the receiver in its own process.
+        return None;
+    }
     let addr = args.webhook.events_webhook_listen?;
-    let Some(dir) = &args.events.events_dir else {
-        report("--events-webhook-listen needs --events-dir (the folder the events runner watches)");
-        return Some(exit::USAGE);
-    };
-    let secret = match secret(args) {
-        Ok(Some(s)) if !s.is_empty() => s,
-        Ok(_) => {
-            report(
-                "--events-webhook-listen needs a secret (--event-webhook-secret-file, --event-webhook-secret or PI_EVENT_WEBHOOK_SECRET): unsigned webhooks are not accepted over HTTP",
-            );
-            return Some(exit::USAGE);
-        }
+    let receiver = match http_receiver(args) {
+        Ok(r) => r,
         Err((code, message)) => {
             report(&message);
             return Some(code);
         }
     };
-    if !dir.is_dir() {
-        report(&format!("--events-dir {} is not a folder", dir.display()));
-        return Some(exit::USAGE);
-    }
     let stop = tokio_util::sync::CancellationToken::new();
     let on_signal = stop.clone();
     tokio::spawn(async move {
@@ -79,7 +69,6 @@ pub async fn listen(args: &Args) -> Option<u8> {
             on_signal.cancel();
         }
     });
-    let receiver = receiver(args, dir, Some(secret));
     Some(
         match crate::modes::events::listen::listen(addr, receiver, stop).await {
             Ok(()) => exit::OK,
@@ -89,6 +78,30 @@ pub async fn listen(args: &Args) -> Option<u8> {
             }
         },
     )
+}
+
+/// The HTTP receiver's checks from the flags: an events dir and a secret are required.
+pub fn http_receiver(args: &Args) -> Result<Receiver, (u8, String)> {
+    let Some(dir) = &args.events.events_dir else {
+        return Err(usage(
+            "--events-webhook-listen needs --events-dir (the folder the events runner watches)",
+        ));
+    };
+    let secret = match secret(args)? {
+        Some(s) if !s.is_empty() => s,
+        _ => {
+            return Err(usage(
+                "--events-webhook-listen needs a secret (--event-webhook-secret-file, --event-webhook-secret or PI_EVENT_WEBHOOK_SECRET): unsigned webhooks are not accepted over HTTP",
+            ));
+        }
+    };
+    if !dir.is_dir() {
+        return Err(usage(format!(
+            "--events-dir {} is not a folder",
+            dir.display()
+        )));
+    }
+    Ok(receiver(args, dir, Some(secret)))
 }
 
 fn usage(message: impl Into<String>) -> (u8, String) {

@@ -116,9 +116,16 @@ async fn hook(
     }
 }
 
-/// Serves until `stop` fires. Binding errors are returned as one line.
-pub async fn listen(
-    addr: SocketAddr,
+/// Binds `addr` (a clear one-line error when it is taken or not allowed).
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
+/// Serves on `listener` until `stop` fires.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
     receiver: Receiver,
     stop: CancellationToken,
 ) -> Result<(), String> {
@@ -126,12 +133,20 @@ pub async fn listen(
         .route("/hooks/{*channel}", post(hook))
         .layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES as usize))
         .with_state(Arc::new(receiver));
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    tracing::info!(%addr, "webhook receiver listening");
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "webhook receiver listening");
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
         .map_err(|e| format!("webhook receiver: {e}"))
+}
+
+/// Binds `addr` and serves until `stop` fires.
+pub async fn listen(
+    addr: SocketAddr,
+    receiver: Receiver,
+    stop: CancellationToken,
+) -> Result<(), String> {
+    serve_on(bind(addr).await?, receiver, stop).await
 }

@@ -150,3 +150,48 @@ fn the_receiver_needs_a_secret() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("needs a secret"), "{err}");
 }
+
+#[test]
+fn the_runner_serves_the_receiver_and_answers_what_arrives() {
+    use crate::support::fake_provider::{FakeProvider, Reply};
+    let provider = FakeProvider::builder()
+        .reply(Reply::text("Deploy looks fine."))
+        .start_blocking();
+    let run = Run::new();
+    std::fs::create_dir_all(run.path().join("events")).unwrap();
+    let port = free_port();
+    let mut child = run
+        .pi(&provider, "anthropic/claude-sonnet-4-5")
+        .args(["--events-runner", "--events-dir", "events"])
+        .args(["--events-state-path", "state/events.json"])
+        .args(["--events-poll-interval-ms", "200"])
+        .args(["--events-webhook-listen", &format!("127.0.0.1:{port}")])
+        .args(["--event-webhook-prompt-prefix", "A deploy webhook:"])
+        .env("PI_EVENT_WEBHOOK_SECRET", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let body = br#"{"deploy":"v42"}"#.to_vec();
+    let url = format!("http://127.0.0.1:{port}/hooks/local/deploys");
+    let (status, text) = post(&url, body.clone(), &signed(&body));
+    assert_eq!(status, 202, "{text}");
+    let outbox = run.path().join("state/outbox.jsonl");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&outbox).is_ok_and(|t| t.contains("Deploy looks fine.")) {
+        assert!(start.elapsed() < Duration::from_secs(30), "no answer");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let prompt = provider.requests()[0].last_user_text().unwrap();
+    assert!(
+        prompt.starts_with("A deploy webhook:") && prompt.contains("v42"),
+        "{prompt}"
+    );
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
