@@ -86,11 +86,16 @@ impl Loop {
             for inbound in self.due_runs(event, now) {
                 let key = inbound.key.clone();
                 if let Some(model) = &event.model {
-                    self.cfg
+                    let mut models = self
+                        .cfg
                         .models
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(key.clone(), model.clone());
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // Runs that never started leave their entry; keep the map bounded.
+                    if models.len() >= 10_000 {
+                        models.clear();
+                    }
+                    models.insert(key.clone(), model.clone());
                 }
                 self.outstanding.insert(
                     key,

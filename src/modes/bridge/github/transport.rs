@@ -57,6 +57,13 @@ fn tail(text: &str, max: usize) -> String {
 }
 
 impl GithubTransport {
+    /// Whether pi posted `c`: a marker counts only in the bot's own comments (anyone can
+    /// type one). With no bot login given (the events runner), any marked comment counts.
+    fn is_mine(&self, c: &Comment) -> bool {
+        self.rules.bot_login.is_empty()
+            || c.author().login.eq_ignore_ascii_case(&self.rules.bot_login)
+    }
+
     /// pi's comments answering `key` on the issue.
     async fn replies_to(&self, issue: u64, key: &str) -> Result<Vec<Comment>, String> {
         let comments = self
@@ -66,7 +73,7 @@ impl GithubTransport {
             .map_err(|e| e.to_string())?;
         Ok(comments
             .into_iter()
-            .filter(|c| answered_key(&c.body) == Some(key))
+            .filter(|c| self.is_mine(c) && answered_key(&c.body) == Some(key))
             .collect())
     }
 }
@@ -191,9 +198,9 @@ impl Transport for GithubTransport {
             .strip_prefix("comment:")
             .and_then(|n| n.parse::<u64>().ok());
         // Comments since pi's last answer (all of them on the first run), not pi's own.
-        let last_answer = comments
-            .iter()
-            .rposition(|c| answered_key(&c.body).is_some() && Some(c.id) < this_id);
+        let last_answer = comments.iter().rposition(|c| {
+            self.is_mine(c) && answered_key(&c.body).is_some() && Some(c.id) < this_id
+        });
         let start = if first_run {
             0
         } else {
@@ -201,7 +208,9 @@ impl Transport for GithubTransport {
         };
         let earlier: Vec<String> = comments[start.min(comments.len())..]
             .iter()
-            .filter(|c| Some(c.id) != this_id && answered_key(&c.body).is_none())
+            .filter(|c| {
+                Some(c.id) != this_id && !(self.is_mine(c) && answered_key(&c.body).is_some())
+            })
             .filter(|c| this_id.is_none_or(|t| c.id < t))
             .map(|c| format!("@{} wrote:\n{}", c.author().login, c.body.trim()))
             .collect();

@@ -4,31 +4,41 @@
 use crate::agent::EventMsg;
 use crate::commands::settings_lines;
 
-/// Engine commands a bridge does not run, with why. Everything else works from a message
-/// by an allowed user.
-const BLOCKED: &[(&str, &str)] = &[
-    ("quit", "the bridge keeps running; stop it on its host"),
-    ("session-open", "it opens a file on the bridge's host"),
-    ("resume", "each conversation keeps its own session"),
-    ("session-import", "it reads a file on the bridge's host"),
-    ("session-export", "it writes a file on the bridge's host"),
-    (
-        "session-graph-export",
-        "it writes a file on the bridge's host",
-    ),
-    ("audit-summary", "it reads a file on the bridge's host"),
-    ("macro", "macros are files on the bridge's host"),
-    ("run", "macros are files on the bridge's host"),
-    ("profile", "profiles are files on the bridge's host"),
+/// Engine commands a bridge runs: they read or change the conversation's own session and
+/// model, nothing else on the host. Everything else (skills installs and the trust file,
+/// files named by the sender, macros, profiles, quitting) is refused: the bridge runs for
+/// other people.
+const ALLOWED: &[&str] = &[
+    "compact",
+    "model",
+    "models-list",
+    "model-show",
+    "session",
+    "session-stats",
+    "session-search",
+    "session-diff",
+    "branches",
+    "branch",
+    "new",
+    "clear",
+    "policy",
+    "help",
 ];
 
 /// Why `line` is refused in a bridge, if it is.
 pub fn blocked(line: &str) -> Option<String> {
     let name = line.trim().strip_prefix('/')?.split_whitespace().next()?;
-    BLOCKED
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(n, why)| format!("`/pi {n}` does not run from a bridge: {why}."))
+    if ALLOWED.contains(&name) {
+        return None;
+    }
+    Some(format!(
+        "`/pi {name}` does not run from a bridge: only the conversation's own session and model can be changed here ({}).",
+        ALLOWED
+            .iter()
+            .map(|c| format!("/pi {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// The lines an agent's answer to a command adds to its output.
@@ -70,17 +80,17 @@ mod tests {
 
     #[test]
     fn host_file_commands_are_refused_and_the_rest_pass() {
-        assert!(
-            blocked("/session-export /tmp/x")
-                .unwrap()
-                .contains("writes a file")
-        );
+        assert!(blocked("/session-export /tmp/x").is_some());
+        assert!(blocked("/skills-install https://evil/skill").is_some());
+        assert!(blocked("/skills-lock-write /etc/x").is_some());
+        assert!(blocked("/skills-trust-add k").is_some());
         assert!(blocked("/quit").is_some());
         assert!(blocked("/macro save x").is_some());
         assert_eq!(blocked("/compact"), None);
         assert_eq!(blocked("/model openai/gpt-4.1"), None);
         assert_eq!(blocked("/session-stats"), None);
         assert_eq!(blocked("not a command"), None);
+        assert_eq!(blocked("/help"), None);
     }
 
     #[test]

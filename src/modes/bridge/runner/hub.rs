@@ -15,6 +15,9 @@ use super::run::{RunEnd, queued, run_message};
 use super::status::{set_aside, status_text};
 use super::{HubOptions, HubReport, RunContext, Transport, log_event, update_state};
 
+/// How long cancelled turns get to end before shutdown abandons them.
+const HARD_STOP: Duration = Duration::from_secs(15);
+
 /// The core's reason for a key seen before.
 const DUPLICATE: &str = "duplicate delivery";
 
@@ -27,8 +30,9 @@ struct Hub<T: Transport> {
     posts: JoinSet<()>,
     /// The cancel token and inbound key of each running conversation.
     active: HashMap<Conversation, (CancellationToken, String)>,
-    /// Which conversation each run task serves (a task that panics still frees its slot).
-    tasks: HashMap<tokio::task::Id, Conversation>,
+    /// Which conversation and message each run task serves (a task that panics still frees
+    /// its slot and is reported).
+    tasks: HashMap<tokio::task::Id, (Conversation, String)>,
     report: HubReport,
     next_run: u64,
 }
@@ -58,6 +62,9 @@ pub async fn run_hub<T: Transport>(
     hub.resume();
     let far = || tokio::time::Instant::now() + Duration::from_secs(86_400);
     let mut grace_end: Option<tokio::time::Instant> = None;
+    // After the grace period the running turns are cancelled; a turn that still has not
+    // ended this much later is abandoned, so shutdown always ends.
+    let mut cancelled_at: Option<tokio::time::Instant> = None;
     loop {
         if hub.state.finished() {
             break;
@@ -73,16 +80,31 @@ pub async fn run_hub<T: Transport>(
             Some(_) = hub.posts.join_next() => {}
             () = shutdown.cancelled(), if grace_end.is_none() => {
                 grace_end = Some(hub.begin_shutdown(options.shutdown_grace));
+                while let Ok(m) = inbound.try_recv() {
+                    hub.park(m);
+                }
             }
             () = tokio::time::sleep_until(deadline), if grace_end.is_some() => {
-                tracing::info!(running = hub.active.len(), "grace period over; cancelling the running turns");
-                for (token, _) in hub.active.values() {
-                    token.cancel();
+                if cancelled_at.is_none() {
+                    tracing::info!(running = hub.active.len(), "grace period over; cancelling the running turns");
+                    for (token, _) in hub.active.values() {
+                        token.cancel();
+                    }
+                    // Cancelled turns still post their "stopped" answers.
+                    let now = tokio::time::Instant::now();
+                    cancelled_at = Some(now);
+                    grace_end = Some(now + HARD_STOP);
+                } else {
+                    tracing::warn!(running = hub.active.len(), "turns did not end after being cancelled; abandoning them");
+                    hub.runs.abort_all();
+                    break;
                 }
-                // Cancelled turns still post their "stopped" answers.
-                grace_end = Some(far());
             }
         }
+    }
+    // What the transport sent while the bridge was stopping waits for the next start.
+    while let Ok(m) = inbound.try_recv() {
+        hub.park(m);
     }
     // Replies already on their way are posted before the process ends.
     let drain = async { while hub.posts.join_next().await.is_some() {} };
@@ -170,16 +192,77 @@ impl<T: Transport> Hub<T> {
         let duplicate = out
             .iter()
             .any(|o| matches!(o, Output::Ignored { reason, .. } if *reason == DUPLICATE));
+        let started = out
+            .iter()
+            .any(|o| matches!(o, Output::StartRun { inbound: i, .. } if i.key == inbound.key));
+        let waiting: Vec<_> = self
+            .state
+            .waiting(&inbound.conversation)
+            .map(queued)
+            .collect();
+        let queued_now = waiting.iter().any(|m| m.key == inbound.key);
+        // One write: the key seen and where the message now is (waiting or running), so a
+        // crash between writes cannot lose it.
         update_state(&self.ctx, &channel, |st| {
             if duplicate {
                 st.counters.duplicates += 1;
-            } else {
-                st.mark_seen(&inbound.key);
-                st.counters.inbound += 1;
+                return;
             }
+            st.mark_seen(&inbound.key);
+            st.counters.inbound += 1;
+            if queued_now && !st.queue.iter().any(|m| m.key == inbound.key) {
+                st.queue.push(queued(&inbound));
+            }
+            if started {
+                st.active_run = Some(queued(&inbound));
+                st.reply = None;
+            }
+        });
+        let reason = out.iter().find_map(|o| match o {
+            Output::Reply { text, .. } => Some(text.clone()),
+            Output::Command { line, .. } => Some(format!("answered at once: {line}")),
+            _ => None,
         });
         self.perform(out, &inbound);
         self.sync_queue(&inbound.conversation);
+        if !duplicate && !started && !queued_now {
+            // Refused, a full queue, shutting down, or an immediate command: no run will
+            // report its end, so whoever waits for it hears now.
+            self.tell_finished(
+                &inbound.key,
+                RunEnd::Failed,
+                reason.unwrap_or_else(|| "not run".into()),
+            );
+        }
+    }
+
+    /// Tells the events runner (when it listens) how the run of `key` ended.
+    fn tell_finished(&self, key: &str, end: RunEnd, detail: String) {
+        if let Some(tx) = &self.ctx.finished {
+            let _ = tx.send((key.to_string(), end, detail));
+        }
+    }
+
+    /// A message that arrived as the bridge shut down: kept as waiting in the channel's
+    /// state (not run now), so the next start runs it.
+    pub(super) fn park(&mut self, inbound: Inbound) {
+        let Some(channel) = self.channel(&inbound.conversation) else {
+            return;
+        };
+        log_event(
+            &channel,
+            Direction::In,
+            "parked",
+            &inbound.key,
+            serde_json::json!({ "author": inbound.author, "allowed": inbound.allowed }),
+        );
+        update_state(&self.ctx, &channel, |st| {
+            if st.is_seen(&inbound.key) || !inbound.allowed {
+                return;
+            }
+            st.mark_seen(&inbound.key);
+            st.queue.push(queued(&inbound));
+        });
     }
 
     /// Saves the conversation's waiting messages as the core holds them.
@@ -218,7 +301,11 @@ impl<T: Transport> Hub<T> {
                     }
                     // A duplicate that is not running was handled before (perhaps before a
                     // restart): whoever waits for its end hears it is answered.
-                    let running = self.active.values().any(|(_, k)| *k == key);
+                    let running = self.active.values().any(|(_, k)| *k == key)
+                        || self
+                            .state
+                            .waiting(&origin.conversation)
+                            .any(|m| m.key == key);
                     if reason == DUPLICATE
                         && !running
                         && let Some(tx) = &self.ctx.finished
@@ -315,6 +402,7 @@ impl<T: Transport> Hub<T> {
         let ctx = self.ctx.clone();
         let transport = self.transport.clone();
         let conversation_of_task = conversation.clone();
+        let key_of_task = inbound.key.clone();
         let task = self.runs.spawn(async move {
             let (end, detail) =
                 run_message(&ctx, &*transport, &channel, &inbound, &run_id, token).await;
@@ -334,23 +422,34 @@ impl<T: Transport> Hub<T> {
             }
             (conversation, end)
         });
-        self.tasks.insert(task.id(), conversation_of_task);
+        self.tasks
+            .insert(task.id(), (conversation_of_task, key_of_task));
     }
 
     fn run_done(
         &mut self,
         done: Result<(tokio::task::Id, (Conversation, RunEnd)), tokio::task::JoinError>,
     ) {
-        let (id, end) = match done {
-            Ok((id, (_, end))) => (id, end),
+        let (id, end, crashed) = match done {
+            Ok((id, (_, end))) => (id, end, false),
             Err(e) => {
                 tracing::error!("a bridge run failed: {e}");
-                (e.id(), RunEnd::Failed)
+                (e.id(), RunEnd::Failed, true)
             }
         };
-        let Some(conversation) = self.tasks.remove(&id) else {
+        let Some((conversation, key)) = self.tasks.remove(&id) else {
             return;
         };
+        if crashed {
+            // The run never reported; its message is not run again at the next start.
+            if let Some(channel) = self.channel(&conversation) {
+                update_state(&self.ctx, &channel, |st| {
+                    st.active_run = None;
+                    st.reply = None;
+                });
+            }
+            self.tell_finished(&key, RunEnd::Failed, "the run stopped unexpectedly".into());
+        }
         if end == RunEnd::Cancelled {
             self.report.cancelled += 1;
         }

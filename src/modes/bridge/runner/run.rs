@@ -78,7 +78,7 @@ pub async fn run_message<T: Transport>(
     );
     let started = Instant::now();
     let (answer, end) = match command_line(&inbound.text) {
-        Some(line) => run_command(ctx, channel, &line).await,
+        Some(line) => run_command(ctx, channel, &line, cancel).await,
         None => run_turn(ctx, transport, channel, inbound, &handle, run_id, cancel).await,
     };
     let answer = Answer {
@@ -261,7 +261,12 @@ pub fn working_text(partial: &str, activity: &str) -> String {
 
 /// A queued `/pi` command: the command engine on the conversation's session, with an agent
 /// task when the command needs one (`/compact`, `/model`).
-async fn run_command(ctx: &RunContext, channel: &Channel, line: &str) -> (Answer, RunEnd) {
+async fn run_command(
+    ctx: &RunContext,
+    channel: &Channel,
+    line: &str,
+    cancel: CancellationToken,
+) -> (Answer, RunEnd) {
     if let Some(why) = blocked(line) {
         return (
             Answer {
@@ -299,7 +304,27 @@ async fn run_command(ctx: &RunContext, channel: &Channel, line: &str) -> (Answer
         op: op.clone(),
     });
     let mut end = RunEnd::Answered;
-    while let Some(ev) = agent.events.recv().await {
+    let mut give_up = None::<tokio::time::Instant>;
+    loop {
+        let deadline =
+            give_up.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(86_400));
+        let ev = tokio::select! {
+            ev = agent.events.recv() => match ev {
+                Some(ev) => ev,
+                None => break,
+            },
+            // `/pi stop` or the shutdown: the command's request is interrupted.
+            () = cancel.cancelled(), if give_up.is_none() => {
+                let _ = agent.submissions.send(Submission { id: 2, op: Op::Interrupt });
+                give_up = Some(tokio::time::Instant::now() + CANCEL_GRACE);
+                continue;
+            }
+            () = tokio::time::sleep_until(deadline), if give_up.is_some() => {
+                lines.push("stopped: the command did not wind down in time".into());
+                end = RunEnd::Cancelled;
+                break;
+            }
+        };
         engine.observe(&ev.msg);
         if let Some(deny) = bridge_answer(&ev.msg) {
             let _ = agent.submissions.send(Submission {

@@ -22,6 +22,8 @@ use crate::modes::bridge::store::Channel;
 
 /// Characters of one message of a long answer's detail (Slack shows longer ones folded).
 const DETAIL_PART: usize = 3_900;
+/// Messages with attachments remembered until their run, at most.
+const MAX_PENDING_FILES: usize = 1_000;
 /// Largest image sent to the model, in bytes.
 const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 
@@ -85,6 +87,10 @@ fn safe_name(id: &str, name: &str) -> String {
         })
         .collect();
     let clean = clean.trim_start_matches('.');
+    let id: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("{id}-{}", if clean.is_empty() { "file" } else { clean })
 }
 
@@ -131,6 +137,20 @@ impl SlackTransport {
         if files.is_empty() {
             return;
         }
+        let mut map = self
+            .files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Messages that never run (refused, duplicates, a full queue) leave their entry:
+        // past this many, the oldest waiting lists are dropped wholesale.
+        if map.len() >= MAX_PENDING_FILES {
+            tracing::warn!(
+                "forgetting the attachments of {} messages that never ran",
+                map.len()
+            );
+            map.clear();
+        }
+        drop(map);
         self.files
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -175,19 +195,20 @@ impl Transport for SlackTransport {
         inbound: &Inbound,
         saved: Option<SlackReply>,
     ) -> Result<Begin<SlackReply>, String> {
-        if let Some(s) = saved {
-            // A restart in the middle of the run: the same message is edited.
-            return Ok(Begin::Reply(s));
-        }
         let (channel, thread_ts) = place(&inbound.conversation)?;
         let key = inbound.key.clone();
-        // The markers on Slack are the truth when the state file is gone.
+        // The markers on Slack are the truth: the answer may have been posted just before a
+        // crash, or the state file may be gone.
         let earlier = self
             .earlier_replies(&channel, thread_ts.as_deref(), &key)
             .await;
         if earlier.iter().any(|r| r.done) {
             self.take_files(&key);
             return Ok(Begin::AlreadyAnswered);
+        }
+        if let Some(s) = saved {
+            // A restart in the middle of the run: the same message is edited.
+            return Ok(Begin::Reply(s));
         }
         let ts = match earlier.into_iter().next() {
             Some(working) => working.ts,
@@ -384,6 +405,7 @@ mod tests {
         assert_eq!(mark("Ev1", true), Some(Marker::new("Ev1", true)));
         assert_eq!(mark("", false), None);
         assert_eq!(safe_name("F1", "..."), "F1-file");
+        assert_eq!(safe_name("../F1", "a"), "___F1-a");
         let s = summary("one\n\ntwo three four", 8);
         assert_eq!(s, "one");
     }
