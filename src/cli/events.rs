@@ -16,7 +16,7 @@ use crate::modes::bridge::runner::serve;
 use crate::modes::bridge::slack::transport::{Detail, SlackTransport};
 use crate::modes::bridge::slack::web::SlackWeb;
 use crate::modes::events::deliver::{Models, Outbox, Routes};
-use crate::modes::events::scheduler::Scheduler;
+use crate::modes::events::scheduler::{Clock, Scheduler};
 use crate::modes::events::{CatchUp, RunnerState, StateLock};
 
 /// The `/events-*` commands' view of `--events-dir` (and `--events-state-path`).
@@ -170,6 +170,7 @@ async fn runner(args: &Args) -> Result<(), (u8, String)> {
         },
         queue_limit: e.events_queue_limit as usize,
         models,
+        clock: Clock::system(),
     };
     let mut options = hub_options(args);
     options.limits.queue_per_conversation = options

@@ -16,6 +16,35 @@ use super::{CatchUp, Due, Event, RunnerState, Schedule, due, scan};
 use crate::modes::bridge::runner::RunEnd;
 use crate::modes::bridge::step::Inbound;
 
+/// Where the scheduler reads the time (unix ms): the system clock, or a test's.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(std::sync::Arc::new(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64)
+        }))
+    }
+
+    /// A clock that reads `now`.
+    pub fn from_fn(now: impl Fn() -> i64 + Send + Sync + 'static) -> Clock {
+        Clock(std::sync::Arc::new(now))
+    }
+
+    fn now(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
 /// The runner's settings.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -27,6 +56,7 @@ pub struct Scheduler {
     pub queue_limit: usize,
     /// Where an event's own model is left for its run.
     pub models: super::deliver::Models,
+    pub clock: Clock,
 }
 
 /// A run handed to the runner.
@@ -34,12 +64,6 @@ struct Outstanding {
     id: String,
     once: bool,
     immediate_file: Option<PathBuf>,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 struct Loop {
@@ -51,6 +75,16 @@ struct Loop {
 }
 
 impl Loop {
+    fn new(cfg: Scheduler, state: RunnerState) -> Loop {
+        Loop {
+            cfg,
+            state,
+            outstanding: HashMap::new(),
+            reported: HashSet::new(),
+            queue_full_said: false,
+        }
+    }
+
     fn save(&self) {
         if let Err(e) = self.state.save(&self.cfg.state_path) {
             tracing::warn!("{e}");
@@ -72,7 +106,7 @@ impl Loop {
                 tracing::warn!("event skipped: {said}");
             }
         }
-        let now = now_ms();
+        let now = self.cfg.clock.now();
         let busy: HashSet<String> = self.outstanding.values().map(|o| o.id.clone()).collect();
         let mut waiting = 0usize;
         for event in found.events.iter().filter(|e| e.enabled) {
@@ -177,7 +211,7 @@ impl Loop {
         let Some(o) = self.outstanding.remove(key) else {
             return;
         };
-        let now = now_ms();
+        let now = self.cfg.clock.now();
         let st = self.state.event_mut(&o.id);
         match end {
             RunEnd::Answered | RunEnd::AlreadyAnswered => {
@@ -220,13 +254,7 @@ impl Scheduler {
         let (changed_tx, mut changed) = mpsc::unbounded_channel::<()>();
         // The watcher wakes the loop at once when a file appears; polling is the fallback.
         let _watcher = watch(&self.dir, changed_tx);
-        let mut lp = Loop {
-            cfg: self,
-            state,
-            outstanding: HashMap::new(),
-            reported: HashSet::new(),
-            queue_full_said: false,
-        };
+        let mut lp = Loop::new(self, state);
         loop {
             if !lp.pass(&tx).await {
                 return;
@@ -271,3 +299,7 @@ fn watch(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;
