@@ -12,7 +12,10 @@ use crate::ai::types::{ContentBlock, Message, ThinkingLevel, ToolResultMessage};
 pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), json!(model.id));
-    body.insert("messages".into(), Value::Array(messages(model, req)));
+    body.insert(
+        "messages".into(),
+        Value::Array(messages(model, req, system_role(model, info))),
+    );
     body.insert("stream".into(), json!(req.stream));
     // Mistral refuses unknown fields; it reports usage in the last chunk anyway.
     if req.stream && model.provider != Provider::Mistral {
@@ -41,6 +44,26 @@ pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>)
         body.insert("reasoning_effort".into(), json!(effort));
     }
     Value::Object(body)
+}
+
+/// The role of the system prompt: OpenAI's reasoning models (o1 and newer, the gpt-5 family)
+/// take it as `developer`; everything else, and every OpenAI-compatible provider, as
+/// `system`. (o1-mini and o1-preview take neither; they keep `system`, which the service
+/// reports clearly.)
+fn system_role(model: &ModelRef, info: Option<&ModelInfo>) -> &'static str {
+    if !matches!(model.provider, Provider::OpenAi | Provider::Azure) {
+        return "system";
+    }
+    let id = model.id.as_str();
+    let family = id.starts_with("gpt-5")
+        || ((id.starts_with("o1") || id.starts_with("o3") || id.starts_with("o4"))
+            && !id.starts_with("o1-mini")
+            && !id.starts_with("o1-preview"));
+    if family && info.is_none_or(|i| i.reasoning) {
+        "developer"
+    } else {
+        "system"
+    }
 }
 
 /// `reasoning_effort` for models that reason (by the catalog; unknown models get what was asked).
@@ -114,10 +137,10 @@ fn tool_message(model: &ModelRef, r: &ToolResultMessage) -> Value {
     json!({"role": "tool", "tool_call_id": call_id(model, &r.tool_call_id), "content": text})
 }
 
-fn messages(model: &ModelRef, req: &CompletionRequest) -> Vec<Value> {
+fn messages(model: &ModelRef, req: &CompletionRequest, system_role: &str) -> Vec<Value> {
     let mut out = Vec::new();
     if !req.system_prompt.is_empty() {
-        out.push(json!({"role": "system", "content": req.system_prompt}));
+        out.push(json!({"role": system_role, "content": req.system_prompt}));
     }
     // Tool messages may hold text only: their images follow in one user message after the
     // run of tool messages.
@@ -300,5 +323,28 @@ mod tests {
         assert!(body(&gpt4o, &r, info).get("reasoning_effort").is_none());
         r.stream = false;
         assert!(body(&gpt4o, &r, info).get("stream_options").is_none());
+    }
+
+    #[test]
+    fn reasoning_models_get_the_developer_role() {
+        let mut r = req(vec![]);
+        r.system_prompt = "be brief".into();
+        let role = |name: &str| {
+            let m: ModelRef = name.parse().unwrap();
+            let info = crate::ai::catalog::Catalog::embedded().find(&m);
+            body(&m, &r, info)["messages"][0]["role"].clone()
+        };
+        for name in ["openai/o3", "openai/o4-mini", "openai/gpt-5", "openai/o1"] {
+            assert_eq!(role(name), "developer", "{name}");
+        }
+        for name in [
+            "openai/gpt-4o",
+            "openai/gpt-4.1",
+            "openai/o1-mini",
+            "openrouter/openai/gpt-5",
+            "groq/llama-3.3-70b-versatile",
+        ] {
+            assert_eq!(role(name), "system", "{name}");
+        }
     }
 }
