@@ -232,6 +232,15 @@ fn simplify(schema: &mut Value) {
                     map.insert("type".into(), non_null[0].clone());
                 }
             }
+            // `#[serde(default)]` on an optional field gives `"default": null` beside what is
+            // now a non-null type: a contradiction strict validators refuse.
+            let nullable = map.get("type").is_some_and(|t| {
+                t.as_str() == Some("null")
+                    || t.as_array().is_some_and(|a| a.iter().any(|x| x == "null"))
+            });
+            if map.get("default").is_some_and(Value::is_null) && !nullable {
+                map.remove("default");
+            }
             for v in map.values_mut() {
                 simplify(v);
             }
@@ -326,6 +335,36 @@ mod tests {
             panic!("expected an invalid-arguments error");
         };
         assert!(msg.contains("JSON but not an object"), "{msg}");
+    }
+
+    #[test]
+    fn no_schema_says_default_null_beside_a_non_null_type() {
+        fn walk(v: &Value, path: &str, bad: &mut Vec<String>) {
+            match v {
+                Value::Object(map) => {
+                    let nullable = map.get("type").is_some_and(|t| {
+                        t == "null" || t.as_array().is_some_and(|a| a.iter().any(|x| x == "null"))
+                    });
+                    if map.get("default").is_some_and(Value::is_null) && !nullable {
+                        bad.push(path.to_string());
+                    }
+                    for (k, v) in map {
+                        walk(v, &format!("{path}/{k}"), bad);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, path, bad)),
+                _ => {}
+            }
+        }
+        let mut bad = Vec::new();
+        for spec in specs() {
+            walk(&spec.parameters, &spec.name, &mut bad);
+        }
+        assert!(bad.is_empty(), "{bad:?}");
+        // Optional fields stay optional and keep their type.
+        let read = &specs()[0].parameters;
+        assert_eq!(read["properties"]["offset"]["type"], "integer");
+        assert!(read["properties"]["offset"].get("default").is_none());
     }
 
     #[test]
