@@ -30,6 +30,7 @@ use support::bridge_logs::overlap;
 use support::fake_github::FakeGithub;
 use support::fake_provider::{FakeProvider, Reply};
 use support::fake_slack::{APP_TOKEN, BOT_TOKEN, FakeSlack, in_thread, mention};
+use support::process::{sigterm, wait_for};
 
 const MODEL: &str = "anthropic/claude-sonnet-4-5";
 const IDLE: Duration = Duration::from_secs(10);
@@ -57,17 +58,6 @@ fn pi(dir: &Path, provider: &FakeProvider) -> Command {
     c
 }
 
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// VmRSS and VmHWM of `pid`, in KiB.
 fn memory(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -82,12 +72,8 @@ fn memory(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-fn stop(mut child: Child) {
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    );
-    let _ = child.wait();
+fn stop(child: Child) {
+    let _ = sigterm(child);
 }
 
 fn mib(kib: u64) -> f64 {

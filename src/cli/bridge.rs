@@ -140,17 +140,22 @@ async fn github(args: &Args) -> u8 {
     };
     let transport = Arc::new(GithubTransport { client, rules });
     tracing::info!(%repo, "GitHub bridge starting");
-    match serve(dir, ctx, transport, hub_options(args), |tx, stop| {
+    let result = serve(dir, ctx, transport, hub_options(args), |tx, stop| {
         poller.run(tx, stop)
     })
-    .await
-    {
+    .await;
+    stopped("GitHub bridge", result)
+}
+
+/// The exit status of a bridge that ran (logging what it did) or could not start.
+pub fn stopped(name: &str, result: Result<crate::modes::bridge::runner::HubReport, String>) -> u8 {
+    match result {
         Ok(r) => {
             tracing::info!(
                 messages = r.messages,
                 runs = r.runs,
                 cancelled = r.cancelled,
-                "GitHub bridge stopped"
+                "{name} stopped"
             );
             exit::OK
         }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::args::Args;
-use super::bridge::{hub_options, run_context, token};
+use super::bridge::{hub_options, run_context, stopped, token};
 use super::bridge_args::ThreadDetailArg;
 use super::{exit, report};
 use crate::modes::bridge::runner::serve;
@@ -83,19 +83,5 @@ pub async fn slack(args: &Args) -> u8 {
         listen(config, rules, source_transport, tx, stop)
     })
     .await;
-    match result {
-        Ok(r) => {
-            tracing::info!(
-                messages = r.messages,
-                runs = r.runs,
-                cancelled = r.cancelled,
-                "Slack bridge stopped"
-            );
-            exit::OK
-        }
-        Err(e) => {
-            report(&e);
-            exit::FAILURE
-        }
-    }
+    stopped("Slack bridge", result)
 }

@@ -6,6 +6,7 @@ pub mod fake_github;
 pub mod fake_provider;
 pub mod fake_registry;
 pub mod fake_slack;
+pub mod process;
 
 /// Binds 127.0.0.1 on a free port, builds the app for its base URL (`http://127.0.0.1:PORT`)
 /// and serves it on a thread and runtime of its own (the tests run `pi` synchronously).

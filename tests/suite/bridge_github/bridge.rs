@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-
 use super::super::oneshot::Run;
 use crate::support::fake_github::{FakeGithub, Fault};
 use crate::support::fake_provider::{FakeProvider, Reply};
+use crate::support::process::sigterm;
+pub use crate::support::process::wait_for;
 
 pub const REPO: &str = "acme/widgets";
 pub const TOKEN: &str = "ghp_bridgetoken_9a8b7c";
@@ -20,18 +19,6 @@ pub const BOT: &str = "pi-bot";
 const MODEL: &str = "anthropic/claude-sonnet-4-5";
 /// pi's marker of a finished answer.
 const DONE: &str = "<!-- rust-pi-bridge done -->";
-
-/// Waits for `cond`, failing the test after `secs`.
-pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 pub struct Bridge {
     pub run: Run,
@@ -94,9 +81,7 @@ impl Bridge {
 
     /// Sends SIGTERM and returns the exit status and stderr.
     pub fn stop(&mut self) -> (Option<i32>, String) {
-        let mut child = self.child.take().unwrap();
-        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-        wait_output(&mut child, 30)
+        sigterm(self.child.take().unwrap())
     }
 
     /// SIGKILL: a crash.
@@ -126,25 +111,6 @@ impl Drop for Bridge {
             let _ = c.kill();
             let _ = c.wait();
         }
-    }
-}
-
-fn wait_output(child: &mut Child, secs: u64) -> (Option<i32>, String) {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                use std::io::Read;
-                let _ = e.read_to_string(&mut err);
-            }
-            return (status.code(), err);
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "the bridge did not exit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

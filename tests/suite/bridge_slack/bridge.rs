@@ -7,8 +7,6 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use serde_json::json;
 
 use super::super::oneshot::Run;
@@ -16,19 +14,9 @@ use crate::support::fake_provider::{FakeProvider, Reply};
 use crate::support::fake_slack::{
     APP_TOKEN, BOT_TOKEN, FakeSlack, Posted, dm, in_thread, mention, with_file,
 };
+use crate::support::process::{sigterm, wait_for};
 
 const MODEL: &str = "anthropic/claude-sonnet-4-5";
-
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 struct Bridge {
     run: Run,
@@ -68,21 +56,7 @@ impl Bridge {
     }
 
     fn stop(&mut self) -> (Option<i32>, String) {
-        let mut child = self.child.take().unwrap();
-        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-        let start = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    use std::io::Read;
-                    let _ = e.read_to_string(&mut err);
-                }
-                return (status.code(), err);
-            }
-            assert!(start.elapsed() < Duration::from_secs(30), "no exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        sigterm(self.child.take().unwrap())
     }
 
     /// The bot's message whose current text holds `text`.

@@ -5,14 +5,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use pi_coding_agent::modes::events::webhook::{Algorithm, sign};
 
 use super::super::oneshot::{Run, stderr, stdout};
 use crate::support::fake_provider::{FakeProvider, Reply};
+use crate::support::process::{sigterm, wait_for};
 
 const SECRET: &str = "whsec_ingest_test_8c1d";
 const MODEL: &str = "anthropic/claude-sonnet-4-5";
@@ -228,17 +227,6 @@ fn a_debounce_key_replaces_the_queued_event() {
     assert!(events(&run).join(".debounce.json").exists());
 }
 
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn an_ingested_payload_is_answered_by_a_running_events_runner() {
     let provider = FakeProvider::builder()
@@ -247,7 +235,7 @@ fn an_ingested_payload_is_answered_by_a_running_events_runner() {
     let run = Run::new();
     std::fs::create_dir_all(events(&run)).unwrap();
     let state = run.path().join("state");
-    let mut child = run
+    let child = run
         .pi(&provider, MODEL)
         .args(["--events-runner", "--events-dir"])
         .arg(events(&run))
@@ -279,14 +267,5 @@ fn an_ingested_payload_is_answered_by_a_running_events_runner() {
         .unwrap();
     assert_eq!(answer["channel"], "local/hooks");
     assert_eq!(answer["text"], "Webhook handled.");
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.wait();
+    assert_eq!(sigterm(child).0, Some(0));
 }

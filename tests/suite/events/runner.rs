@@ -1,29 +1,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use serde_json::json;
 
 use super::super::oneshot::Run;
 use crate::support::fake_github::FakeGithub;
 use crate::support::fake_provider::{FakeProvider, Fault, Reply};
+use crate::support::process::{sigterm, wait_for};
 
 const MODEL: &str = "anthropic/claude-sonnet-4-5";
 const REPO: &str = "acme/widgets";
 const TOKEN: &str = "ghp_eventstoken_5e6f7a";
-
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn write_event(dir: &Path, name: &str, value: serde_json::Value) {
     let tmp = dir.join(format!(".{name}.tmp"));
@@ -79,21 +67,7 @@ impl Runner {
     }
 
     fn stop(&mut self) -> (Option<i32>, String) {
-        let mut child = self.child.take().unwrap();
-        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
-        let start = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                if let Some(mut e) = child.stderr.take() {
-                    use std::io::Read;
-                    let _ = e.read_to_string(&mut err);
-                }
-                return (status.code(), err);
-            }
-            assert!(start.elapsed() < Duration::from_secs(30), "no exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        sigterm(self.child.take().unwrap())
     }
 
     fn outbox(&self) -> Vec<serde_json::Value> {

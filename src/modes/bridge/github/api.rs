@@ -174,25 +174,21 @@ impl GithubClient {
     /// The newest issue (or pull request) and the newest comment by creation: where a
     /// bridge starting afresh draws the line between history and new requests.
     pub async fn newest(&self) -> Result<(Option<Issue>, Option<Comment>), GithubError> {
-        let query = [
+        let newest = [
             ("sort", "created"),
             ("direction", "desc"),
-            ("state", "all"),
             ("per_page", "1"),
         ];
+        let issues_query = [newest.as_slice(), &[("state", "all")]].concat();
         let answer = self
-            .send(Method::GET, &self.url("issues"), &query, None, None)
+            .send(Method::GET, &self.url("issues"), &issues_query, None, None)
             .await?;
         let issues: Vec<Issue> = decode(&answer, "GET issues")?;
         let answer = self
             .send(
                 Method::GET,
                 &self.url("issues/comments"),
-                &query[..2]
-                    .iter()
-                    .chain(&query[3..])
-                    .copied()
-                    .collect::<Vec<_>>(),
+                &newest,
                 None,
                 None,
             )
