@@ -555,3 +555,48 @@ fn a_marker_typed_by_someone_else_neither_hides_a_request_nor_fakes_an_answer() 
     assert!(!b.log(n).contains("already_answered"), "{}", b.log(n));
     assert_eq!(b.stop().0, Some(0));
 }
+
+#[test]
+fn token_file_respond_to_all_and_allowed_users() {
+    let provider = FakeProvider::builder()
+        .reply(Reply::text("Answered without a mention."))
+        .start_blocking();
+    let mut b = Bridge::new();
+    let token_file = b.run.path().join("gh-token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let n = b.github.add_issue("Flags", "", "alice", "OWNER");
+    // The token comes from the file only.
+    let child = b
+        .run
+        .pi(&provider, "anthropic/claude-sonnet-4-5")
+        .args(["--github-issues-bridge", "--github-repo", REPO])
+        .args(["--github-bot-login", BOT, "--github-state-dir"])
+        .arg(b.state_dir())
+        .args(["--github-api-base", b.github.base()])
+        .args(["--github-poll-interval-seconds", "1"])
+        .args(["--github-respond-to", "all", "--github-allow-user", "Carol"])
+        .arg("--github-token-file")
+        .arg(&token_file)
+        .env_remove("GITHUB_TOKEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    b.child = Some(child);
+    wait_for(20, "the first poll", || {
+        b.state_dir().join("poll.json").exists()
+    });
+    // Carol is no collaborator, but allowed by flag; every comment counts.
+    b.github.add_comment(n, "what now?", "carol", "NONE");
+    wait_for(30, "the answer", || {
+        answered(&b.replies(n), "Answered without a mention.")
+    });
+    assert!(
+        b.github
+            .log()
+            .iter()
+            .all(|l| l.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "every request carried the file's token"
+    );
+    assert_eq!(b.stop().0, Some(0));
+}

@@ -353,3 +353,63 @@ fn without_the_history_scopes_pi_still_answers() {
     assert_eq!(b.slack.messages().len(), 1);
     assert_eq!(b.stop().0, Some(0));
 }
+
+#[test]
+fn token_files_detail_off_and_the_file_size_cap() {
+    let long = "A long answer line.\n\n".repeat(40);
+    let provider = FakeProvider::builder()
+        .reply(Reply::text(long))
+        .start_blocking();
+    let mut b = Bridge::new();
+    let app = b.run.path().join("app-token");
+    let bot = b.run.path().join("bot-token");
+    std::fs::write(&app, APP_TOKEN).unwrap();
+    std::fs::write(&bot, format!("{BOT_TOKEN}\n")).unwrap();
+    let opens = b.slack.opens();
+    let child = b
+        .run
+        .pi(&provider, MODEL)
+        .args(["--slack-bridge", "--slack-state-dir"])
+        .arg(b.run.path().join("state"))
+        .args(["--slack-api-base", &b.slack.api_base()])
+        .arg("--slack-app-token-file")
+        .arg(&app)
+        .arg("--slack-bot-token-file")
+        .arg(&bot)
+        .args(["--slack-thread-detail-threshold-chars", "200"])
+        .args(["--slack-thread-detail-output", "off"])
+        .args(["--slack-max-file-bytes", "10"])
+        .env_remove("PI_SLACK_APP_TOKEN")
+        .env_remove("PI_SLACK_BOT_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    b.child = Some(child);
+    wait_for(20, "the socket", || {
+        b.slack.opens() > opens && b.slack.connected()
+    });
+    let url = b.slack.add_file("F9", "big.txt", vec![b'x'; 100]);
+    b.slack.push(with_file(
+        mention("e1", "<@UBOT> read it"),
+        "F9",
+        "big.txt",
+        &url,
+        100,
+    ));
+    wait_for(30, "the summary", || {
+        b.shown("whole text is in the conversation's session")
+            .is_some()
+    });
+    assert_eq!(b.slack.messages().len(), 1, "no detail in the thread");
+    assert!(
+        b.slack.downloads().is_empty(),
+        "over the cap: not downloaded"
+    );
+    let prompt = provider.requests()[0].last_user_text().unwrap();
+    assert!(
+        prompt.contains("not downloaded, over the 10 byte limit"),
+        "{prompt}"
+    );
+    assert_eq!(b.stop().0, Some(0));
+}

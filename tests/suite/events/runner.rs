@@ -256,3 +256,27 @@ fn a_failed_run_is_recorded_with_its_reason_and_a_retry_time() {
     assert_eq!(e["done"], false);
     assert!(r.events().join("fails.json").exists(), "kept for its retry");
 }
+
+#[test]
+fn the_outbox_and_catch_up_flags_are_taken() {
+    let provider = FakeProvider::builder()
+        .reply(Reply::text("Into my outbox."))
+        .start_blocking();
+    let mut r = Runner::new();
+    write_event(
+        &r.events(),
+        "one.json",
+        json!({"id": "one", "channel": "local/x", "prompt": "go", "schedule": "immediate"}),
+    );
+    let outbox = r.run.path().join("answers/out.jsonl");
+    let mut c = r.command(&provider, None);
+    c.arg("--events-outbox")
+        .arg(&outbox)
+        .args(["--events-catch-up", "none"]);
+    r.child = Some(c.spawn().unwrap());
+    wait_for(30, "the answer in the named outbox", || {
+        std::fs::read_to_string(&outbox).is_ok_and(|t| t.contains("Into my outbox."))
+    });
+    assert!(!r.state_dir().join("outbox.jsonl").exists());
+    assert_eq!(r.stop().0, Some(0));
+}
