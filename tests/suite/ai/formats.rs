@@ -119,6 +119,9 @@ async fn every_provider_streams_in_tiny_chunks() {
                 );
                 assert_eq!(req.query_param("alt").as_deref(), Some("sse"));
             }
+            Wire::Responses | Wire::AzureResponses => {
+                assert!(req.path.ends_with("/responses"), "{model}");
+            }
         }
     }
     assert_eq!(fake.remaining(), 0);

@@ -1,5 +1,6 @@
 //! The real APIs refuse a history in which a tool call has no result (or a result answers no
-//! call) with a 400; so does the fake, with each provider's own wording.
+//! call) with a 400; so does the fake, with each provider's own wording. The Responses API
+//! also refuses reasoning items it cannot resolve or that lead nowhere.
 
 use serde_json::Value;
 
@@ -9,6 +10,7 @@ use super::Wire;
 pub fn check_tool_pairing(wire: Wire, body: &Value) -> Result<(), String> {
     match wire {
         Wire::OpenAi | Wire::Azure => openai(body),
+        Wire::Responses | Wire::AzureResponses => responses(body),
         Wire::Anthropic => anthropic(body),
         Wire::Gemini => gemini(body),
     }
@@ -53,6 +55,67 @@ fn openai(body: &Value) -> Result<(), String> {
             "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: {}",
             pending.join(", ")
         ))
+    }
+}
+
+/// The Responses API's input items: every `function_call_output` answers an earlier
+/// `function_call` and every call is answered; a `reasoning` item needs its
+/// `encrypted_content` when nothing is stored, and must be followed by what it led to (an
+/// assistant message or a function call).
+fn responses(body: &Value) -> Result<(), String> {
+    let Some(items) = body["input"].as_array() else {
+        return Ok(());
+    };
+    let kind = |item: &Value| match item["type"].as_str() {
+        Some(kind) => kind.to_string(),
+        None if item.get("role").is_some() => "message".to_string(),
+        None => String::new(),
+    };
+    let stored = body["store"] != false;
+    let mut calls: Vec<&str> = Vec::new();
+    let mut unanswered: Vec<&str> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let call_id = item["call_id"].as_str().unwrap_or("");
+        match kind(item).as_str() {
+            "function_call" => {
+                calls.push(call_id);
+                unanswered.push(call_id);
+            }
+            "function_call_output" => {
+                if !calls.contains(&call_id) {
+                    return Err(format!(
+                        "No tool call found for function call output with call_id {call_id}."
+                    ));
+                }
+                unanswered.retain(|c| *c != call_id);
+            }
+            "reasoning" => {
+                let id = item["id"].as_str().unwrap_or("");
+                if !stored && item["encrypted_content"].as_str().is_none() {
+                    return Err(format!(
+                        "Item with id '{id}' not found. Items are not persisted when `store` is set to false."
+                    ));
+                }
+                let next = items.get(i + 1);
+                let followed = next.is_some_and(|next| match kind(next).as_str() {
+                    "reasoning" => false,
+                    "message" => {
+                        !matches!(next["role"].as_str(), Some("user" | "system" | "developer"))
+                    }
+                    _ => true,
+                });
+                if !followed {
+                    return Err(format!(
+                        "Item '{id}' of type 'reasoning' was provided without its required following item."
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    match unanswered.first() {
+        Some(call_id) => Err(format!("No tool output found for function call {call_id}.")),
+        None => Ok(()),
     }
 }
 

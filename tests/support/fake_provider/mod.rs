@@ -1,6 +1,7 @@
 //! A fake LLM provider: an axum server on `127.0.0.1:0` that speaks the real wire formats of
-//! OpenAI Chat Completions, Anthropic Messages and Google Gemini, streamed in small chunks that
-//! split SSE events at arbitrary byte positions, and that injects faults on cue.
+//! OpenAI Chat Completions, the OpenAI Responses API, Anthropic Messages and Google Gemini,
+//! streamed in small chunks that split SSE events at arbitrary byte positions, and that injects
+//! faults on cue.
 //!
 //! ```ignore
 //! let fake = FakeProvider::builder()
@@ -20,6 +21,17 @@
 //!   `/openai/deployments/{deployment}/` it is Azure (`api-key` header, `api-version` query).
 //!   `"stream": true` streams `chat.completion.chunk` events and `data: [DONE]`, with a final
 //!   usage chunk when `stream_options.include_usage` is true; otherwise one `chat.completion`.
+//! - `…/responses`: the OpenAI Responses API (`Authorization: Bearer <key>`); at
+//!   `/openai/v1/responses`, or `/openai/responses` with an `api-version` query, it is Azure
+//!   (`api-key` header; the deployment is the body's `model`). `"stream": true` streams typed
+//!   events (`event:` line and `data:` with the same `type` and a rising `sequence_number`):
+//!   `response.created`, `response.in_progress`, then per part an output item (`reasoning`
+//!   `rs_…`, `message` `msg_…`, `function_call` `fc_…`) from `response.output_item.added` through
+//!   its deltas to `response.output_item.done`, then `response.completed` (or
+//!   `response.incomplete` for [`StopReason::MaxTokens`]) with the whole response and its usage;
+//!   no `[DONE]`. Reasoning summaries stream only when the request sets `reasoning.summary`;
+//!   reasoning items carry `encrypted_content` only when `include` asks for
+//!   `reasoning.encrypted_content`. Otherwise one `response` document.
 //! - `…/v1/messages`: Anthropic (`x-api-key` and `anthropic-version`), event-typed SSE or one
 //!   `message`.
 //! - `…/models/{model}:streamGenerateContent?alt=sse` (CRLF-framed SSE; without `alt=sse` a JSON
@@ -32,16 +44,20 @@
 //! Faults ([`Fault`]): `status(code)` with `.retry_after(s)`, `.retry_after_ms(ms)`,
 //! `.message(..)` or `.body(json)`; `drop_mid_stream(bytes)`, `drop_before_body()`,
 //! `malformed_event()`, `error_event(code)` and `stall(bytes, ms)`, the stream ones breaking a
-//! default text turn or `.during(turn)`.
+//! default text turn or `.during(turn)`. On the Responses API `error_event` is a
+//! `response.failed` event after the first text delta.
 //!
 //! Replies are served one per request, whatever the format: first from the queue of the
 //! requested model ([`FakeProviderBuilder::model_reply`]), then that model's standing reply
 //! ([`FakeProviderBuilder::model_always`]), then the shared queue, then the `when_empty` reply.
 //! With nothing left the server answers 500 with an error saying the script is exhausted.
 //! Requests refused for auth or bad JSON are recorded but consume no reply. Ids are stable:
-//! the n-th recorded request (from 1, refused ones included) gets tool call ids `call_fake{n:04}x{i:02}` (OpenAI) and
-//! `toolu_fake{n:04}x{i:02}` (Anthropic). A turn without usage reports 10 input and 5 output
-//! tokens.
+//! the n-th recorded request (from 1, refused ones included) gets tool call ids
+//! `call_fake{n:04}x{i:02}` (OpenAI, both APIs; `i` counts tool calls) and
+//! `toolu_fake{n:04}x{i:02}` (Anthropic); its Responses API output items are
+//! `rs_fake{n:04}x{i:02}`, `msg_fake{n:04}x{i:02}` and `fc_fake{n:04}x{i:02}` (`i` is the output
+//! index), its response `resp_fake{n:04}`, its encrypted reasoning `gAAAAB-fake-{n:04}x{i:02}`.
+//! A turn without usage reports 10 input and 5 output tokens.
 #![allow(
     dead_code,
     unused_imports,
@@ -56,6 +72,7 @@ mod conn;
 mod gemini;
 mod history;
 mod openai;
+mod responses;
 mod script;
 mod server;
 mod wire;
@@ -82,8 +99,14 @@ use server::{Script, Shared, lock};
 /// The wire format of the endpoint a request hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wire {
+    /// OpenAI Chat Completions.
     OpenAi,
+    /// Azure OpenAI Chat Completions under `/openai/deployments/{deployment}/`.
     Azure,
+    /// The OpenAI Responses API (`…/responses`).
+    Responses,
+    /// The Responses API on Azure (`/openai/v1/responses`, or `/openai/responses?api-version=`).
+    AzureResponses,
     Anthropic,
     Gemini,
 }
@@ -122,6 +145,7 @@ impl RecordedRequest {
     pub fn last_user_text(&self) -> Option<String> {
         match self.wire? {
             Wire::OpenAi | Wire::Azure => openai::last_user_text(&self.body),
+            Wire::Responses | Wire::AzureResponses => responses::last_user_text(&self.body),
             Wire::Anthropic => anthropic::last_user_text(&self.body),
             Wire::Gemini => gemini::last_user_text(&self.body),
         }

@@ -62,11 +62,12 @@ pub enum Part {
 /// Why the model stopped; rendered as each format's own value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
-    /// OpenAI `stop`, Anthropic `end_turn`, Gemini `STOP`.
+    /// OpenAI `stop`, Anthropic `end_turn`, Gemini `STOP`, Responses API `completed`.
     Stop,
     /// OpenAI `tool_calls`, Anthropic `tool_use`, Gemini `STOP` (Gemini has no own value).
     ToolUse,
-    /// OpenAI `length`, Anthropic `max_tokens`, Gemini `MAX_TOKENS`.
+    /// OpenAI `length`, Anthropic `max_tokens`, Gemini `MAX_TOKENS`, Responses API
+    /// `incomplete` with `incomplete_details.reason` `max_output_tokens`.
     MaxTokens,
 }
 
@@ -188,8 +189,9 @@ pub enum Fault {
     MalformedEvent { turn: Option<Turn> },
     /// Sends the first events of the turn, then the format's own in-stream error event for
     /// status `code` (Anthropic `event: error`, e.g. `overloaded_error` for 529; OpenAI and
-    /// Gemini a `data:` line with their error document), then ends the response normally. A
-    /// non-streaming request gets the plain error status instead.
+    /// Gemini a `data:` line with their error document; the Responses API `response.failed`
+    /// with `rate_limit_exceeded` for 429, else `server_error`), then ends the response
+    /// normally. A non-streaming request gets the plain error status instead.
     ErrorEvent { code: u16, turn: Option<Turn> },
     /// Sends `after_bytes` bytes, sends nothing for `for_ms` milliseconds with the connection
     /// open, then sends the rest.

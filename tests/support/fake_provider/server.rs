@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::conn::ConnKill;
 use super::script::{Fault, Reply, Turn, default_fault_turn};
-use super::wire::{Frame, encode, interrupted, malformed};
-use super::{RecordedRequest, Wire, anthropic, gemini, openai};
+use super::wire::{Frame, encode, interrupted, lead, malformed};
+use super::{RecordedRequest, Wire, anthropic, gemini, openai, responses};
 
 /// Everything the handler shares with the test's [`super::FakeProvider`] handle.
 pub(super) struct Shared {
@@ -67,6 +67,20 @@ struct Route {
 fn route(method: &Method, path: &str) -> Option<Route> {
     if method != Method::POST {
         return None;
+    }
+    if path.ends_with("/responses") {
+        // Azure serves the Responses API at `/openai/v1/responses` and, with an
+        // `api-version`, at `/openai/responses`; the deployment is the body's `model`.
+        let azure = path.ends_with("/openai/responses") || path.ends_with("/openai/v1/responses");
+        return Some(Route {
+            wire: if azure {
+                Wire::AzureResponses
+            } else {
+                Wire::Responses
+            },
+            path_model: None,
+            gemini_stream: None,
+        });
     }
     if path.ends_with("/chat/completions") {
         if let Some((_, rest)) = path.split_once("/openai/deployments/") {
@@ -244,9 +258,15 @@ pub(super) async fn handle(
 
 fn check_auth(wire: Wire, request: &RecordedRequest, key: &str) -> Result<(), (u16, Value)> {
     match wire {
-        Wire::OpenAi => openai::check_auth(request.header("authorization"), key),
+        Wire::OpenAi | Wire::Responses => openai::check_auth(request.header("authorization"), key),
         Wire::Azure => {
             let has_version = request.query_param("api-version").is_some();
+            openai::check_azure(request.header("api-key"), has_version, key)
+        }
+        Wire::AzureResponses => {
+            // The v1 path needs no version; the older one does.
+            let has_version = request.path.ends_with("/openai/v1/responses")
+                || request.query_param("api-version").is_some();
             openai::check_azure(request.header("api-key"), has_version, key)
         }
         Wire::Anthropic => anthropic::check_auth(
@@ -263,7 +283,9 @@ fn check_auth(wire: Wire, request: &RecordedRequest, key: &str) -> Result<(), (u
 
 fn error_body(wire: Wire, status: u16, message: Option<&str>, retry_after: Option<u64>) -> Value {
     match wire {
-        Wire::OpenAi | Wire::Azure => openai::error(status, message),
+        Wire::OpenAi | Wire::Azure | Wire::Responses | Wire::AzureResponses => {
+            openai::error(status, message)
+        }
         Wire::Anthropic => anthropic::error(status, message),
         Wire::Gemini => gemini::error(status, message, retry_after),
     }
@@ -294,6 +316,10 @@ struct Answer<'a> {
 }
 
 impl Answer<'_> {
+    fn responses(&self) -> responses::Render<'_> {
+        responses::Render::new(&self.request.body, &self.request.model, self.request_no)
+    }
+
     /// The SSE events of the turn, or `None` when the request asked for one JSON document.
     fn frames(&self, turn: &Turn) -> Option<Vec<Frame>> {
         let model = self.request.model.as_str();
@@ -304,6 +330,7 @@ impl Answer<'_> {
                 let include_usage = self.request.body["stream_options"]["include_usage"] == true;
                 Some(openai::stream(turn, model, n, include_usage))
             }
+            Wire::Responses | Wire::AzureResponses => Some(self.responses().stream(turn)),
             Wire::Anthropic => Some(anthropic::stream(turn, model, n)),
             Wire::Gemini if self.request.query_param("alt").as_deref() == Some("sse") => {
                 Some(gemini::stream(turn, model, n))
@@ -319,6 +346,7 @@ impl Answer<'_> {
         let n = self.request_no;
         match self.wire {
             Wire::OpenAi | Wire::Azure => openai::complete(turn, model, n).to_string(),
+            Wire::Responses | Wire::AzureResponses => self.responses().complete(turn).to_string(),
             Wire::Anthropic => anthropic::complete(turn, model, n).to_string(),
             Wire::Gemini if self.request.stream => {
                 let docs: Vec<String> = gemini::stream_documents(turn, model, n)
@@ -342,6 +370,9 @@ impl Answer<'_> {
                         let error = match self.wire {
                             Wire::Anthropic => {
                                 Frame::event("error", anthropic::stream_error(code).to_string())
+                            }
+                            Wire::Responses | Wire::AzureResponses => {
+                                self.responses().failed(code, lead(&frames))
                             }
                             wire => Frame::data(error_body(wire, code, None, None).to_string()),
                         };

@@ -1,4 +1,4 @@
-//! What the three formats share: SSE framing and splitting text into deltas.
+//! What the formats share: SSE framing and splitting text into deltas.
 
 /// How many characters of text or tool arguments go in one delta event.
 const PIECE_CHARS: usize = 8;
@@ -58,9 +58,21 @@ pub(super) fn encode(frames: &[Frame], crlf: bool) -> Vec<u8> {
 }
 
 /// How many events of a turn come before an in-stream fault: enough to have started the
-/// message (and, for OpenAI and Gemini, streamed a first delta).
-fn lead(frames: &[Frame]) -> usize {
-    frames.len().saturating_sub(1).min(3)
+/// message (and, for OpenAI, Gemini and the Responses API, streamed a first delta).
+pub(super) fn lead(frames: &[Frame]) -> usize {
+    let most = frames.len().saturating_sub(1);
+    let responses = frames
+        .first()
+        .and_then(|f| f.event)
+        .is_some_and(|e| e.starts_with("response."));
+    let first_delta = frames
+        .iter()
+        .position(|f| f.event.is_some_and(|e| e.ends_with(".delta")));
+    match first_delta {
+        // The Responses API opens a response and an item in four events before any text.
+        Some(at) if responses => (at + 1).min(most),
+        _ => most.min(3),
+    }
 }
 
 /// The first events of a stream, then the next event with its JSON cut in half.

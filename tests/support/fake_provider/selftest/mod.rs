@@ -8,6 +8,7 @@ use super::{FakeProvider, Reply};
 
 mod faults;
 mod formats;
+mod responses;
 
 pub(super) struct Got {
     pub status: u16,
