@@ -100,6 +100,8 @@ pub(super) struct Agent {
     pub(super) session_approved: HashSet<String>,
     /// Where bash keeps long outputs for this run; removed when the agent ends.
     pub(super) spill: Arc<SpillFolder>,
+    /// The (model, thinking level) pairs whose reasoning-value mapping was already shown.
+    pub(super) effort_notes: HashSet<(String, ThinkingLevel)>,
 }
 
 impl Agent {
@@ -130,6 +132,7 @@ impl Agent {
             approvals: PendingApprovals::default(),
             session_approved: HashSet::new(),
             spill,
+            effort_notes: HashSet::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::ai::types::{
     AssistantMessage, ContentBlock, Message, StopReason, ToolResultMessage, Usage, UserContent,
     UserMessage, now_ms,
 };
-use crate::ai::{AiError, CompletionRequest, MessageBuilder, StreamEvent};
+use crate::ai::{AiError, CompletionRequest, StreamEvent, mapping_note};
 
 /// How one user turn ended.
 enum TurnOutcome {
@@ -121,18 +121,34 @@ impl Agent {
         }
     }
 
+    /// Tells the user, once per model and level, when the thinking level is asked as another
+    /// value because the model does not take it.
+    fn note_effort_mapping(&mut self, id: u64) {
+        let model = &self.cfg.model;
+        let key = (model.to_string(), self.cfg.thinking);
+        if self.effort_notes.contains(&key) {
+            return;
+        }
+        let info = self.cfg.client.catalog().find(model);
+        if let Some(message) = mapping_note(model, info, self.cfg.thinking) {
+            self.emit(id, EventMsg::Notice { message });
+        }
+        self.effort_notes.insert(key);
+    }
+
     /// One model request, compacting and retrying once if the provider says it is too long.
     async fn request_assistant(
         &mut self,
         id: u64,
         cancel: &CancellationToken,
     ) -> Result<AssistantMessage, TurnOutcome> {
+        self.note_effort_mapping(id);
         let mut compacted_for_overflow = false;
         loop {
             let request = self.request();
             let events = self.events.clone();
             // What has streamed so far, kept if the turn is cancelled mid-answer.
-            let partial = Arc::new(Mutex::new(MessageBuilder::new(&self.cfg.model)));
+            let partial = Arc::new(Mutex::new(self.cfg.client.message_builder(&self.cfg.model)));
             let sink = partial.clone();
             let forward = move |ev: &StreamEvent| {
                 sink.lock().unwrap_or_else(PoisonError::into_inner).push(ev);
@@ -348,7 +364,9 @@ pub(super) fn stream_event_to_msg(ev: &StreamEvent) -> Option<EventMsg> {
             reason: reason.clone(),
             model: model.clone(),
         }),
-        StreamEvent::Fallback { from, to, reason } => Some(EventMsg::Fallback {
+        StreamEvent::Fallback {
+            from, to, reason, ..
+        } => Some(EventMsg::Fallback {
             from: from.clone(),
             to: to.clone(),
             reason: reason.clone(),

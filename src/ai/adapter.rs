@@ -1,4 +1,4 @@
-//! Dispatch over the three wire formats: request bodies, stream decoders, whole responses.
+//! Dispatch over the four wire formats: request bodies, stream decoders, whole responses.
 
 use std::borrow::Cow;
 
@@ -8,10 +8,17 @@ use super::catalog::ModelInfo;
 use super::error::AiError;
 use super::event::{CompletionRequest, StreamEvent};
 use super::model_ref::{ModelRef, WireFormat};
-use super::{anthropic, google, history, openai};
+use super::wire::ReasoningSummary;
+use super::{anthropic, google, history, openai, openai_responses};
 
-/// The request body for `model` in its provider's format.
-pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>) -> Value {
+/// The request body for `model` in `wire`.
+pub fn body(
+    wire: WireFormat,
+    model: &ModelRef,
+    req: &CompletionRequest,
+    info: Option<&ModelInfo>,
+    summary: ReasoningSummary,
+) -> Value {
     // Every call answered, every answer called: providers refuse anything else with a 400.
     let fixed;
     let req = match history::well_formed(&req.messages) {
@@ -24,8 +31,9 @@ pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>)
             &fixed
         }
     };
-    match model.provider.wire_format() {
+    match wire {
         WireFormat::OpenAiCompletions => openai::body(model, req, info),
+        WireFormat::OpenAiResponses => openai_responses::body(model, req, info, summary),
         WireFormat::AnthropicMessages => anthropic::body(model, req, info),
         WireFormat::GoogleGenerativeAi => google::body(model, req, info),
     }
@@ -35,15 +43,17 @@ pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>)
 #[derive(Debug)]
 pub enum Decoder {
     OpenAi(openai::Decoder),
+    Responses(openai_responses::Decoder),
     Anthropic(anthropic::Decoder),
     Google(google::Decoder),
 }
 
 impl Decoder {
-    pub fn new(model: &ModelRef) -> Self {
+    pub fn new(wire: WireFormat, model: &ModelRef) -> Self {
         let p = model.provider.as_str();
-        match model.provider.wire_format() {
+        match wire {
             WireFormat::OpenAiCompletions => Decoder::OpenAi(openai::Decoder::new(p)),
+            WireFormat::OpenAiResponses => Decoder::Responses(openai_responses::Decoder::new(p)),
             WireFormat::AnthropicMessages => Decoder::Anthropic(anthropic::Decoder::new(p)),
             WireFormat::GoogleGenerativeAi => Decoder::Google(google::Decoder::new(p)),
         }
@@ -53,6 +63,7 @@ impl Decoder {
     pub fn on_data(&mut self, data: &str, out: &mut Vec<StreamEvent>) -> Result<(), AiError> {
         match self {
             Decoder::OpenAi(d) => d.on_data(data, out),
+            Decoder::Responses(d) => d.on_data(data, out),
             Decoder::Anthropic(d) => d.on_data(data, out),
             Decoder::Google(d) => d.on_data(data, out),
         }
@@ -62,6 +73,7 @@ impl Decoder {
     pub fn on_eof(&mut self, out: &mut Vec<StreamEvent>) -> Result<(), AiError> {
         match self {
             Decoder::OpenAi(d) => d.on_eof(out),
+            Decoder::Responses(d) => d.on_eof(out),
             Decoder::Anthropic(d) => d.on_eof(out),
             Decoder::Google(d) => d.on_eof(out),
         }
@@ -71,6 +83,7 @@ impl Decoder {
     pub fn is_done(&self) -> bool {
         match self {
             Decoder::OpenAi(d) => d.is_done(),
+            Decoder::Responses(d) => d.is_done(),
             Decoder::Anthropic(d) => d.is_done(),
             Decoder::Google(d) => d.is_done(),
         }
@@ -78,10 +91,15 @@ impl Decoder {
 }
 
 /// The events of a whole, non-streamed response body.
-pub fn decode_response(model: &ModelRef, body: &str) -> Result<Vec<StreamEvent>, AiError> {
+pub fn decode_response(
+    wire: WireFormat,
+    model: &ModelRef,
+    body: &str,
+) -> Result<Vec<StreamEvent>, AiError> {
     let p = model.provider.as_str();
-    match model.provider.wire_format() {
+    match wire {
         WireFormat::OpenAiCompletions => openai::decode_response(p, body),
+        WireFormat::OpenAiResponses => openai_responses::decode_response(p, body),
         WireFormat::AnthropicMessages => anthropic::decode_response(p, body),
         WireFormat::GoogleGenerativeAi => google::decode_response(p, body),
     }
@@ -96,8 +114,19 @@ pub fn decode_chunked(
     chunk: usize,
 ) -> Result<Vec<StreamEvent>, AiError> {
     let model: ModelRef = model.parse().expect("a known test model");
+    decode_chunked_as(model.provider.wire_format(), &model, bytes, chunk)
+}
+
+/// [`decode_chunked`] in a given wire format.
+#[cfg(test)]
+pub fn decode_chunked_as(
+    wire: WireFormat,
+    model: &ModelRef,
+    bytes: &[u8],
+    chunk: usize,
+) -> Result<Vec<StreamEvent>, AiError> {
     let mut parser = super::sse::SseParser::new();
-    let mut decoder = Decoder::new(&model);
+    let mut decoder = Decoder::new(wire, model);
     let mut out = Vec::new();
     for piece in bytes.chunks(chunk) {
         for ev in parser.push(piece) {

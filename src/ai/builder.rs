@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::event::StreamEvent;
-use super::model_ref::ModelRef;
-use super::types::{AssistantMessage, ContentBlock, StopReason, Usage, now_ms};
+use super::model_ref::{ModelRef, WireFormat};
+use super::types::{AssistantMessage, ContentBlock, ReasoningItem, StopReason, Usage, now_ms};
 
 /// Builds an assistant message from the events of one response.
 #[derive(Debug)]
@@ -28,6 +28,14 @@ impl MessageBuilder {
             done: false,
         };
         b.set_model(model);
+        b
+    }
+
+    /// A builder for `model` spoken to in `wire` (the Responses API rather than its
+    /// provider's usual format, for example).
+    pub fn with_wire(model: &ModelRef, wire: WireFormat) -> Self {
+        let mut b = MessageBuilder::new(model);
+        b.message.api = wire.api_name().to_string();
         b
     }
 
@@ -84,12 +92,19 @@ impl MessageBuilder {
             StreamEvent::ToolCallEnd { index } => self.close_call(*index),
             StreamEvent::Usage { usage } => self.message.usage = *usage,
             StreamEvent::Retry { .. } => self.message.usage = Usage::default(),
-            StreamEvent::Fallback { to, .. } => {
+            StreamEvent::Fallback { to, api, .. } => {
                 self.message.usage = Usage::default();
                 if let Ok(m) = to.parse::<ModelRef>() {
                     self.set_model(&m);
                 }
+                if !api.is_empty() {
+                    self.message.api.clone_from(api);
+                }
             }
+            StreamEvent::Reasoning { item } => self.message.reasoning_items.push(ReasoningItem {
+                at: content.len(),
+                item: item.clone(),
+            }),
             StreamEvent::Done {
                 stop_reason,
                 response_id,
@@ -322,6 +337,7 @@ mod tests {
             from: "anthropic/claude-x".into(),
             to: "google/gemini-2.5-flash".into(),
             reason: "x".into(),
+            api: String::new(),
         });
         let m = b.finish();
         assert_eq!(m.usage.input, 0);

@@ -43,6 +43,15 @@ pub struct ModelInfo {
     /// Other ids of the same model (dated snapshots, dotted spellings).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The wire API the model is served through (`openai-responses`, `openai-completions`);
+    /// absent means its provider's usual one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
+    /// The reasoning values the model takes, lowest first: OpenAI reasoning efforts (`none`,
+    /// `minimal`, `low`, `medium`, `high`, `xhigh`) or Gemini 3 thinking levels. Empty when the
+    /// model takes a token budget or does not reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasoning_efforts: Vec<String>,
 }
 
 fn yes() -> bool {

@@ -13,9 +13,10 @@ use super::driver::{AssistantStream, Context, Driver};
 use super::error::AiError;
 use super::event::{ClientOptions, CompletionRequest, StreamEvent};
 use super::http::{self, describe, install_crypto_provider};
-use super::model_ref::{ModelRef, Provider};
+use super::model_ref::{ModelRef, Provider, WireFormat};
 use super::route;
 use super::types::AssistantMessage;
+use super::wire;
 
 /// The first backoff delay; it doubles each retry (capped at 30 s).
 pub const DEFAULT_RETRY_INITIAL_DELAY_MS: u64 = 1_000;
@@ -97,6 +98,17 @@ impl AiClient {
         warnings
     }
 
+    /// The wire format `model` is spoken to in (its provider's, or the Responses API by the
+    /// catalog or `--openai-api`).
+    pub fn wire_format(&self, model: &ModelRef) -> WireFormat {
+        wire::resolve(model, self.catalog().find(model), self.opts.openai_api)
+    }
+
+    /// A builder for the answer of `model` (its `api` set to the wire format it is spoken to in).
+    pub fn message_builder(&self, model: &ModelRef) -> MessageBuilder {
+        MessageBuilder::with_wire(model, self.wire_format(model))
+    }
+
     /// Checks that `model` can be used: its API key is set and, for Azure, a base URL is given.
     pub fn check_model(&self, model: &ModelRef) -> Result<(), AiError> {
         route::api_key(model.provider, &self.keys)?;
@@ -150,7 +162,7 @@ impl AiClient {
         mut on_event: impl FnMut(&StreamEvent),
     ) -> Result<AssistantMessage, AiError> {
         let mut stream = self.stream(model, req, cancel)?;
-        let mut builder = MessageBuilder::new(model);
+        let mut builder = self.message_builder(model);
         while let Some(item) = stream.next().await {
             let event = item?;
             builder.push(&event);

@@ -17,11 +17,12 @@ use super::convert::error_message_from_body;
 use super::error::AiError;
 use super::event::{ClientOptions, CompletionRequest, StreamEvent};
 use super::http::describe;
-use super::model_ref::{ModelRef, Provider};
+use super::model_ref::{ModelRef, Provider, WireFormat};
 use super::retry::{RetryLimit, RetryState, parse_retry_after, random_unit};
 use super::route;
 use super::sse::SseParser;
 use super::types::now_ms;
+use super::wire;
 
 type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
@@ -133,6 +134,15 @@ impl Driver {
 
     fn model(&self) -> &ModelRef {
         &self.models[self.current.min(self.models.len() - 1)]
+    }
+
+    /// The wire format `model` is spoken to in.
+    fn wire(&self, model: &ModelRef) -> WireFormat {
+        wire::resolve(
+            model,
+            self.ctx.catalog.find(model),
+            self.ctx.opts.openai_api,
+        )
     }
 
     /// `--api-base` belongs to the provider of the primary model.
@@ -268,6 +278,7 @@ impl Driver {
                 from: from.to_string(),
                 to: next.to_string(),
                 reason: last.short_reason(),
+                api: self.wire(&next).api_name().to_string(),
             }));
             self.retry = new_retry(&self.ctx);
             self.phase = Phase::Connect { delay_ms: 0 };
@@ -311,14 +322,22 @@ impl Driver {
         let guard = self.guard();
         let key = route::api_key(model.provider, &self.ctx.keys)?;
         let base = route::base_url(model.provider, self.api_base_for(&model))?;
+        let wire = self.wire(&model);
         let ep = route::endpoint(
+            wire,
             &model,
             &base,
             self.ctx.opts.azure_api_version.as_deref(),
             self.req.stream,
             &key,
         );
-        let body = adapter::body(&model, &self.req, self.ctx.catalog.find(&model));
+        let body = adapter::body(
+            wire,
+            &model,
+            &self.req,
+            self.ctx.catalog.find(&model),
+            self.ctx.opts.reasoning_summary,
+        );
         tracing::debug!(url = %route::redact(&ep.url, &[]), model = %model, "sending request");
         let mut rb = self.ctx.http.post(&ep.url).json(&body);
         for (name, value) in &ep.headers {
@@ -378,12 +397,12 @@ impl Driver {
                 .run(resp.text())
                 .await?
                 .map_err(|e| self.connection_error(&e))?;
-            return adapter::decode_response(&model, &text).map(Opened::Whole);
+            return adapter::decode_response(wire, &model, &text).map(Opened::Whole);
         }
         Ok(Opened::Stream(Box::new(Active {
             body: Box::pin(resp.bytes_stream()),
             sse: SseParser::new(),
-            decoder: Decoder::new(&model),
+            decoder: Decoder::new(wire, &model),
         })))
     }
 

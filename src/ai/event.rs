@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model_ref::ModelRef;
 use super::types::{Message, StopReason, ThinkingLevel, ToolSpec, Usage};
+use super::wire::{OpenAiApi, ReasoningSummary};
 
 /// One event of a streamed response. Every adapter produces these, streaming or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +32,10 @@ pub enum StreamEvent {
     ToolCallEnd {
         index: usize,
     },
+    /// A reasoning item of the Responses API, kept to be sent back on the next request.
+    Reasoning {
+        item: serde_json::Value,
+    },
     /// The usage of the response so far (cumulative: replaces earlier usage events).
     Usage {
         usage: Usage,
@@ -48,6 +53,9 @@ pub enum StreamEvent {
         from: String,
         to: String,
         reason: String,
+        /// The wire API `to` is spoken to in (`openai-responses`, ...).
+        #[serde(default)]
+        api: String,
     },
     Done {
         stop_reason: StopReason,
@@ -67,6 +75,7 @@ impl StreamEvent {
                 | StreamEvent::ToolCallStart { .. }
                 | StreamEvent::ToolCallArgsDelta { .. }
                 | StreamEvent::ToolCallEnd { .. }
+                | StreamEvent::Reasoning { .. }
         )
     }
 }
@@ -101,6 +110,11 @@ pub struct ClientOptions {
     pub retry_jitter: bool,
     /// `--fallback-model a,b`: tried in order when retries are exhausted.
     pub fallback_models: Vec<ModelRef>,
+    /// `--openai-api`: Chat Completions or Responses for the OpenAI-style providers; `None`
+    /// follows the catalog.
+    pub openai_api: Option<OpenAiApi>,
+    /// `--reasoning-summary`: the reasoning summaries asked of the Responses API.
+    pub reasoning_summary: ReasoningSummary,
 }
 
 /// The Azure OpenAI `api-version` used when none is given.
@@ -116,6 +130,8 @@ impl Default for ClientOptions {
             retry_budget_ms: 60_000,
             retry_jitter: true,
             fallback_models: Vec::new(),
+            openai_api: None,
+            reasoning_summary: ReasoningSummary::default(),
         }
     }
 }

@@ -11,6 +11,8 @@ use super::error::AiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WireFormat {
     OpenAiCompletions,
+    /// OpenAI's Responses API (`POST /responses`), for the OpenAI-style providers.
+    OpenAiResponses,
     AnthropicMessages,
     GoogleGenerativeAi,
 }
@@ -20,6 +22,7 @@ impl WireFormat {
     pub fn api_name(self) -> &'static str {
         match self {
             WireFormat::OpenAiCompletions => "openai-completions",
+            WireFormat::OpenAiResponses => "openai-responses",
             WireFormat::AnthropicMessages => "anthropic-messages",
             WireFormat::GoogleGenerativeAi => "google-generative-ai",
         }
@@ -65,6 +68,8 @@ impl Provider {
         }
     }
 
+    /// The provider's usual wire format; OpenAI-style providers may also be routed to the
+    /// Responses API (see `wire::resolve`).
     pub fn wire_format(self) -> WireFormat {
         match self {
             Provider::Anthropic => WireFormat::AnthropicMessages,

@@ -165,8 +165,13 @@ pub fn validate_base(base: &str) -> Result<(), AiError> {
     Ok(())
 }
 
-/// The URL and headers of a request for `model` on `base`.
+/// The `api-version` of Azure's Responses API when none is given (the Chat Completions
+/// default predates it).
+pub const DEFAULT_AZURE_RESPONSES_API_VERSION: &str = "2025-04-01-preview";
+
+/// The URL and headers of a request for `model`, spoken to in `wire`, on `base`.
 pub fn endpoint(
+    wire: WireFormat,
     model: &ModelRef,
     base: &str,
     azure_api_version: Option<&str>,
@@ -178,7 +183,20 @@ pub fn endpoint(
         headers.push(("accept", "text/event-stream".to_string()));
     }
     let (base, query) = split_query(base);
-    let url = match model.provider.wire_format() {
+    let url = match wire {
+        WireFormat::OpenAiResponses => {
+            let (url, version) = responses_url(model, base, azure_api_version);
+            let mut url = with_query(url, query);
+            if let Some(v) = version.filter(|_| !url.contains("api-version=")) {
+                url = with_query(url, Some(&format!("api-version={v}")));
+            }
+            if model.provider == Provider::Azure {
+                headers.push(("api-key", key.to_string()));
+            } else {
+                headers.push(("authorization", format!("Bearer {key}")));
+            }
+            url
+        }
         WireFormat::OpenAiCompletions => {
             let url = if base.ends_with("/chat/completions") {
                 base.to_string()
@@ -230,6 +248,34 @@ pub fn endpoint(
     Endpoint { url, headers }
 }
 
+/// The Responses URL on `base` (no query), and the Azure `api-version` it needs. Azure
+/// bases are deployment URLs (`…/openai/deployments/d`); the Responses API lives at the
+/// resource's `…/openai/responses` (or `…/openai/v1/responses`, which takes no version).
+fn responses_url<'a>(
+    model: &ModelRef,
+    base: &str,
+    azure_api_version: Option<&'a str>,
+) -> (String, Option<&'a str>) {
+    if base.ends_with("/responses") {
+        return (base.to_string(), None);
+    }
+    if model.provider != Provider::Azure {
+        return (format!("{base}/responses"), None);
+    }
+    let version = azure_api_version
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(DEFAULT_AZURE_RESPONSES_API_VERSION);
+    if base.ends_with("/openai/v1") {
+        return (format!("{base}/responses"), None);
+    }
+    let root = match base.split_once("/openai/deployments/") {
+        Some((root, _)) => root.to_string(),
+        None => base.trim_end_matches("/openai").to_string(),
+    };
+    (format!("{root}/openai/responses"), Some(version))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,8 +285,56 @@ mod tests {
     }
 
     #[test]
+    fn responses_urls() {
+        let r = WireFormat::OpenAiResponses;
+        let url = |model: &str, base: &str, version: Option<&str>| {
+            endpoint(r, &m(model), base, version, true, "k").url
+        };
+        assert_eq!(
+            url("openai/gpt-5-codex", "http://h/v1", None),
+            "http://h/v1/responses"
+        );
+        assert_eq!(
+            url("openai/gpt-5-codex", "http://h/v1/responses", None),
+            "http://h/v1/responses"
+        );
+        assert_eq!(
+            url(
+                "azure/codex",
+                "https://r.openai.azure.com/openai/deployments/codex",
+                None
+            ),
+            "https://r.openai.azure.com/openai/responses?api-version=2025-04-01-preview"
+        );
+        assert_eq!(
+            url(
+                "azure/codex",
+                "https://r.openai.azure.com/openai/deployments/codex",
+                Some("2025-05-01")
+            ),
+            "https://r.openai.azure.com/openai/responses?api-version=2025-05-01"
+        );
+        assert_eq!(
+            url("azure/codex", "https://r.openai.azure.com/openai/v1", None),
+            "https://r.openai.azure.com/openai/v1/responses"
+        );
+        let e = endpoint(
+            r,
+            &m("azure/codex"),
+            "https://r.openai.azure.com/openai/v1",
+            None,
+            false,
+            "k",
+        );
+        assert!(e.headers.contains(&("api-key", "k".into())));
+        let e = endpoint(r, &m("openai/o3-pro"), "http://h/v1", None, false, "k");
+        assert!(e.headers.contains(&("authorization", "Bearer k".into())));
+    }
+
+    #[test]
     fn urls_per_format() {
         let e = endpoint(
+            m("openai/gpt-4o").provider.wire_format(),
             &m("openai/gpt-4o"),
             "http://localhost:11434/v1",
             None,
@@ -252,6 +346,7 @@ mod tests {
         assert!(e.headers.contains(&("accept", "text/event-stream".into())));
 
         let e = endpoint(
+            m("azure/gpt-4o").provider.wire_format(),
             &m("azure/gpt-4o"),
             "https://r.openai.azure.com/openai/deployments/d",
             Some("2025-01-01"),
@@ -264,6 +359,7 @@ mod tests {
         );
         assert_eq!(e.headers, vec![("api-key", "k".to_string())]);
         let e = endpoint(
+            m("azure/gpt-4o").provider.wire_format(),
             &m("azure/gpt-4o"),
             "https://r/openai/deployments/d",
             None,
@@ -276,6 +372,7 @@ mod tests {
         );
 
         let e = endpoint(
+            m("anthropic/claude-x").provider.wire_format(),
             &m("anthropic/claude-x"),
             "https://api.anthropic.com",
             None,
@@ -288,11 +385,20 @@ mod tests {
                 .contains(&("anthropic-version", "2023-06-01".into()))
         );
         assert_eq!(
-            endpoint(&m("anthropic/c"), "http://h/v1", None, true, "k").url,
+            endpoint(
+                m("anthropic/c").provider.wire_format(),
+                &m("anthropic/c"),
+                "http://h/v1",
+                None,
+                true,
+                "k"
+            )
+            .url,
             "http://h/v1/messages"
         );
 
         let e = endpoint(
+            m("google/gemini-2.5-pro").provider.wire_format(),
             &m("google/gemini-2.5-pro"),
             "https://generativelanguage.googleapis.com",
             None,
@@ -305,6 +411,7 @@ mod tests {
         );
         assert!(e.headers.contains(&("x-goog-api-key", "k".into())));
         let e = endpoint(
+            m("google/models/gemini-2.5-pro").provider.wire_format(),
             &m("google/models/gemini-2.5-pro"),
             "http://h",
             None,
@@ -343,7 +450,14 @@ mod tests {
         ];
         for (model, base, url) in cases {
             let base = base_url(m(model).provider, Some(base)).unwrap();
-            let e = endpoint(&m(model), &base, Some("2025-01-01"), true, "k");
+            let e = endpoint(
+                m(model).provider.wire_format(),
+                &m(model),
+                &base,
+                Some("2025-01-01"),
+                true,
+                "k",
+            );
             assert_eq!(e.url, url, "{model}");
         }
         assert_eq!(

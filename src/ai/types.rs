@@ -168,6 +168,20 @@ pub struct AssistantMessage {
     pub error_message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_id: Option<String>,
+    /// The Responses API's reasoning items of this answer, with their encrypted content, sent
+    /// back on the next request of the same branch to the same model (an extra field pi's
+    /// readers ignore).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasoning_items: Vec<ReasoningItem>,
+}
+
+/// One reasoning item of a Responses answer, as the service returned it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningItem {
+    /// How many content blocks of the message came before it: its place when sent back.
+    pub at: usize,
+    /// The item (`type: reasoning`, `id`, `summary`, `encrypted_content`).
+    pub item: Value,
 }
 
 impl AssistantMessage {
@@ -268,7 +282,7 @@ pub struct ToolSpec {
     pub parameters: Value,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ThinkingLevel {
     #[default]

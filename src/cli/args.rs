@@ -193,9 +193,19 @@ pub struct Args {
     /// Fallback models tried in order when retries of a retryable failure are exhausted.
     #[arg(long, value_name = "MODELS", value_delimiter = ',', help_heading = MODEL)]
     pub fallback_model: Vec<String>,
-    /// Thinking level for models that reason.
+    /// Thinking level for models that reason; a level the model does not take is mapped to
+    /// the nearest one it does (with a note).
     #[arg(long, value_name = "LEVEL", value_enum, help_heading = MODEL)]
     pub thinking: Option<ThinkingArg>,
+    /// API for OpenAI, Azure and OpenAI-compatible models: chat (Chat Completions) or
+    /// responses (the Responses API). Default: the catalog's (Responses for gpt-5-codex,
+    /// o3-pro and the other models served only there).
+    #[arg(long, value_name = "API", value_parser = parse_openai_api, help_heading = MODEL)]
+    pub openai_api: Option<crate::ai::OpenAiApi>,
+    /// Reasoning summaries asked of the Responses API, shown as thinking: auto, concise,
+    /// detailed or off.
+    #[arg(long, value_name = "KIND", default_value = "auto", value_parser = parse_reasoning_summary, help_heading = MODEL)]
+    pub reasoning_summary: crate::ai::ReasoningSummary,
     /// Most output tokens per model response, at least 1 (default: the catalog's limit).
     #[arg(long, value_name = "N", value_parser = at_least::<u32, 1>, help_heading = MODEL)]
     pub max_output_tokens: Option<u32>,
@@ -463,4 +473,12 @@ pub struct Args {
     /// Where each setting a config file may hold came from (filled by `config_file::load`).
     #[arg(skip)]
     pub origins: Origins,
+}
+
+fn parse_openai_api(s: &str) -> Result<crate::ai::OpenAiApi, String> {
+    s.parse()
+}
+
+fn parse_reasoning_summary(s: &str) -> Result<crate::ai::ReasoningSummary, String> {
+    s.parse()
 }

@@ -188,6 +188,8 @@ pub async fn build_setup(args: &Args, require_key: bool) -> Result<Setup, SetupE
         retry_budget_ms: args.provider_retry_budget_ms,
         retry_jitter: args.provider_retry_jitter,
         fallback_models,
+        openai_api: args.openai_api,
+        reasoning_summary: args.reasoning_summary,
     };
     let mut client = AiClient::new(options).map_err(|e| match e {
         crate::ai::AiError::InvalidApiBase { .. } => SetupError::Usage(e.to_string()),

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use super::schema;
 use crate::ai::catalog::ModelInfo;
 use crate::ai::convert::{same_origin, summary_text};
+use crate::ai::effort::effort;
 use crate::ai::event::CompletionRequest;
 use crate::ai::model_ref::ModelRef;
 use crate::ai::types::{AssistantMessage, ContentBlock, Message, ThinkingLevel, blocks_text};
@@ -22,6 +23,38 @@ fn thinking_budget(level: ThinkingLevel) -> Option<u32> {
         ThinkingLevel::Xhigh => Some(24_576),
     }
 }
+
+/// Gemini 3 models take a thinking level (they cannot stop thinking: `off` is their lowest
+/// level); earlier ones a token budget, never more than half the output limit (the budget
+/// counts against it, and the answer needs room).
+fn thinking_config(
+    model: &ModelRef,
+    req: &CompletionRequest,
+    info: Option<&ModelInfo>,
+) -> Option<Value> {
+    if info.is_some_and(|i| !i.reasoning) {
+        return None;
+    }
+    if model.id.contains("gemini-3") {
+        let level = effort(model, info, req.thinking).value?;
+        return Some(json!({"thinkingLevel": level, "includeThoughts": true}));
+    }
+    match thinking_budget(req.thinking) {
+        Some(budget) => {
+            let budget = match req.max_output_tokens {
+                Some(max) => budget.min(max / 2).max(MIN_BUDGET.min(max)),
+                None => budget,
+            };
+            Some(json!({"thinkingBudget": budget, "includeThoughts": true}))
+        }
+        // Flash models think by default; "off" means off.
+        None if model.id.contains("2.5-flash") => Some(json!({"thinkingBudget": 0})),
+        None => None,
+    }
+}
+
+/// The smallest budget every thinking Gemini model takes.
+const MIN_BUDGET: u32 = 128;
 
 fn inline_data(data: &str, mime_type: &str) -> Value {
     json!({"inlineData": {"mimeType": mime_type, "data": data}})
@@ -70,19 +103,8 @@ pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>)
     if let Some(max) = req.max_output_tokens {
         config.insert("maxOutputTokens".into(), json!(max));
     }
-    let reasoning = info.is_none_or(|i| i.reasoning);
-    match thinking_budget(req.thinking) {
-        Some(budget) if reasoning => {
-            config.insert(
-                "thinkingConfig".into(),
-                json!({"thinkingBudget": budget, "includeThoughts": true}),
-            );
-        }
-        // Flash models think by default; "off" means off.
-        None if reasoning && model.id.contains("2.5-flash") => {
-            config.insert("thinkingConfig".into(), json!({"thinkingBudget": 0}));
-        }
-        _ => {}
+    if let Some(thinking) = thinking_config(model, req, info) {
+        config.insert("thinkingConfig".into(), thinking);
     }
     if !config.is_empty() {
         body.insert("generationConfig".into(), Value::Object(config));
@@ -261,7 +283,7 @@ mod tests {
                     parameters: json!({"type": "object", "properties": {}}),
                 },
             ],
-            max_output_tokens: Some(500),
+            max_output_tokens: Some(5000),
             thinking: ThinkingLevel::Low,
             stream: true,
         };
@@ -273,7 +295,7 @@ mod tests {
                 "tools": [{"functionDeclarations": [
                     {"name": "read", "description": "r", "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}},
                     {"name": "now", "description": "n"}]}],
-                "generationConfig": {"maxOutputTokens": 500, "thinkingConfig": {"thinkingBudget": 2048, "includeThoughts": true}},
+                "generationConfig": {"maxOutputTokens": 5000, "thinkingConfig": {"thinkingBudget": 2048, "includeThoughts": true}},
                 "contents": [
                     {"role": "user", "parts": [{"text": "hi"}]},
                     {"role": "model", "parts": [
@@ -309,5 +331,60 @@ mod tests {
         );
         assert_eq!(b["generationConfig"]["thinkingConfig"]["thinkingBudget"], 0);
         assert!(b.get("systemInstruction").is_none());
+    }
+
+    #[test]
+    fn gemini_3_takes_a_level_and_budgets_fit_the_output_limit() {
+        let config = |name: &str, thinking: ThinkingLevel, max: Option<u32>| {
+            let model: ModelRef = name.parse().unwrap();
+            let req = CompletionRequest {
+                thinking,
+                max_output_tokens: max,
+                ..Default::default()
+            };
+            let info = crate::ai::catalog::Catalog::embedded().find(&model);
+            body(&model, &req, info)["generationConfig"]["thinkingConfig"].clone()
+        };
+        let pro3 = "google/gemini-3-pro-preview";
+        assert_eq!(
+            config(pro3, ThinkingLevel::High, Some(8000)),
+            json!({"thinkingLevel": "high", "includeThoughts": true})
+        );
+        // Gemini 3 cannot stop thinking: off is its lowest level, minimal maps to low.
+        assert_eq!(
+            config(pro3, ThinkingLevel::Off, None)["thinkingLevel"],
+            "low"
+        );
+        assert_eq!(
+            config(pro3, ThinkingLevel::Minimal, None)["thinkingLevel"],
+            "low"
+        );
+        assert!(
+            config(pro3, ThinkingLevel::High, None)
+                .get("thinkingBudget")
+                .is_none()
+        );
+        // A budget never exceeds the output limit (half of it is left for the answer).
+        let pro25 = "google/gemini-2.5-pro";
+        assert_eq!(
+            config(pro25, ThinkingLevel::High, Some(4000))["thinkingBudget"],
+            2000
+        );
+        assert_eq!(
+            config(pro25, ThinkingLevel::High, Some(100))["thinkingBudget"],
+            100
+        );
+        assert_eq!(
+            config(pro25, ThinkingLevel::High, None)["thinkingBudget"],
+            16_384
+        );
+        assert_eq!(
+            config(pro25, ThinkingLevel::Low, Some(65_536))["thinkingBudget"],
+            2048
+        );
+        assert_eq!(
+            config("google/gemini-2.0-flash", ThinkingLevel::High, None),
+            Value::Null
+        );
     }
 }

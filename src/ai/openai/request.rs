@@ -4,9 +4,10 @@ use serde_json::{Map, Value, json};
 
 use crate::ai::catalog::ModelInfo;
 use crate::ai::convert::summary_text;
+use crate::ai::effort::effort;
 use crate::ai::event::CompletionRequest;
 use crate::ai::model_ref::{ModelRef, Provider};
-use crate::ai::types::{ContentBlock, Message, ThinkingLevel, ToolResultMessage};
+use crate::ai::types::{ContentBlock, Message, ToolResultMessage};
 
 /// The JSON body of a Chat Completions request.
 pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>) -> Value {
@@ -40,7 +41,7 @@ pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>)
         };
         body.insert(key.into(), json!(max));
     }
-    if let Some(effort) = reasoning_effort(model, req.thinking, info) {
+    if let Some(effort) = effort(model, info, req.thinking).value {
         body.insert("reasoning_effort".into(), json!(effort));
     }
     Value::Object(body)
@@ -50,7 +51,7 @@ pub fn body(model: &ModelRef, req: &CompletionRequest, info: Option<&ModelInfo>)
 /// take it as `developer`; everything else, and every OpenAI-compatible provider, as
 /// `system`. (o1-mini and o1-preview take neither; they keep `system`, which the service
 /// reports clearly.)
-fn system_role(model: &ModelRef, info: Option<&ModelInfo>) -> &'static str {
+pub(crate) fn system_role(model: &ModelRef, info: Option<&ModelInfo>) -> &'static str {
     if !matches!(model.provider, Provider::OpenAi | Provider::Azure) {
         return "system";
     }
@@ -63,25 +64,6 @@ fn system_role(model: &ModelRef, info: Option<&ModelInfo>) -> &'static str {
         "developer"
     } else {
         "system"
-    }
-}
-
-/// `reasoning_effort` for models that reason (by the catalog; unknown models get what was asked).
-fn reasoning_effort(
-    model: &ModelRef,
-    level: ThinkingLevel,
-    info: Option<&ModelInfo>,
-) -> Option<&'static str> {
-    if info.is_some_and(|i| !i.reasoning) {
-        return None;
-    }
-    let gpt5 = model.id.contains("gpt-5");
-    match level {
-        ThinkingLevel::Off => None,
-        ThinkingLevel::Minimal if gpt5 => Some("minimal"),
-        ThinkingLevel::Minimal | ThinkingLevel::Low => Some("low"),
-        ThinkingLevel::Medium => Some("medium"),
-        ThinkingLevel::High | ThinkingLevel::Xhigh => Some("high"),
     }
 }
 
@@ -209,7 +191,7 @@ fn flush_images(out: &mut Vec<Value>, images: &mut Vec<Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ai::types::{AssistantMessage, ToolSpec, UserContent, UserMessage};
+    use crate::ai::types::{AssistantMessage, ThinkingLevel, ToolSpec, UserContent, UserMessage};
     use pretty_assertions::assert_eq;
 
     fn req(messages: Vec<Message>) -> CompletionRequest {
