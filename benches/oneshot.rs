@@ -6,6 +6,8 @@
 //! around each bash call) within 15 ms of the unsandboxed one. Run with
 //! `cargo bench --bench oneshot`; `PI_BENCH_BIN=path` runs the same task against another `pi`
 //! binary (a `dist` build, an older commit's) instead of the one this bench was built with.
+//! Last, the same task on openai/gpt-5-codex through the Responses API and through Chat
+//! Completions (`--openai-api chat`), runs interleaved: budget, Responses within 10% of Chat.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -40,7 +42,19 @@ struct Run {
     cpu: Option<Duration>,
 }
 
+/// The provider wire a run goes through.
+#[derive(Clone, Copy)]
+enum Via {
+    Anthropic,
+    OpenAiResponses,
+    OpenAiChat,
+}
+
 fn run_once(bin: &str, extra: &[&str]) -> Run {
+    run_via(bin, Via::Anthropic, extra)
+}
+
+fn run_via(bin: &str, via: Via, extra: &[&str]) -> Run {
     let fake = script();
     let dir = tempfile::tempdir().unwrap();
     let rss_file = dir.path().join("rss.txt");
@@ -57,15 +71,21 @@ fn run_once(bin: &str, extra: &[&str]) -> Run {
         Command::new(bin)
     };
     cmd.current_dir(dir.path())
-        .env("ANTHROPIC_API_KEY", "test-key")
-        .env("ANTHROPIC_BASE_URL", fake.base_url())
-        .env("PI_LOG_FILE", dir.path().join("pi.log"))
-        .args([
-            "--model",
-            "anthropic/claude-sonnet-4-5",
-            "--prompt",
-            "make the hello file",
-        ])
+        .env("PI_LOG_FILE", dir.path().join("pi.log"));
+    match via {
+        Via::Anthropic => cmd
+            .env("ANTHROPIC_API_KEY", "test-key")
+            .env("ANTHROPIC_BASE_URL", fake.base_url())
+            .args(["--model", "anthropic/claude-sonnet-4-5"]),
+        Via::OpenAiResponses | Via::OpenAiChat => cmd
+            .env("OPENAI_API_KEY", "test-key")
+            .env("OPENAI_BASE_URL", fake.openai_base_url())
+            .args(["--model", "openai/gpt-5-codex"]),
+    };
+    if matches!(via, Via::OpenAiChat) {
+        cmd.args(["--openai-api", "chat"]);
+    }
+    cmd.args(["--prompt", "make the hello file"])
         .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -123,6 +143,50 @@ fn main() {
         "  binary size   {:>8.1} MB   (budget 20 MB)",
         size as f64 / 1e6
     );
+    compare_openai_apis(bin);
+}
+
+/// The 4-turn task on openai/gpt-5-codex through the Responses API and through Chat
+/// Completions, runs interleaved so a change in the machine's load hits both alike.
+fn compare_openai_apis(bin: &str) {
+    let extra = ["--os-sandbox-mode", "off"];
+    for _ in 0..3 {
+        run_via(bin, Via::OpenAiResponses, &extra);
+        run_via(bin, Via::OpenAiChat, &extra);
+    }
+    let mut responses = Vec::with_capacity(RUNS);
+    let mut chat = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        responses.push(run_via(bin, Via::OpenAiResponses, &extra));
+        chat.push(run_via(bin, Via::OpenAiChat, &extra));
+    }
+    let median = |runs: &[Run]| {
+        let mut t: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+        t.sort();
+        t[RUNS / 2]
+    };
+    let cpu = |runs: &[Run]| -> Option<Duration> { runs.iter().map(|r| r.cpu).sum() };
+    let (r, c) = (median(&responses), median(&chat));
+    println!("oneshot 4-turn task, openai/gpt-5-codex, {RUNS} interleaved runs each, sandbox off");
+    println!(
+        "  median wall, Responses API     {:>8.1} ms",
+        r.as_secs_f64() * 1e3
+    );
+    println!(
+        "  median wall, Chat Completions  {:>8.1} ms",
+        c.as_secs_f64() * 1e3
+    );
+    println!(
+        "  Responses / Chat              {:>8.1} %   (budget ≤ 110 %)",
+        r.as_secs_f64() / c.as_secs_f64() * 100.0
+    );
+    if let (Some(rc), Some(cc)) = (cpu(&responses), cpu(&chat)) {
+        println!(
+            "  mean CPU, Responses / Chat     {:>5.1} ms / {:.1} ms",
+            rc.as_secs_f64() * 1e3 / RUNS as f64,
+            cc.as_secs_f64() * 1e3 / RUNS as f64
+        );
+    }
 }
 
 fn measure(bin: &str, label: &str, extra: &[&str]) {

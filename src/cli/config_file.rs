@@ -29,6 +29,8 @@ pub(super) const KEYS: &[(&str, Scope)] = &[
     ("model", Anywhere),
     ("fallback-model", Anywhere),
     ("thinking", Anywhere),
+    ("openai-api", Anywhere),
+    ("reasoning-summary", Anywhere),
     ("api-base", UserOnly),
     ("azure-openai-api-version", Anywhere),
     ("max-output-tokens", Anywhere),

@@ -60,6 +60,7 @@ fn unset_note(key: &str) -> String {
             super::setup::default_model()
         ),
         "thinking" => "not set: the session's level, else off".to_string(),
+        "openai-api" => "not set: the catalog's API for each model".to_string(),
         "max-output-tokens" | "context-window" => "not set: the catalog's value".to_string(),
         "theme" | "keymap" => "not set: the built-in default".to_string(),
         "log-file" => "not set: pi.log in the user's cache directory".to_string(),

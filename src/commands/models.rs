@@ -5,7 +5,7 @@ use super::error::CommandError;
 use super::output::{CommandOutput, Outcome, to_json};
 use super::parse::Invocation;
 use crate::agent::Op;
-use crate::ai::{ModelInfo, ModelRef, Provider};
+use crate::ai::{ModelInfo, ModelRef, Provider, WireFormat};
 
 type Result = std::result::Result<CommandOutput, CommandError>;
 
@@ -70,6 +70,16 @@ fn capabilities(m: &ModelInfo) -> String {
     caps.join(",")
 }
 
+/// The API column: the wire API the model is spoken to in (`--openai-api` included).
+fn api_label(wire: WireFormat) -> &'static str {
+    match wire {
+        WireFormat::OpenAiCompletions => "chat",
+        WireFormat::OpenAiResponses => "responses",
+        WireFormat::AnthropicMessages => "messages",
+        WireFormat::GoogleGenerativeAi => "gemini",
+    }
+}
+
 pub fn list(engine: &CommandEngine, inv: &Invocation) -> Result {
     let query = inv.args.join(" ");
     let provider = match inv.flag("provider") {
@@ -108,17 +118,18 @@ pub fn list(engine: &CommandEngine, inv: &Invocation) -> Result {
         lines.push("no model in the catalog matches".to_string());
     } else {
         lines.push(format!(
-            "{:<44} {:>7} {:>7} {:>15}  {}",
-            "model", "context", "output", "$/M in/out", "capabilities"
+            "{:<44} {:>7} {:>7} {:>15}  {:<9}  {}",
+            "model", "context", "output", "$/M in/out", "api", "capabilities"
         ));
     }
     for m in &models {
         lines.push(format!(
-            "{:<44} {:>7} {:>7} {:>15}  {}",
+            "{:<44} {:>7} {:>7} {:>15}  {:<9}  {}",
             format!("{}/{}", m.provider, m.id),
             tokens(m.context_window),
             tokens(m.max_output_tokens),
             format!("{}/{}", m.cost.input, m.cost.output),
+            api_label(engine.ctx.client.wire_format(&m.model_ref())),
             capabilities(m)
         ));
     }
@@ -149,10 +160,17 @@ pub fn show(engine: &CommandEngine, inv: &Invocation) -> Result {
         ),
         format!("reasoning      {}", if m.reasoning { "yes" } else { "no" }),
         format!(
+            "api            {}",
+            engine.ctx.client.wire_format(&m.model_ref()).api_name()
+        ),
+        format!(
             "price $/M      input {}, output {}, cache read {}, cache write {}",
             m.cost.input, m.cost.output, m.cost.cache_read, m.cost.cache_write
         ),
     ];
+    if !m.reasoning_efforts.is_empty() {
+        lines.push(format!("reasoning at   {}", m.reasoning_efforts.join(", ")));
+    }
     if !m.aliases.is_empty() {
         lines.push(format!("aliases        {}", m.aliases.join(", ")));
     }

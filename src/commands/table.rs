@@ -317,7 +317,7 @@ const CORE: &[CommandSpec] = &[
         name: "models-list",
         group: Context,
         summary: "models in the catalog",
-        help: "Lists catalog models whose provider, id or name contains every word of the query, with context window, output limit, prices per million tokens and capabilities.",
+        help: "Lists catalog models whose provider, id or name contains every word of the query, with context window, output limit, prices per million tokens, the API each is spoken to in (chat, responses, messages, gemini) and capabilities.",
         args: &[ArgSpec::text("query", false)],
         flags: &[
             FlagSpec::value("provider", "p", Provider),

@@ -4,6 +4,7 @@
 mod catalog;
 mod faults;
 mod formats;
+mod responses;
 
 use pi_coding_agent::ai::types::{AssistantMessage, ToolSpec};
 use pi_coding_agent::ai::{

@@ -82,6 +82,26 @@ fn models_list_filters_by_query_provider_tools_and_limit() {
 }
 
 #[test]
+fn models_list_shows_the_api_each_model_is_spoken_to_in() {
+    let mut b = Bench::new();
+    let text = b.ok("/models-list gpt-5");
+    assert!(text.lines().next().unwrap().contains(" api "), "{text}");
+    let row = |id: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("no row {id} in {text}"))
+            .to_string()
+    };
+    assert!(row("openai/gpt-5-codex").contains(" responses "), "{text}");
+    assert!(row("openai/gpt-5-chat-latest").contains(" chat "), "{text}");
+    let claude = b.ok("/models-list claude-sonnet-4-5");
+    assert!(claude.contains(" messages "), "{claude}");
+    let show = b.ok("/model-show openai/gpt-5-codex");
+    assert!(show.contains("api            openai-responses"), "{show}");
+    assert!(show.contains("reasoning at   low, medium, high"), "{show}");
+}
+
+#[test]
 fn model_show_prints_a_catalog_entry() {
     let mut b = Bench::new();
     let text = b.ok("/model-show anthropic/claude-sonnet-4-5");

@@ -11,6 +11,7 @@ mod history;
 mod locks;
 mod providers;
 mod replies;
+mod responses;
 mod safety;
 mod session;
 mod usage;
