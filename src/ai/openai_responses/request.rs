@@ -103,8 +103,8 @@ fn own_reasoning(a: &AssistantMessage, model: &ModelRef) -> bool {
 /// answer, its text, its function calls. A reasoning item goes back only when an item of the
 /// same answer follows it (the service refuses a dangling one).
 fn assistant_items(a: &AssistantMessage, model: &ModelRef, out: &mut Vec<Value>) {
-    let reasoning: Vec<_> = if own_reasoning(a, model) {
-        a.reasoning_items.iter().collect()
+    let reasoning: Vec<(usize, Value)> = if own_reasoning(a, model) {
+        reasoning_of(a)
     } else {
         Vec::new()
     };
@@ -119,10 +119,10 @@ fn assistant_items(a: &AssistantMessage, model: &ModelRef, out: &mut Vec<Value>)
         }
     };
     for (i, block) in a.content.iter().enumerate() {
-        let here: Vec<_> = reasoning.iter().filter(|r| r.at == i).collect();
+        let here: Vec<_> = reasoning.iter().filter(|(at, _)| *at == i).collect();
         if !here.is_empty() {
             flush_text(&mut text, &mut items);
-            items.extend(here.into_iter().map(|r| (true, r.item.clone())));
+            items.extend(here.into_iter().map(|(_, item)| (true, item.clone())));
         }
         match block {
             ContentBlock::Text { text: t } => text.push_str(t),
@@ -134,7 +134,7 @@ fn assistant_items(a: &AssistantMessage, model: &ModelRef, out: &mut Vec<Value>)
                 flush_text(&mut text, &mut items);
                 items.push((
                     false,
-                    json!({"type": "function_call", "call_id": id, "name": name,
+                    json!({"type": "function_call", "call_id": call_id(id), "name": name,
                         "arguments": arguments.to_string()}),
                 ));
             }
@@ -153,6 +153,37 @@ fn assistant_items(a: &AssistantMessage, model: &ModelRef, out: &mut Vec<Value>)
             .filter(|(_, k)| *k)
             .map(|((_, v), _)| v),
     );
+}
+
+/// The reasoning items of `a` with their places: rust-pi's `reasoningItems`, else (a session
+/// written by the TypeScript pi) thinking blocks whose signature is a reasoning item's JSON.
+fn reasoning_of(a: &AssistantMessage) -> Vec<(usize, Value)> {
+    if !a.reasoning_items.is_empty() {
+        return a
+            .reasoning_items
+            .iter()
+            .map(|r| (r.at, r.item.clone()))
+            .collect();
+    }
+    a.content
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| match b {
+            ContentBlock::Thinking {
+                signature: Some(sig),
+                ..
+            } => serde_json::from_str::<Value>(sig)
+                .ok()
+                .filter(|v| v["type"] == "reasoning")
+                .map(|v| (i, v)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `call_id` of a tool call: the TypeScript pi writes `call_id|item_id`.
+fn call_id(id: &str) -> &str {
+    id.split('|').next().unwrap_or(id)
 }
 
 fn input(model: &ModelRef, req: &CompletionRequest) -> Vec<Value> {
@@ -184,7 +215,7 @@ fn input(model: &ModelRef, req: &CompletionRequest) -> Vec<Value> {
                     text = "(image attached below)".into();
                 }
                 pending_images.extend(images);
-                out.push(json!({"type": "function_call_output", "call_id": r.tool_call_id, "output": text}));
+                out.push(json!({"type": "function_call_output", "call_id": call_id(&r.tool_call_id), "output": text}));
             }
         }
     }

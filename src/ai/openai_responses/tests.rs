@@ -380,3 +380,44 @@ fn per_model_reasoning_options() {
         assert!(b.get(key).is_none(), "{key} in {b}");
     }
 }
+
+#[test]
+fn a_session_of_the_typescript_pi_carries_its_reasoning_too() {
+    // pi keeps the reasoning item as the thinking block's signature and joins call and item
+    // ids with `|`.
+    let item =
+        json!({"type": "reasoning", "id": "rs_ts", "summary": [], "encrypted_content": "encTS"});
+    let ts = answer(
+        "openai/gpt-5-codex",
+        vec![
+            ContentBlock::Thinking {
+                thinking: "t".into(),
+                signature: Some(item.to_string()),
+            },
+            ContentBlock::ToolCall {
+                id: "call_ts|fc_ts".into(),
+                name: "ls".into(),
+                arguments: json!({}),
+            },
+        ],
+        vec![],
+    );
+    let result = Message::ToolResult(ToolResultMessage {
+        tool_call_id: "call_ts|fc_ts".into(),
+        tool_name: "ls".into(),
+        content: vec![ContentBlock::text("a.rs")],
+        is_error: false,
+        timestamp: 0,
+        details: None,
+        duration_ms: None,
+    });
+    let req = request(
+        vec![Message::user_text("ls", 0), ts, result],
+        ThinkingLevel::Off,
+    );
+    let b = body_for("openai/gpt-5-codex", &req, ReasoningSummary::Auto);
+    let input = b["input"].as_array().unwrap();
+    assert_eq!(input[1], item);
+    assert_eq!(input[2]["call_id"], "call_ts");
+    assert_eq!(input[3]["call_id"], "call_ts");
+}
