@@ -29,6 +29,33 @@ pub fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
+/// The usage of an OpenAI-style report: `input_key` tokens include the cached ones, which
+/// `details_key.cached_tokens` counts (they become cache reads).
+pub fn openai_usage(u: &Value, input_key: &str, details_key: &str, output_key: &str) -> Usage {
+    let prompt = u64_at(u, input_key);
+    let cached = u
+        .get(details_key)
+        .map(|d| u64_at(d, "cached_tokens"))
+        .unwrap_or(0)
+        .min(prompt);
+    with_total(Usage {
+        input: prompt - cached,
+        output: u64_at(u, output_key),
+        cache_read: cached,
+        cache_write: 0,
+        total_tokens: u64_at(u, "total_tokens"),
+        ..Default::default()
+    })
+}
+
+/// The error of a stream that ended before the response was complete.
+pub fn cut_short(provider: &str) -> super::error::AiError {
+    super::error::AiError::Connection {
+        provider: provider.to_string(),
+        message: "the stream ended before the response was complete".into(),
+    }
+}
+
 /// Total tokens when the provider did not report them.
 pub fn with_total(mut usage: Usage) -> Usage {
     if usage.total_tokens == 0 {

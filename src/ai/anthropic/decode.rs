@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::ai::convert::{json_error_message, str_at, with_total};
+use crate::ai::convert::{cut_short, json_error_message, str_at, with_total};
 use crate::ai::error::AiError;
 use crate::ai::event::StreamEvent;
 use crate::ai::types::{StopReason, Usage};
@@ -169,10 +169,7 @@ impl Decoder {
         if self.done {
             return Ok(());
         }
-        Err(AiError::Connection {
-            provider: self.provider.clone(),
-            message: "the stream ended before the response was complete".into(),
-        })
+        Err(cut_short(&self.provider))
     }
 }
 

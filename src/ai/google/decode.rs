@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::request::SYNTHETIC_ID_PREFIX;
-use crate::ai::convert::{json_error_message, str_at, u64_at, with_total};
+use crate::ai::convert::{cut_short, json_error_message, str_at, u64_at, with_total};
 use crate::ai::error::AiError;
 use crate::ai::event::StreamEvent;
 use crate::ai::types::{StopReason, Usage};
@@ -177,10 +177,7 @@ impl Decoder {
             return Ok(());
         }
         let Some(stop) = self.finish else {
-            return Err(AiError::Connection {
-                provider: self.provider.clone(),
-                message: "the stream ended before the response was complete".into(),
-            });
+            return Err(cut_short(&self.provider));
         };
         out.push(StreamEvent::Done {
             stop_reason: stop,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::ai::convert::{json_error_message, str_at, u64_at, with_total};
+use crate::ai::convert::{cut_short, json_error_message, openai_usage, str_at};
 use crate::ai::error::AiError;
 use crate::ai::event::StreamEvent;
 use crate::ai::types::{StopReason, Usage};
@@ -24,20 +24,12 @@ pub struct Decoder {
 }
 
 fn usage_from(u: &Value) -> Usage {
-    let prompt = u64_at(u, "prompt_tokens");
-    let cached = u
-        .get("prompt_tokens_details")
-        .map(|d| u64_at(d, "cached_tokens"))
-        .unwrap_or(0)
-        .min(prompt);
-    with_total(Usage {
-        input: prompt - cached,
-        output: u64_at(u, "completion_tokens"),
-        cache_read: cached,
-        cache_write: 0,
-        total_tokens: u64_at(u, "total_tokens"),
-        ..Default::default()
-    })
+    openai_usage(
+        u,
+        "prompt_tokens",
+        "prompt_tokens_details",
+        "completion_tokens",
+    )
 }
 
 fn stop_reason(provider: &str, reason: &str) -> Result<StopReason, AiError> {
@@ -204,10 +196,7 @@ impl Decoder {
             self.finish_stream(out);
             return Ok(());
         }
-        Err(AiError::Connection {
-            provider: self.provider.clone(),
-            message: "the stream ended before the response was complete".into(),
-        })
+        Err(cut_short(&self.provider))
     }
 }
 

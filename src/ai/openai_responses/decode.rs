@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::ai::convert::{str_at, u64_at, with_total};
+use crate::ai::convert::{cut_short, openai_usage, str_at};
 use crate::ai::error::AiError;
 use crate::ai::event::StreamEvent;
 use crate::ai::types::{StopReason, Usage};
@@ -24,22 +24,9 @@ pub struct Decoder {
     done: bool,
 }
 
+/// Reasoning tokens are part of the output tokens (and billed as output).
 fn usage_from(u: &Value) -> Usage {
-    let input = u64_at(u, "input_tokens");
-    let cached = u
-        .get("input_tokens_details")
-        .map(|d| u64_at(d, "cached_tokens"))
-        .unwrap_or(0)
-        .min(input);
-    // Reasoning tokens are part of the output tokens (and billed as output).
-    with_total(Usage {
-        input: input - cached,
-        output: u64_at(u, "output_tokens"),
-        cache_read: cached,
-        cache_write: 0,
-        total_tokens: u64_at(u, "total_tokens"),
-        ..Default::default()
-    })
+    openai_usage(u, "input_tokens", "input_tokens_details", "output_tokens")
 }
 
 /// Whether an error code of a failed response is worth another try.
@@ -328,10 +315,7 @@ impl Decoder {
         if self.done {
             return Ok(());
         }
-        Err(AiError::Connection {
-            provider: self.provider.clone(),
-            message: "the stream ended before the response was complete".into(),
-        })
+        Err(cut_short(&self.provider))
     }
 }
 
