@@ -234,3 +234,54 @@ fn the_openai_api_and_reasoning_summary_flags() {
         assert!(err.contains(bad[1]) && err.lines().count() <= 4, "{err}");
     }
 }
+
+#[test]
+fn compaction_and_a_model_switch_keep_only_the_reasoning_that_applies() {
+    let fake = FakeProvider::builder()
+        .reply(Reply::turn().thinking("first thoughts").text("answer one"))
+        .reply(Reply::turn().thinking("second thoughts").text("answer two"))
+        .reply(Reply::text("SUMMARY: one question answered"))
+        .reply(Reply::text("answer three"))
+        .reply(Reply::text("answer four"))
+        .start_blocking();
+    let run = Run::new();
+    std::fs::write(
+        run.path().join("script.txt"),
+        "first question\nsecond question\n/compact\n/model openai/o3\nthird question\n/model openai/gpt-5-codex\nfourth question\n",
+    )
+    .unwrap();
+    let out = run
+        .pi(&fake, CODEX)
+        .args(["--openai-api", "responses", "--command-file", "script.txt"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}\n{text}", stderr(&out));
+    assert!(text.contains("compacted: 2 messages summarised"), "{text}");
+    assert!(text.contains("answer four"), "{text}");
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 5);
+    assert!(reqs.iter().all(|r| r.wire == Some(Wire::Responses)));
+    // The summary request goes through the Responses API too, without tools.
+    assert!(reqs[2].body.get("tools").is_none());
+    assert!(reqs[2].body.to_string().contains("first question"));
+    // o3 cannot read gpt-5-codex's encrypted reasoning: none is sent.
+    let third = &reqs[3].body;
+    assert_eq!(third["model"], "o3");
+    assert!(third.to_string().contains("SUMMARY: one question answered"));
+    assert!(
+        !input_kinds(third).iter().any(|k| k == "reasoning"),
+        "{third}"
+    );
+    // Back on gpt-5-codex, its reasoning still on the branch goes back; the summarised one
+    // does not exist any more.
+    let fourth = &reqs[4].body;
+    let reasoning: Vec<&Value> = fourth["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["type"] == "reasoning")
+        .collect();
+    assert_eq!(reasoning.len(), 1, "{fourth}");
+    assert_eq!(reasoning[0]["id"], "rs_fake0002x00");
+}
