@@ -233,7 +233,7 @@ async fn faults_are_retried_before_output_and_final_after_it() {
         .reply(Fault::status(429).retry_after_ms(20))
         .reply(Fault::status(500))
         .reply(Fault::drop_before_body())
-        .reply(Fault::error_event(500))
+        .reply(Fault::error_event(500).during(Reply::turn()))
         .reply(Reply::text("after four faults"))
         .start()
         .await;
@@ -255,8 +255,9 @@ async fn faults_are_retried_before_output_and_final_after_it() {
     );
 
     for fault in [
-        Fault::drop_mid_stream(900).during(long_turn()),
+        Fault::drop_mid_stream(6_000).during(long_turn()),
         Fault::malformed_event().during(long_turn()),
+        Fault::error_event(500).during(long_turn()),
     ] {
         let fake = FakeProvider::builder().reply(fault).start().await;
         let c = client(&fake, options());
@@ -265,7 +266,9 @@ async fn faults_are_retried_before_output_and_final_after_it() {
         assert!(
             matches!(
                 err,
-                AiError::Connection { .. } | AiError::MalformedResponse { .. }
+                AiError::Connection { .. }
+                    | AiError::MalformedResponse { .. }
+                    | AiError::Provider { .. }
             ),
             "{err}"
         );
@@ -277,9 +280,10 @@ async fn faults_are_retried_before_output_and_final_after_it() {
 }
 
 #[tokio::test]
-async fn a_stall_times_out() {
+async fn a_stall_after_output_times_out() {
+    // The response's opening events take some 2.5 KB; the stall comes among the text deltas.
     let fake = FakeProvider::builder()
-        .reply(Fault::stall(700, 3_000).during(long_turn()))
+        .reply(Fault::stall(6_000, 3_000).during(long_turn()))
         .start()
         .await;
     let c = client(
@@ -335,7 +339,9 @@ async fn a_failing_responses_model_falls_back_to_a_chat_model() {
 
 #[tokio::test]
 async fn cancel_mid_stream_is_prompt() {
+    // 20 ms between 200-byte chunks: the rest of the answer would take two seconds more.
     let fake = FakeProvider::builder()
+        .chunk_size(200)
         .chunk_delay(Duration::from_millis(20))
         .reply(long_turn())
         .start()

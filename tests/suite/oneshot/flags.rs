@@ -318,9 +318,16 @@ fn thinking_sets_the_providers_reasoning_field() {
         .args(["--no-session", "--thinking", "off", "--prompt", "hi"])
         .output()
         .unwrap();
+    // Chat Completions names it `reasoning_effort`.
+    run.pi(&fake, "openrouter/openai/o3")
+        .args(["--no-session", "--thinking", "high", "--prompt", "hi"])
+        .output()
+        .unwrap();
     let requests = fake.requests();
-    assert_eq!(requests.len(), 3);
-    assert_eq!(requests[0].body["reasoning_effort"], "high");
+    assert_eq!(requests.len(), 4);
+    // o3 goes through the Responses API: `reasoning.effort`.
+    assert_eq!(requests[0].body["reasoning"]["effort"], "high");
+    assert_eq!(requests[3].body["reasoning_effort"], "high");
     assert_eq!(requests[1].body["thinking"]["type"], "enabled");
     assert!(
         requests[1].body["thinking"]["budget_tokens"]
