@@ -32,7 +32,11 @@ const RUNS: usize = 40;
 const GNU_TIME: &str = "/usr/bin/time";
 
 fn script() -> FakeProvider {
-    FakeProvider::builder().four_turn_task().start_blocking()
+    let mut fake = FakeProvider::builder();
+    if let Some(bytes) = std::env::var("PI_BENCH_CHUNK").ok().and_then(|v| v.parse().ok()) {
+        fake = fake.chunk_size(bytes);
+    }
+    fake.four_turn_task().start_blocking()
 }
 
 /// What one run measured: wall time, and when GNU time is installed, peak RSS and CPU time.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::adapter::{self, Decoder};
@@ -406,29 +406,54 @@ impl Driver {
         })))
     }
 
-    /// Reads one chunk and queues its events.
+    /// Reads one chunk, and the chunks that are already there after it (up to a bound, so a
+    /// fast stream does not cost one wake-up per chunk), and queues their events.
     async fn read(&mut self, active: &mut Active) -> Result<(), AiError> {
+        const READY_CHUNKS: usize = 64;
         let guard = self.guard();
-        let chunk = guard.run(active.body.next()).await?;
+        let mut chunk = guard.run(active.body.next()).await?;
         let mut out = Vec::new();
-        let result = match chunk {
-            Some(Ok(bytes)) => active
-                .sse
-                .push(&bytes)
-                .iter()
-                .try_for_each(|ev| active.decoder.on_data(&ev.data, &mut out)),
-            Some(Err(e)) => Err(self.connection_error(&e)),
-            None => {
-                let last = active.sse.finish();
-                last.iter()
-                    .try_for_each(|ev| active.decoder.on_data(&ev.data, &mut out))
-                    .and_then(|()| active.decoder.on_eof(&mut out))
+        let mut result;
+        let mut ready = 0;
+        loop {
+            let ended = chunk.is_none();
+            result = self.feed(active, chunk, &mut out);
+            ready += 1;
+            if ended || result.is_err() || active.decoder.is_done() || ready == READY_CHUNKS {
+                break;
             }
-        };
+            match active.body.next().now_or_never() {
+                Some(next) => chunk = next,
+                None => break,
+            }
+        }
         for e in out {
             self.emit(e);
         }
         result
+    }
+
+    /// Decodes one chunk of the body (`None`: the body ended).
+    fn feed(
+        &self,
+        active: &mut Active,
+        chunk: Option<reqwest::Result<Bytes>>,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), AiError> {
+        match chunk {
+            Some(Ok(bytes)) => active
+                .sse
+                .push(&bytes)
+                .iter()
+                .try_for_each(|ev| active.decoder.on_data(&ev.data, out)),
+            Some(Err(e)) => Err(self.connection_error(&e)),
+            None => {
+                let last = active.sse.finish();
+                last.iter()
+                    .try_for_each(|ev| active.decoder.on_data(&ev.data, out))
+                    .and_then(|()| active.decoder.on_eof(out))
+            }
+        }
     }
 }
 

@@ -1,14 +1,55 @@
 //! Responses API answers: the typed events of a stream (`response.output_text.delta`,
 //! `response.output_item.done`, `response.completed`, ...) and whole `response` documents.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::ai::convert::{cut_short, openai_usage, str_at};
 use crate::ai::error::AiError;
 use crate::ai::event::StreamEvent;
 use crate::ai::types::{StopReason, Usage};
+
+/// One stream event, read for the fields the decoder uses. The response objects of
+/// `response.created`, `.in_progress` and `.completed` repeat the request's instructions and
+/// tools and the whole output: their other fields are skipped, not built.
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Cow<'a, str>,
+    #[serde(default)]
+    output_index: Option<usize>,
+    #[serde(borrow, default)]
+    delta: Option<Cow<'a, str>>,
+    #[serde(default)]
+    item: Option<Value>,
+    #[serde(default)]
+    response: Option<Head>,
+    /// An `error` event's fields (at the top, or under `error`).
+    #[serde(default)]
+    code: Option<Value>,
+    #[serde(default)]
+    message: Option<Value>,
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+/// What a response object says about the outcome.
+#[derive(Deserialize, Default)]
+struct Head {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    usage: Option<Value>,
+    #[serde(default)]
+    error: Option<Value>,
+    #[serde(default)]
+    incomplete_details: Option<Value>,
+}
 
 /// Turns the `data:` payloads of a Responses stream into events.
 #[derive(Debug)]
@@ -56,17 +97,18 @@ fn failure(provider: &str, error: Option<&Value>, fallback: &str) -> AiError {
     }
 }
 
-/// The stop reason of a finished `response` object, or the error it reports.
-fn finish(provider: &str, response: &Value) -> Result<StopReason, AiError> {
-    match str_at(response, "status").unwrap_or("completed") {
+/// The stop reason of a finished response, or the error it reports.
+fn finish(provider: &str, response: &Head) -> Result<StopReason, AiError> {
+    match response.status.as_deref().unwrap_or("completed") {
         "failed" => Err(failure(
             provider,
-            response.get("error").filter(|e| e.is_object()),
+            response.error.as_ref().filter(|e| e.is_object()),
             "the response failed",
         )),
         "incomplete" => {
             let reason = response
-                .get("incomplete_details")
+                .incomplete_details
+                .as_ref()
                 .and_then(|d| str_at(d, "reason"))
                 .unwrap_or_default();
             if reason == "content_filter" {
@@ -190,21 +232,18 @@ impl Decoder {
         if self.done || data.trim() == "[DONE]" {
             return Ok(());
         }
-        let v: Value = serde_json::from_str(data)
+        let v: Event = serde_json::from_str(data)
             .map_err(|e| self.malformed(format!("invalid JSON in a stream event ({e})")))?;
-        let index = v
-            .get("output_index")
-            .and_then(Value::as_u64)
-            .map(|i| i as usize);
-        let delta = || str_at(&v, "delta").unwrap_or_default().to_string();
-        match str_at(&v, "type").unwrap_or_default() {
+        let index = v.output_index;
+        let delta = v.delta.map(Cow::into_owned).unwrap_or_default();
+        match v.kind.as_ref() {
             "response.created" | "response.in_progress" => {
-                if let Some(id) = v.get("response").and_then(|r| str_at(r, "id")) {
-                    self.response_id = Some(id.to_string());
+                if let Some(id) = v.response.and_then(|r| r.id) {
+                    self.response_id = Some(id);
                 }
             }
             "response.output_item.added" => {
-                let item = v.get("item").cloned().unwrap_or(Value::Null);
+                let item = v.item.unwrap_or(Value::Null);
                 if str_at(&item, "type") == Some("function_call")
                     && let Some(i) = index
                 {
@@ -214,7 +253,7 @@ impl Decoder {
             }
             "response.output_text.delta" | "response.refusal.delta" => {
                 self.mark(index);
-                out.push(StreamEvent::TextDelta { delta: delta() });
+                out.push(StreamEvent::TextDelta { delta });
             }
             "response.reasoning_summary_part.added" => {
                 let i = index.unwrap_or(usize::MAX);
@@ -228,30 +267,29 @@ impl Decoder {
             }
             "response.reasoning_summary_text.delta" | "response.reasoning_text.delta" => {
                 self.mark(index);
-                out.push(StreamEvent::ThinkingDelta { delta: delta() });
+                out.push(StreamEvent::ThinkingDelta { delta });
             }
             "response.function_call_arguments.delta" => {
                 if let Some(i) = index.filter(|i| self.open_calls.contains(i)) {
                     self.streamed.insert(i);
-                    out.push(StreamEvent::ToolCallArgsDelta {
-                        index: i,
-                        delta: delta(),
-                    });
+                    out.push(StreamEvent::ToolCallArgsDelta { index: i, delta });
                 }
             }
             "response.output_item.done" => {
-                let item = v.get("item").cloned().unwrap_or(Value::Null);
+                let item = v.item.unwrap_or(Value::Null);
                 self.item_done(&item, index.unwrap_or(usize::MAX), out);
             }
             "response.completed" | "response.incomplete" | "response.failed" => {
-                let response = v.get("response").cloned().unwrap_or(Value::Null);
-                return self.finish(&response, out);
+                return self.finish(&v.response.unwrap_or_default(), out);
             }
             "error" => {
-                let error = v.get("error").filter(|e| e.is_object()).unwrap_or(&v);
+                let error = match v.error.filter(Value::is_object) {
+                    Some(e) => e,
+                    None => json!({"code": v.code, "message": v.message}),
+                };
                 return Err(failure(
                     &self.provider,
-                    Some(error),
+                    Some(&error),
                     "the service reported an error",
                 ));
             }
@@ -288,18 +326,18 @@ impl Decoder {
         }
     }
 
-    fn finish(&mut self, response: &Value, out: &mut Vec<StreamEvent>) -> Result<(), AiError> {
+    fn finish(&mut self, response: &Head, out: &mut Vec<StreamEvent>) -> Result<(), AiError> {
         let stop = finish(&self.provider, response)?;
         for index in std::mem::take(&mut self.open_calls) {
             out.push(StreamEvent::ToolCallEnd { index });
         }
-        if let Some(u) = response.get("usage").filter(|u| u.is_object()) {
+        if let Some(u) = response.usage.as_ref().filter(|u| u.is_object()) {
             out.push(StreamEvent::Usage {
                 usage: usage_from(u),
             });
         }
-        if let Some(id) = str_at(response, "id") {
-            self.response_id = Some(id.to_string());
+        if let Some(id) = &response.id {
+            self.response_id = Some(id.clone());
         }
         out.push(StreamEvent::Done {
             stop_reason: stop,
@@ -337,7 +375,8 @@ pub fn decode_response(provider: &str, body: &str) -> Result<Vec<StreamEvent>, A
                 provider: provider.to_string(),
                 message: "the response has no output".into(),
             })?;
-    let stop = finish(provider, &v)?;
+    let head: Head = serde_json::from_str(body).unwrap_or_default();
+    let stop = finish(provider, &head)?;
     let mut out = Vec::new();
     for (index, item) in output.iter().enumerate() {
         let item = if str_at(item, "type") == Some("reasoning") {
