@@ -7,7 +7,8 @@
 //! `cargo bench --bench oneshot`; `PI_BENCH_BIN=path` runs the same task against another `pi`
 //! binary (a `dist` build, an older commit's) instead of the one this bench was built with.
 //! Last, the same task on openai/gpt-5-codex through the Responses API and through Chat
-//! Completions (`--openai-api chat`), runs interleaved: budget, Responses within 10% of Chat.
+//! Completions (`--openai-api chat`), runs interleaved: budget, Responses within 10% of Chat
+//! with the body in TCP-segment-sized chunks (also printed: the fake's 11-byte chunks).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -31,9 +32,11 @@ const RUNS: usize = 40;
 /// process's (larger) resident set as its high-water mark before it execs `pi`.
 const GNU_TIME: &str = "/usr/bin/time";
 
-fn script() -> FakeProvider {
+/// The fake provider with the task queued; `chunk` bytes per body chunk (`None`: the fake's
+/// default of 11, a stress shape).
+fn script(chunk: Option<usize>) -> FakeProvider {
     let mut fake = FakeProvider::builder();
-    if let Some(bytes) = std::env::var("PI_BENCH_CHUNK").ok().and_then(|v| v.parse().ok()) {
+    if let Some(bytes) = chunk {
         fake = fake.chunk_size(bytes);
     }
     fake.four_turn_task().start_blocking()
@@ -55,11 +58,11 @@ enum Via {
 }
 
 fn run_once(bin: &str, extra: &[&str]) -> Run {
-    run_via(bin, Via::Anthropic, extra)
+    run_via(bin, Via::Anthropic, None, extra)
 }
 
-fn run_via(bin: &str, via: Via, extra: &[&str]) -> Run {
-    let fake = script();
+fn run_via(bin: &str, via: Via, chunk: Option<usize>, extra: &[&str]) -> Run {
+    let fake = script(chunk);
     let dir = tempfile::tempdir().unwrap();
     let rss_file = dir.path().join("rss.txt");
     let timed = std::path::Path::new(GNU_TIME).exists();
@@ -150,19 +153,34 @@ fn main() {
     compare_openai_apis(bin);
 }
 
+/// A TCP segment's payload: how a real service's bytes arrive.
+const SEGMENT: usize = 1460;
+
 /// The 4-turn task on openai/gpt-5-codex through the Responses API and through Chat
-/// Completions, runs interleaved so a change in the machine's load hits both alike.
+/// Completions, runs interleaved so a change in the machine's load hits both alike: with the
+/// body in TCP-segment-sized chunks (the budget), then in the fake's 11-byte chunks (a stress
+/// shape in which the byte count rules: every Responses answer repeats the request's
+/// instructions and tool schemas three times).
 fn compare_openai_apis(bin: &str) {
+    for (chunk, label) in [
+        (Some(SEGMENT), "1460-byte chunks"),
+        (None, "11-byte chunks"),
+    ] {
+        compare_at(bin, chunk, label);
+    }
+}
+
+fn compare_at(bin: &str, chunk: Option<usize>, label: &str) {
     let extra = ["--os-sandbox-mode", "off"];
     for _ in 0..3 {
-        run_via(bin, Via::OpenAiResponses, &extra);
-        run_via(bin, Via::OpenAiChat, &extra);
+        run_via(bin, Via::OpenAiResponses, chunk, &extra);
+        run_via(bin, Via::OpenAiChat, chunk, &extra);
     }
     let mut responses = Vec::with_capacity(RUNS);
     let mut chat = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
-        responses.push(run_via(bin, Via::OpenAiResponses, &extra));
-        chat.push(run_via(bin, Via::OpenAiChat, &extra));
+        responses.push(run_via(bin, Via::OpenAiResponses, chunk, &extra));
+        chat.push(run_via(bin, Via::OpenAiChat, chunk, &extra));
     }
     let median = |runs: &[Run]| {
         let mut t: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
@@ -171,7 +189,14 @@ fn compare_openai_apis(bin: &str) {
     };
     let cpu = |runs: &[Run]| -> Option<Duration> { runs.iter().map(|r| r.cpu).sum() };
     let (r, c) = (median(&responses), median(&chat));
-    println!("oneshot 4-turn task, openai/gpt-5-codex, {RUNS} interleaved runs each, sandbox off");
+    let budget = if chunk.is_some() {
+        "(budget ≤ 110 %)"
+    } else {
+        "(no budget)"
+    };
+    println!(
+        "oneshot 4-turn task, openai/gpt-5-codex, {RUNS} interleaved runs each, sandbox off, {label}"
+    );
     println!(
         "  median wall, Responses API     {:>8.1} ms",
         r.as_secs_f64() * 1e3
@@ -181,7 +206,7 @@ fn compare_openai_apis(bin: &str) {
         c.as_secs_f64() * 1e3
     );
     println!(
-        "  Responses / Chat              {:>8.1} %   (budget ≤ 110 %)",
+        "  Responses / Chat              {:>8.1} %   {budget}",
         r.as_secs_f64() / c.as_secs_f64() * 100.0
     );
     if let (Some(rc), Some(cc)) = (cpu(&responses), cpu(&chat)) {
@@ -192,7 +217,6 @@ fn compare_openai_apis(bin: &str) {
         );
     }
 }
-
 fn measure(bin: &str, label: &str, extra: &[&str]) {
     // Warm the page cache and the fake provider's code paths.
     for _ in 0..3 {
