@@ -285,3 +285,58 @@ fn compaction_and_a_model_switch_keep_only_the_reasoning_that_applies() {
     assert_eq!(reasoning.len(), 1, "{fourth}");
     assert_eq!(reasoning[0]["id"], "rs_fake0002x00");
 }
+
+#[test]
+fn ctrl_c_mid_stream_keeps_the_partial_answer_and_its_reasoning() {
+    use std::io::{BufReader, Read};
+    use std::process::Stdio;
+    use std::time::Duration;
+
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let long = "word ".repeat(4000);
+    let fake = FakeProvider::builder()
+        .chunk_size(64)
+        .chunk_delay(Duration::from_millis(5))
+        .reply(Reply::turn().thinking("plan first").text(long.clone()))
+        .reply(Reply::text("going on"))
+        .start_blocking();
+    let run = Run::new();
+    let mut child = run
+        .pi(&fake, CODEX)
+        .args(["--stream-output", "true", "--prompt", "go"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut buf = [0u8; 16];
+    out.read_exact(&mut buf).unwrap();
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let answer = run.session_messages()[1].clone();
+    assert_eq!(answer["stopReason"], "aborted");
+    assert_eq!(answer["api"], "openai-responses");
+    assert_eq!(
+        answer["reasoningItems"][0]["item"]["id"], "rs_fake0001x00",
+        "{answer}"
+    );
+    let text = answer["content"][1]["text"].as_str().unwrap();
+    assert!(text.len() >= 16 && text.len() < long.len());
+
+    // The next turn sends the reasoning back with the partial answer that followed it.
+    let out = run
+        .pi(&fake, CODEX)
+        .args(["--prompt", "go on"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = &fake.requests()[1].body;
+    assert_eq!(
+        input_kinds(sent),
+        ["user", "reasoning", "assistant", "user"]
+    );
+    assert_eq!(sent["input"][2]["content"].as_str(), Some(text));
+}
