@@ -70,6 +70,55 @@ fn capabilities(m: &ModelInfo) -> String {
     caps.join(",")
 }
 
+/// The rows under a header, each column as wide as its widest cell (the conversation pane is
+/// narrow); numbers right-aligned.
+fn table(rows: &[[String; 6]]) -> Vec<String> {
+    let header = [
+        "model",
+        "context",
+        "output",
+        "$/M in/out",
+        "api",
+        "capabilities",
+    ];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let w: Vec<usize> = (0..6).map(width).collect();
+    let line = |c: [&str; 6]| {
+        format!(
+            "{:<w0$} {:>w1$} {:>w2$} {:>w3$} {:<w4$} {}",
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4],
+            c[5],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4],
+        )
+    };
+    let mut lines = vec![line(header)];
+    lines.extend(rows.iter().map(|r| {
+        line([
+            r[0].as_str(),
+            r[1].as_str(),
+            r[2].as_str(),
+            r[3].as_str(),
+            r[4].as_str(),
+            r[5].as_str(),
+        ])
+    }));
+    lines
+}
+
 /// The API column: the wire API the model is spoken to in (`--openai-api` included).
 fn api_label(wire: WireFormat) -> &'static str {
     match wire {
@@ -113,26 +162,24 @@ pub fn list(engine: &CommandEngine, inv: &Invocation) -> Result {
     if limit > 0 {
         models.truncate(limit);
     }
-    let mut lines = Vec::with_capacity(models.len() + 1);
-    if models.is_empty() {
-        lines.push("no model in the catalog matches".to_string());
+    let rows: Vec<[String; 6]> = models
+        .iter()
+        .map(|m| {
+            [
+                format!("{}/{}", m.provider, m.id),
+                tokens(m.context_window),
+                tokens(m.max_output_tokens),
+                format!("{}/{}", m.cost.input, m.cost.output),
+                api_label(engine.ctx.client.wire_format(&m.model_ref())).to_string(),
+                capabilities(m),
+            ]
+        })
+        .collect();
+    let lines = if rows.is_empty() {
+        vec!["no model in the catalog matches".to_string()]
     } else {
-        lines.push(format!(
-            "{:<44} {:>7} {:>7} {:>15}  {:<9}  {}",
-            "model", "context", "output", "$/M in/out", "api", "capabilities"
-        ));
-    }
-    for m in &models {
-        lines.push(format!(
-            "{:<44} {:>7} {:>7} {:>15}  {:<9}  {}",
-            format!("{}/{}", m.provider, m.id),
-            tokens(m.context_window),
-            tokens(m.max_output_tokens),
-            format!("{}/{}", m.cost.input, m.cost.output),
-            api_label(engine.ctx.client.wire_format(&m.model_ref())),
-            capabilities(m)
-        ));
-    }
+        table(&rows)
+    };
     Ok(CommandOutput::with_json(lines, inv.json, || {
         to_json(&models)
     }))
