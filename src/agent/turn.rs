@@ -302,9 +302,7 @@ impl Agent {
     /// stop reason `aborted` (tool calls, perhaps half-streamed, are dropped; they never ran).
     /// Nothing is written when no text had come yet.
     fn save_aborted(&mut self, id: u64, mut message: AssistantMessage) {
-        message
-            .content
-            .retain(|b| matches!(b, ContentBlock::Text { .. } | ContentBlock::Thinking { .. }));
+        keep_said(&mut message);
         let said = message
             .content
             .iter()
@@ -364,6 +362,9 @@ pub(super) fn stream_event_to_msg(ev: &StreamEvent) -> Option<EventMsg> {
             reason: reason.clone(),
             model: model.clone(),
         }),
+        StreamEvent::Notice { message } => Some(EventMsg::Notice {
+            message: message.clone(),
+        }),
         StreamEvent::Fallback {
             from, to, reason, ..
         } => Some(EventMsg::Fallback {
@@ -372,5 +373,62 @@ pub(super) fn stream_event_to_msg(ev: &StreamEvent) -> Option<EventMsg> {
             reason: reason.clone(),
         }),
         _ => None,
+    }
+}
+
+/// Of a cut-off answer, what was said: its text and thinking (tool calls never ran). Each
+/// kept reasoning item keeps its place among what is left, and one whose following block was
+/// removed goes too (it led to a call that is not there).
+fn keep_said(message: &mut AssistantMessage) {
+    let said =
+        |b: &ContentBlock| matches!(b, ContentBlock::Text { .. } | ContentBlock::Thinking { .. });
+    let kept_before: Vec<usize> = message
+        .content
+        .iter()
+        .scan(0, |n, b| {
+            let before = *n;
+            *n += usize::from(said(b));
+            Some(before)
+        })
+        .collect();
+    let content = &message.content;
+    message
+        .reasoning_items
+        .retain_mut(|r| match content.get(r.at) {
+            Some(next) if said(next) => {
+                r.at = kept_before[r.at];
+                true
+            }
+            _ => false,
+        });
+    message.content.retain(said);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ai::types::ReasoningItem;
+    use serde_json::json;
+
+    #[test]
+    fn a_cut_off_answer_keeps_its_reasoning_in_place() {
+        let call = ContentBlock::ToolCall {
+            id: "c".into(),
+            name: "ls".into(),
+            arguments: json!({}),
+        };
+        let item = |at: usize, id: &str| ReasoningItem {
+            at,
+            item: json!({"id": id}),
+        };
+        // [reasoning a] call, [reasoning b] text: a led to the call (gone), b to the text.
+        let mut m = AssistantMessage {
+            content: vec![call, ContentBlock::text("partial")],
+            reasoning_items: vec![item(0, "a"), item(1, "b")],
+            ..Default::default()
+        };
+        keep_said(&mut m);
+        assert_eq!(m.content, vec![ContentBlock::text("partial")]);
+        assert_eq!(m.reasoning_items, vec![item(0, "b")]);
     }
 }

@@ -8,7 +8,7 @@ use super::catalog::ModelInfo;
 use super::error::AiError;
 use super::event::{CompletionRequest, StreamEvent};
 use super::model_ref::{ModelRef, WireFormat};
-use super::wire::ReasoningSummary;
+use super::wire::ResponsesOptions;
 use super::{anthropic, google, history, openai, openai_responses};
 
 /// The request body for `model` in `wire`.
@@ -17,7 +17,7 @@ pub fn body(
     model: &ModelRef,
     req: &CompletionRequest,
     info: Option<&ModelInfo>,
-    summary: ReasoningSummary,
+    responses: ResponsesOptions,
 ) -> Value {
     // Every call answered, every answer called: providers refuse anything else with a 400.
     let fixed;
@@ -33,7 +33,7 @@ pub fn body(
     };
     match wire {
         WireFormat::OpenAiCompletions => openai::body(model, req, info),
-        WireFormat::OpenAiResponses => openai_responses::body(model, req, info, summary),
+        WireFormat::OpenAiResponses => openai_responses::body(model, req, info, responses),
         WireFormat::AnthropicMessages => anthropic::body(model, req, info),
         WireFormat::GoogleGenerativeAi => google::body(model, req, info),
     }

@@ -15,6 +15,8 @@ pub struct MessageBuilder {
     /// Tool-call stream index -> (position in `content`, argument JSON so far).
     calls: BTreeMap<usize, (usize, String)>,
     done: bool,
+    /// A reasoning item ended: the next thinking text starts a block of its own.
+    thinking_closed: bool,
 }
 
 impl MessageBuilder {
@@ -26,6 +28,7 @@ impl MessageBuilder {
             },
             calls: BTreeMap::new(),
             done: false,
+            thinking_closed: false,
         };
         b.set_model(model);
         b
@@ -58,11 +61,16 @@ impl MessageBuilder {
                 _ => content.push(ContentBlock::text(delta.clone())),
             },
             StreamEvent::ThinkingDelta { delta } => match content.last_mut() {
-                Some(ContentBlock::Thinking { thinking, .. }) => thinking.push_str(delta),
-                _ => content.push(ContentBlock::Thinking {
-                    thinking: delta.clone(),
-                    signature: None,
-                }),
+                Some(ContentBlock::Thinking { thinking, .. }) if !self.thinking_closed => {
+                    thinking.push_str(delta)
+                }
+                _ => {
+                    self.thinking_closed = false;
+                    content.push(ContentBlock::Thinking {
+                        thinking: delta.clone(),
+                        signature: None,
+                    })
+                }
             },
             // A signature belongs to the thinking block just streamed; without one (Gemini
             // signs answer parts) it starts an empty thinking block before the next part.
@@ -92,6 +100,7 @@ impl MessageBuilder {
             StreamEvent::ToolCallEnd { index } => self.close_call(*index),
             StreamEvent::Usage { usage } => self.message.usage = *usage,
             StreamEvent::Retry { .. } => self.message.usage = Usage::default(),
+            StreamEvent::Notice { .. } => {}
             StreamEvent::Fallback { to, api, .. } => {
                 self.message.usage = Usage::default();
                 if let Ok(m) = to.parse::<ModelRef>() {
@@ -101,10 +110,13 @@ impl MessageBuilder {
                     self.message.api.clone_from(api);
                 }
             }
-            StreamEvent::Reasoning { item } => self.message.reasoning_items.push(ReasoningItem {
-                at: content.len(),
-                item: item.clone(),
-            }),
+            StreamEvent::Reasoning { item } => {
+                self.thinking_closed = true;
+                self.message.reasoning_items.push(ReasoningItem {
+                    at: content.len(),
+                    item: item.clone(),
+                });
+            }
             StreamEvent::Done {
                 stop_reason,
                 response_id,

@@ -16,7 +16,7 @@ use super::http::{self, describe, install_crypto_provider};
 use super::model_ref::{ModelRef, Provider, WireFormat};
 use super::route;
 use super::types::AssistantMessage;
-use super::wire;
+use super::wire::{self, Refusals};
 
 /// The first backoff delay; it doubles each retry (capped at 30 s).
 pub const DEFAULT_RETRY_INITIAL_DELAY_MS: u64 = 1_000;
@@ -29,6 +29,7 @@ pub struct AiClient {
     retry_initial_delay_ms: u64,
     keys: Arc<route::ApiKeys>,
     bases: Arc<route::ApiKeys>,
+    refusals: Arc<Refusals>,
 }
 
 impl AiClient {
@@ -43,6 +44,7 @@ impl AiClient {
             retry_initial_delay_ms: DEFAULT_RETRY_INITIAL_DELAY_MS,
             keys: Arc::default(),
             bases: Arc::default(),
+            refusals: Arc::default(),
         })
     }
 
@@ -148,6 +150,7 @@ impl AiClient {
             keys: self.keys.clone(),
             bases: self.bases.clone(),
             retry_initial_delay_ms: self.retry_initial_delay_ms,
+            refusals: self.refusals.clone(),
         };
         Ok(Driver::new(ctx, req.clone(), cancel.clone(), models).into_stream())
     }

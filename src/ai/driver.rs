@@ -22,7 +22,7 @@ use super::retry::{RetryLimit, RetryState, parse_retry_after, random_unit};
 use super::route;
 use super::sse::SseParser;
 use super::types::now_ms;
-use super::wire;
+use super::wire::{self, Refusals};
 
 type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
@@ -39,6 +39,8 @@ pub struct Context {
     /// Base URLs set in code, by provider (below `--api-base`, above the environment).
     pub bases: Arc<route::ApiKeys>,
     pub retry_initial_delay_ms: u64,
+    /// What the Responses API refused so far (shared by the client's requests).
+    pub refusals: Arc<Refusals>,
 }
 
 pub struct Driver {
@@ -225,6 +227,11 @@ impl Driver {
     fn on_failure(&mut self, e: AiError) {
         // Every message below may quote the request URL; its query values never show.
         let e = e.redacted(&self.base_secrets());
+        if let Some(message) = self.refused(&e) {
+            self.pending.push_back(Ok(StreamEvent::Notice { message }));
+            self.phase = Phase::Connect { delay_ms: 0 };
+            return;
+        }
         if self.content_seen || !e.is_retryable() || self.cancel.is_cancelled() {
             let e = if self.cancel.is_cancelled() {
                 AiError::Cancelled
@@ -287,6 +294,26 @@ impl Driver {
         self.fail(last);
     }
 
+    /// A Responses request the service refused for an option it will not take (reasoning
+    /// summaries, kept reasoning): learnt once, with a note; the request goes again without it.
+    fn refused(&self, e: &AiError) -> Option<String> {
+        let AiError::Http {
+            status: 400,
+            message,
+            ..
+        } = e
+        else {
+            return None;
+        };
+        if self.content_seen
+            || self.cancel.is_cancelled()
+            || self.wire(self.model()) != WireFormat::OpenAiResponses
+        {
+            return None;
+        }
+        self.ctx.refusals.learn(message)
+    }
+
     fn timeout(&self) -> Option<Duration> {
         (self.ctx.opts.request_timeout_ms > 0)
             .then(|| Duration::from_millis(self.ctx.opts.request_timeout_ms))
@@ -331,13 +358,20 @@ impl Driver {
             self.req.stream,
             &key,
         );
-        let body = adapter::body(
+        let mut body = adapter::body(
             wire,
             &model,
             &self.req,
             self.ctx.catalog.find(&model),
-            self.ctx.opts.reasoning_summary,
+            self.ctx.refusals.options(self.ctx.opts.reasoning_summary),
         );
+        // Azure's Responses API lives at the resource: the deployment goes in the body.
+        if wire == WireFormat::OpenAiResponses
+            && model.provider == Provider::Azure
+            && let Some(deployment) = route::azure_deployment(&base)
+        {
+            body["model"] = serde_json::Value::from(deployment);
+        }
         tracing::debug!(url = %route::redact(&ep.url, &[]), model = %model, "sending request");
         let mut rb = self.ctx.http.post(&ep.url).json(&body);
         for (name, value) in &ep.headers {

@@ -59,6 +59,9 @@ fn accepted(model: &ModelRef, info: Option<&ModelInfo>) -> Vec<&'static str> {
         vec!["low", "high"]
     } else if id.contains("codex") {
         vec!["low", "medium", "high"]
+    } else if id.contains("gpt-5.") {
+        // gpt-5.1 and later: `none` instead of `minimal`.
+        vec!["none", "low", "medium", "high"]
     } else if id.contains("gpt-5") {
         vec!["minimal", "low", "medium", "high"]
     } else {
@@ -68,8 +71,9 @@ fn accepted(model: &ModelRef, info: Option<&ModelInfo>) -> Vec<&'static str> {
 
 /// The reasoning value `model` is asked for at `level`. Models the catalog says do not reason
 /// get none. `off` on a model that cannot stop reasoning is its lowest value; any other
-/// level a model does not take is the nearest one it does (the higher on a tie). Models not in
-/// the catalog get no value for `off`, so the provider's default applies.
+/// level a model does not take is the nearest one it does (the higher on a tie). Models whose
+/// values the catalog does not list (unknown models, token-budget models seen through an
+/// OpenAI-style provider) get no value for `off`, so the provider's default applies.
 pub fn effort(model: &ModelRef, info: Option<&ModelInfo>, level: ThinkingLevel) -> Effort {
     if info.is_some_and(|i| !i.reasoning) {
         return Effort::plain(None);
@@ -79,7 +83,10 @@ pub fn effort(model: &ModelRef, info: Option<&ModelInfo>, level: ThinkingLevel) 
     if values.contains(&asked) {
         return Effort::plain(Some(asked));
     }
-    if level == ThinkingLevel::Off && info.is_none() {
+    // Without the catalog's list the values are a guess: `off` sends nothing (the provider's
+    // default) and a mapped level is not announced.
+    let listed = info.is_some_and(|i| !i.reasoning_efforts.is_empty());
+    if level == ThinkingLevel::Off && !listed {
         return Effort::plain(None);
     }
     let want = rank(asked).unwrap_or(0) as isize;
@@ -91,7 +98,7 @@ pub fn effort(model: &ModelRef, info: Option<&ModelInfo>, level: ThinkingLevel) 
     match nearest {
         Some(v) => Effort {
             value: Some(v),
-            mapped_from: Some(level),
+            mapped_from: listed.then_some(level),
         },
         None => Effort::plain(None),
     }

@@ -48,6 +48,11 @@ pub enum StreamEvent {
         reason: String,
         model: String,
     },
+    /// Something the user should know about the request (it is sent again without what the
+    /// service refused, for example).
+    Notice {
+        message: String,
+    },
     /// `from` failed for good; `to` is tried next.
     Fallback {
         from: String,

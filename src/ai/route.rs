@@ -248,6 +248,13 @@ pub fn endpoint(
     Endpoint { url, headers }
 }
 
+/// The deployment an Azure base URL names (`…/openai/deployments/DEP`): the Responses API
+/// takes it as the request's `model`.
+pub fn azure_deployment(base: &str) -> Option<&str> {
+    let (_, rest) = split_query(base).0.split_once("/openai/deployments/")?;
+    rest.split('/').next().filter(|d| !d.is_empty())
+}
+
 /// The Responses URL on `base` (no query), and the Azure `api-version` it needs. Azure
 /// bases are deployment URLs (`…/openai/deployments/d`); the Responses API lives at the
 /// resource's `…/openai/responses` (or `…/openai/v1/responses`, which takes no version).
@@ -262,9 +269,11 @@ fn responses_url<'a>(
     if model.provider != Provider::Azure {
         return (format!("{base}/responses"), None);
     }
+    // Versions before 2025-03-01-preview have no Responses API (a Chat Completions version
+    // given for the same deployment would be refused).
     let version = azure_api_version
         .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && *v >= "2025-03-01")
         .unwrap_or(DEFAULT_AZURE_RESPONSES_API_VERSION);
     if base.ends_with("/openai/v1") {
         return (format!("{base}/responses"), None);

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::catalog::ModelInfo;
 use super::model_ref::{ModelRef, Provider, WireFormat};
@@ -74,6 +75,70 @@ impl FromStr for ReasoningSummary {
     }
 }
 
+/// How a Responses request is made, as far as the client knows by now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponsesOptions {
+    /// The reasoning summaries asked for (off once the service refused them).
+    pub summary: ReasoningSummary,
+    /// Send kept reasoning items back (off once the service refused one).
+    pub replay_reasoning: bool,
+}
+
+impl Default for ResponsesOptions {
+    fn default() -> Self {
+        ResponsesOptions {
+            summary: ReasoningSummary::default(),
+            replay_reasoning: true,
+        }
+    }
+}
+
+/// What the Responses API refused so far, shared by every request of a client: once refused,
+/// the request is made without it for the rest of the run.
+#[derive(Debug, Default)]
+pub struct Refusals {
+    /// Reasoning summaries (organizations that are not verified may not have them).
+    pub summaries: AtomicBool,
+    /// Kept reasoning items (encrypted content the service cannot read any more).
+    pub replay: AtomicBool,
+}
+
+impl Refusals {
+    /// The options of the next request.
+    pub fn options(&self, summary: ReasoningSummary) -> ResponsesOptions {
+        ResponsesOptions {
+            summary: if self.summaries.load(Ordering::Relaxed) {
+                ReasoningSummary::Off
+            } else {
+                summary
+            },
+            replay_reasoning: !self.replay.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Learns from a 400 answer's `message`; returns a note for the user when the request is
+    /// worth sending again without what was refused.
+    pub fn learn(&self, message: &str) -> Option<String> {
+        let m = message.to_ascii_lowercase();
+        if m.contains("reasoning summar") && !self.summaries.swap(true, Ordering::Relaxed) {
+            return Some(format!(
+                "the service refused reasoning summaries ({}); asking without them from now on",
+                crate::ai::convert::one_line(message, 160)
+            ));
+        }
+        let replay = m.contains("encrypted content")
+            || m.contains("decrypt")
+            || m.contains("required following item");
+        if replay && !self.replay.swap(true, Ordering::Relaxed) {
+            return Some(format!(
+                "the service could not use the reasoning kept from earlier answers ({}); sending the conversation without it from now on",
+                crate::ai::convert::one_line(message, 160)
+            ));
+        }
+        None
+    }
+}
+
 /// The wire format `model` is spoken to in. Anthropic and Google have one each. The
 /// OpenAI-style providers speak Chat Completions unless `over` (`--openai-api`) says otherwise,
 /// or, for OpenAI and Azure, the catalog says the model is served through the Responses API
@@ -133,6 +198,33 @@ mod tests {
             wire("anthropic/claude-sonnet-4-5", Some(OpenAiApi::Responses)),
             WireFormat::AnthropicMessages
         );
+    }
+
+    #[test]
+    fn refusals_are_learnt_once() {
+        let r = Refusals::default();
+        assert_eq!(
+            r.options(ReasoningSummary::Auto),
+            ResponsesOptions::default()
+        );
+        let note = r
+            .learn("Your organization must be verified to generate reasoning summaries.")
+            .unwrap();
+        assert!(note.contains("asking without them"), "{note}");
+        assert_eq!(
+            r.options(ReasoningSummary::Auto).summary,
+            ReasoningSummary::Off
+        );
+        assert!(
+            r.learn("Your organization must be verified to generate reasoning summaries.")
+                .is_none()
+        );
+        assert!(r.learn("Invalid value for 'model'").is_none());
+        assert!(
+            r.learn("The encrypted content for item rs_1 could not be decrypted or parsed.")
+                .is_some()
+        );
+        assert!(!r.options(ReasoningSummary::Auto).replay_reasoning);
     }
 
     #[test]

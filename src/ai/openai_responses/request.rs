@@ -8,21 +8,24 @@ use crate::ai::effort::effort;
 use crate::ai::event::CompletionRequest;
 use crate::ai::model_ref::{ModelRef, WireFormat};
 use crate::ai::types::{AssistantMessage, ContentBlock, Message, blocks_text};
-use crate::ai::wire::ReasoningSummary;
+use crate::ai::wire::ResponsesOptions;
 
 /// The JSON body of a Responses request.
 pub fn body(
     model: &ModelRef,
     req: &CompletionRequest,
     info: Option<&ModelInfo>,
-    summary: ReasoningSummary,
+    options: ResponsesOptions,
 ) -> Value {
     let mut body = Map::new();
     body.insert("model".into(), json!(model.id));
     if !req.system_prompt.is_empty() {
         body.insert("instructions".into(), json!(req.system_prompt));
     }
-    body.insert("input".into(), Value::Array(input(model, req)));
+    body.insert(
+        "input".into(),
+        Value::Array(input(model, req, options.replay_reasoning)),
+    );
     body.insert("stream".into(), json!(req.stream));
     // Nothing is kept on the service: reasoning comes back encrypted and is sent back by us.
     body.insert("store".into(), json!(false));
@@ -40,14 +43,15 @@ pub fn body(
         body.insert("parallel_tool_calls".into(), json!(true));
     }
     if let Some(max) = req.max_output_tokens {
-        body.insert("max_output_tokens".into(), json!(max));
+        // The service refuses fewer than 16.
+        body.insert("max_output_tokens".into(), json!(max.max(16)));
     }
     if reasons(model, info) {
         let mut reasoning = Map::new();
         if let Some(value) = effort(model, info, req.thinking).value {
             reasoning.insert("effort".into(), json!(value));
         }
-        if let Some(s) = summary.wire_value() {
+        if let Some(s) = options.summary.wire_value() {
             reasoning.insert("summary".into(), json!(s));
         }
         if !reasoning.is_empty() {
@@ -102,8 +106,8 @@ fn own_reasoning(a: &AssistantMessage, model: &ModelRef) -> bool {
 /// The input items of one assistant message: its reasoning items where they came in the
 /// answer, its text, its function calls. A reasoning item goes back only when an item of the
 /// same answer follows it (the service refuses a dangling one).
-fn assistant_items(a: &AssistantMessage, model: &ModelRef, out: &mut Vec<Value>) {
-    let reasoning: Vec<(usize, Value)> = if own_reasoning(a, model) {
+fn assistant_items(a: &AssistantMessage, model: &ModelRef, replay: bool, out: &mut Vec<Value>) {
+    let reasoning: Vec<(usize, Value)> = if replay && own_reasoning(a, model) {
         reasoning_of(a)
     } else {
         Vec::new()
@@ -158,13 +162,34 @@ fn assistant_items(a: &AssistantMessage, model: &ModelRef, out: &mut Vec<Value>)
 /// The reasoning items of `a` with their places: rust-pi's `reasoningItems`, else (a session
 /// written by the TypeScript pi) thinking blocks whose signature is a reasoning item's JSON.
 fn reasoning_of(a: &AssistantMessage) -> Vec<(usize, Value)> {
-    if !a.reasoning_items.is_empty() {
-        return a
-            .reasoning_items
+    let kept: Vec<(usize, Value)> = if !a.reasoning_items.is_empty() {
+        a.reasoning_items
             .iter()
             .map(|r| (r.at, r.item.clone()))
-            .collect();
-    }
+            .collect()
+    } else {
+        signed_reasoning(a)
+    };
+    kept.into_iter()
+        .filter_map(|(at, item)| replayable(item).map(|item| (at, item)))
+        .collect()
+}
+
+/// A kept reasoning item as it is sent back: its type, summary and encrypted content. Without
+/// `store`, the service knows no item by id (it answers 404 for one) and restores the reasoning
+/// from the encrypted content alone, so an item without it cannot go back; raw reasoning text
+/// (`content`, from compatible servers) is not sent either.
+fn replayable(item: Value) -> Option<Value> {
+    let encrypted = item
+        .get("encrypted_content")
+        .filter(|e| e.is_string())?
+        .clone();
+    let summary = item.get("summary").cloned().unwrap_or_else(|| json!([]));
+    Some(json!({"type": "reasoning", "summary": summary, "encrypted_content": encrypted}))
+}
+
+/// Reasoning items the TypeScript pi keeps as a thinking block's signature.
+fn signed_reasoning(a: &AssistantMessage) -> Vec<(usize, Value)> {
     a.content
         .iter()
         .enumerate()
@@ -186,7 +211,7 @@ fn call_id(id: &str) -> &str {
     id.split('|').next().unwrap_or(id)
 }
 
-fn input(model: &ModelRef, req: &CompletionRequest) -> Vec<Value> {
+fn input(model: &ModelRef, req: &CompletionRequest, replay: bool) -> Vec<Value> {
     let mut out = Vec::new();
     // A function call's output is text; its images follow in one user item after the run of
     // outputs, as in Chat Completions.
@@ -200,7 +225,7 @@ fn input(model: &ModelRef, req: &CompletionRequest) -> Vec<Value> {
             Message::CompactionSummary(s) | Message::BranchSummary(s) => out.push(
                 json!({"role": "user", "content": [{"type": "input_text", "text": summary_text(&s.summary)}]}),
             ),
-            Message::Assistant(a) => assistant_items(a, model, &mut out),
+            Message::Assistant(a) => assistant_items(a, model, replay, &mut out),
             Message::ToolResult(r) => {
                 let mut text = blocks_text(&r.content);
                 let images: Vec<Value> = r

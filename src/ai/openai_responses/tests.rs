@@ -14,7 +14,7 @@ use crate::ai::types::{
     AssistantMessage, ContentBlock, Message, ReasoningItem, StopReason, ThinkingLevel,
     ToolResultMessage, ToolSpec, UserContent, UserMessage,
 };
-use crate::ai::wire::ReasoningSummary;
+use crate::ai::wire::{ReasoningSummary, ResponsesOptions};
 
 const WIRE: WireFormat = WireFormat::OpenAiResponses;
 
@@ -273,7 +273,11 @@ fn request(messages: Vec<Message>, thinking: ThinkingLevel) -> CompletionRequest
 
 fn body_for(model: &str, req: &CompletionRequest, summary: ReasoningSummary) -> Value {
     let model = m(model);
-    body(&model, req, Catalog::embedded().find(&model), summary)
+    let options = ResponsesOptions {
+        summary,
+        replay_reasoning: true,
+    };
+    body(&model, req, Catalog::embedded().find(&model), options)
 }
 
 #[test]
@@ -298,7 +302,7 @@ fn the_request_carries_input_items_tools_and_reasoning() {
                 {"role": "user", "content": [
                     {"type": "input_text", "text": "look"},
                     {"type": "input_image", "image_url": "data:image/png;base64,AAAA", "detail": "auto"}]},
-                {"id": "rs_1", "type": "reasoning", "summary": [], "encrypted_content": "enc1"},
+                {"type": "reasoning", "summary": [], "encrypted_content": "enc1"},
                 {"role": "assistant", "content": "reading"},
                 {"type": "function_call", "call_id": "call_1", "name": "read", "arguments": "{\"path\":\"a\"}"},
                 {"type": "function_call_output", "call_id": "call_1", "output": "data"},
@@ -339,7 +343,7 @@ fn reasoning_goes_back_only_to_the_model_that_wrote_it() {
         }],
         vec![ReasoningItem {
             at: 1,
-            item: json!({"id": "rs_2", "type": "reasoning"}),
+            item: json!({"id": "rs_2", "type": "reasoning", "encrypted_content": "e2"}),
         }],
     );
     let req = request(
@@ -352,6 +356,28 @@ fn reasoning_goes_back_only_to_the_model_that_wrote_it() {
     );
     let b = body_for("openai/gpt-5-codex", &req, ReasoningSummary::Auto);
     assert_eq!(b["input"].as_array().unwrap().len(), 2, "{b}");
+    // Without its encrypted content an item cannot be restored (store is off): not sent.
+    let unencrypted = answer(
+        "openai/gpt-5-codex",
+        vec![ContentBlock::text("hello")],
+        vec![ReasoningItem {
+            at: 0,
+            item: json!({"id": "rs_3", "type": "reasoning", "summary": []}),
+        }],
+    );
+    let req = request(
+        vec![Message::user_text("hi", 0), unencrypted],
+        ThinkingLevel::Off,
+    );
+    let b = body_for("openai/gpt-5-codex", &req, ReasoningSummary::Auto);
+    assert!(!b.to_string().contains("rs_3"), "{b}");
+    // The items go back as the service restores them: no id, no status.
+    let req = request(history("openai/gpt-5-codex"), ThinkingLevel::Off);
+    let b = body_for("openai/gpt-5-codex", &req, ReasoningSummary::Auto);
+    assert_eq!(
+        b["input"][1],
+        json!({"type": "reasoning", "summary": [], "encrypted_content": "enc1"})
+    );
 }
 
 #[test]
@@ -417,7 +443,27 @@ fn a_session_of_the_typescript_pi_carries_its_reasoning_too() {
     );
     let b = body_for("openai/gpt-5-codex", &req, ReasoningSummary::Auto);
     let input = b["input"].as_array().unwrap();
-    assert_eq!(input[1], item);
+    assert_eq!(
+        input[1],
+        json!({"type": "reasoning", "summary": [], "encrypted_content": "encTS"})
+    );
     assert_eq!(input[2]["call_id"], "call_ts");
     assert_eq!(input[3]["call_id"], "call_ts");
+}
+
+#[test]
+fn two_reasoning_items_are_two_thinking_blocks() {
+    let doc = json!({"id": "r", "status": "completed", "output": [
+        {"id": "rs_a", "type": "reasoning", "summary": [{"type": "summary_text", "text": "first"}], "encrypted_content": "ea"},
+        {"id": "rs_b", "type": "reasoning", "summary": [{"type": "summary_text", "text": "second"}], "encrypted_content": "eb"},
+        {"id": "m", "type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "ok"}]}]});
+    let msg = build(&decode_response("openai", &doc.to_string()).unwrap());
+    let thinking: Vec<&ContentBlock> = msg
+        .content
+        .iter()
+        .filter(|b| matches!(b, ContentBlock::Thinking { .. }))
+        .collect();
+    assert_eq!(thinking.len(), 2, "{:?}", msg.content);
+    let at: Vec<usize> = msg.reasoning_items.iter().map(|r| r.at).collect();
+    assert_eq!(at, [1, 2]);
 }

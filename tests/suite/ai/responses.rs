@@ -116,6 +116,8 @@ async fn whole_answers_azure_and_the_override() {
     assert_eq!(az.path, "/openai/responses");
     assert_eq!(az.header("api-key"), Some("test-key"));
     assert!(az.query_param("api-version").is_some());
+    // The deployment of the base URL is the request's model there.
+    assert_eq!(az.body["model"], "my-deploy");
 
     // --openai-api chat sends even a Responses model to Chat Completions.
     let chat = client(
@@ -220,7 +222,10 @@ async fn reasoning_of_turn_one_goes_back_on_turn_two() {
         ]
     );
     let reasoning = items_of(body, "reasoning");
-    assert_eq!(reasoning[0]["id"], "rs_fake0001x00");
+    assert!(
+        reasoning[0].get("id").is_none(),
+        "sent back as the service restores it: {body}"
+    );
     assert_eq!(reasoning[0]["encrypted_content"], "gAAAAB-fake-0001x00");
     let outputs = items_of(body, "function_call_output");
     assert_eq!(outputs[0]["call_id"], "call_fake0001x00");
@@ -360,4 +365,73 @@ async fn cancel_mid_stream_is_prompt() {
         .await;
     assert_eq!(result.unwrap_err(), AiError::Cancelled);
     assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn refused_reasoning_summaries_are_dropped_once_with_a_note() {
+    let unverified = "Your organization must be verified to generate reasoning summaries. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization.";
+    let fake = FakeProvider::builder()
+        .reply(Fault::status(400).message(unverified))
+        .reply(reasoning_turn())
+        .reply(Reply::text("again"))
+        .start()
+        .await;
+    let c = client(&fake, options());
+    let (result, events) = run(&c, CODEX, &request("hi")).await;
+    let m = result.unwrap();
+    assert_eq!(m.tool_calls().len(), 2);
+    let notes: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            StreamEvent::Notice { message } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 1, "{events:?}");
+    assert!(notes[0].contains("asking without them"), "{}", notes[0]);
+    assert!(retries(&events).is_empty());
+    let reqs = fake.requests();
+    assert_eq!(reqs[0].body["reasoning"]["summary"], "auto");
+    assert!(reqs[1].body["reasoning"].get("summary").is_none());
+    // The client remembers: the next request does not ask again.
+    let (again, events) = run(&c, CODEX, &request("more")).await;
+    assert_eq!(again.unwrap().text(), "again");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, StreamEvent::Notice { .. }))
+    );
+    assert!(
+        fake.requests()[2].body["reasoning"]
+            .get("summary")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn reasoning_the_service_cannot_read_is_not_sent_again() {
+    let fake = FakeProvider::builder()
+        .reply(reasoning_turn())
+        .reply(
+            Fault::status(400)
+                .message("The encrypted content for item rs_fake0001x00 could not be verified."),
+        )
+        .reply(Reply::text("fine without it"))
+        .start()
+        .await;
+    let c = client(&fake, options());
+    let mut req = request("hi");
+    let (first, _) = run(&c, CODEX, &req).await;
+    req.messages.push(Message::Assistant(first.unwrap()));
+    req.messages.push(Message::user_text("and?", 0));
+    let (second, events) = run(&c, CODEX, &req).await;
+    assert_eq!(second.unwrap().text(), "fine without it");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, StreamEvent::Notice { .. }))
+    );
+    let reqs = fake.requests();
+    assert!(reqs[1].body.to_string().contains("gAAAAB-fake-0001x00"));
+    assert!(!reqs[2].body.to_string().contains("gAAAAB-fake-0001x00"));
 }
