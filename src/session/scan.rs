@@ -10,8 +10,12 @@ use super::kinds::{EntryKind, Role};
 use super::lenient::{LegacyHead, V3Head};
 use crate::ai::types::Usage;
 
-/// Lines are read in chunks of this size; a longer line grows the buffer.
+/// Lines are read in chunks of up to this size (a longer line grows the buffer further).
 const CHUNK: usize = 4 << 20;
+
+/// The first read's size: a small session is read without zeroing (and so touching) 4 MiB;
+/// each read that fills the buffer doubles it, up to [`CHUNK`].
+const FIRST_CHUNK: usize = 64 << 10;
 
 /// Which format a file is in, from its first line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,13 +221,14 @@ pub(crate) fn for_each_block(
     start: u64,
     mut f: impl FnMut(u64, &[u8]),
 ) -> io::Result<u64> {
-    let mut buf = vec![0u8; CHUNK];
+    let mut buf = vec![0u8; FIRST_CHUNK];
     let mut filled = 0usize;
     let mut base = start;
     loop {
         if filled == buf.len() {
             buf.resize(buf.len() * 2, 0);
         }
+        let room = buf.len() - filled;
         let n = match reader.read(&mut buf[filled..]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -237,6 +242,10 @@ pub(crate) fn for_each_block(
         }
         let scan_from = filled;
         filled += n;
+        // A read that filled the room: a large file, read in larger pieces.
+        if n == room && buf.len() < CHUNK {
+            buf.resize(buf.len() * 2, 0);
+        }
         if let Some(nl) = memchr::memrchr(b'\n', &buf[scan_from..filled]) {
             let cut = scan_from + nl + 1;
             f(base, &buf[..cut]);
