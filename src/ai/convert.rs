@@ -19,6 +19,17 @@ pub fn same_origin(message: &AssistantMessage, model: &ModelRef) -> bool {
         && message.provider == model.provider.as_str()
 }
 
+/// The user message that carries the images of a run of tool results (OpenAI's tool results
+/// hold text only); `text_type` is the format's text part (`text`, `input_text`). Empties
+/// `images`.
+pub fn tool_images_message(text_type: &str, images: &mut Vec<Value>) -> Value {
+    let mut parts = vec![
+        serde_json::json!({"type": text_type, "text": "Images returned by the tool calls above:"}),
+    ];
+    parts.append(images);
+    serde_json::json!({"role": "user", "content": parts})
+}
+
 /// A JSON number field as `u64` (missing, negative or non-numeric is 0).
 pub fn u64_at(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)

@@ -349,7 +349,8 @@ impl Driver {
         let guard = self.guard();
         let key = route::api_key(model.provider, &self.ctx.keys)?;
         let base = route::base_url(model.provider, self.api_base_for(&model))?;
-        let wire = self.wire(&model);
+        let info = self.ctx.catalog.find(&model);
+        let wire = wire::resolve(&model, info, self.ctx.opts.openai_api);
         let ep = route::endpoint(
             wire,
             &model,
@@ -362,7 +363,7 @@ impl Driver {
             wire,
             &model,
             &self.req,
-            self.ctx.catalog.find(&model),
+            info,
             self.ctx.refusals.options(self.ctx.opts.reasoning_summary),
         );
         // Azure's Responses API lives at the resource: the deployment goes in the body.

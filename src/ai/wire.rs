@@ -24,9 +24,7 @@ impl FromStr for OpenAiApi {
         match s.trim() {
             "chat" => Ok(OpenAiApi::Chat),
             "responses" => Ok(OpenAiApi::Responses),
-            other => Err(format!(
-                "unknown OpenAI API '{other}' (expected chat or responses)"
-            )),
+            _ => Err("expected chat or responses".to_string()),
         }
     }
 }
@@ -68,9 +66,7 @@ impl FromStr for ReasoningSummary {
             "concise" => Ok(ReasoningSummary::Concise),
             "detailed" => Ok(ReasoningSummary::Detailed),
             "off" => Ok(ReasoningSummary::Off),
-            other => Err(format!(
-                "unknown reasoning summary '{other}' (expected auto, concise, detailed or off)"
-            )),
+            _ => Err("expected auto, concise, detailed or off".to_string()),
         }
     }
 }

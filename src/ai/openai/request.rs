@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::ai::catalog::ModelInfo;
-use crate::ai::convert::summary_text;
+use crate::ai::convert::{summary_text, tool_images_message};
 use crate::ai::effort::effort;
 use crate::ai::event::CompletionRequest;
 use crate::ai::model_ref::{ModelRef, Provider};
@@ -129,7 +129,7 @@ fn messages(model: &ModelRef, req: &CompletionRequest, system_role: &str) -> Vec
     let mut pending_images: Vec<Value> = Vec::new();
     for m in &req.messages {
         if !matches!(m, Message::ToolResult(_)) && !pending_images.is_empty() {
-            flush_images(&mut out, &mut pending_images);
+            out.push(tool_images_message("text", &mut pending_images));
         }
         match m {
             Message::User(u) => {
@@ -176,16 +176,9 @@ fn messages(model: &ModelRef, req: &CompletionRequest, system_role: &str) -> Vec
         }
     }
     if !pending_images.is_empty() {
-        flush_images(&mut out, &mut pending_images);
+        out.push(tool_images_message("text", &mut pending_images));
     }
     out
-}
-
-fn flush_images(out: &mut Vec<Value>, images: &mut Vec<Value>) {
-    let mut parts =
-        vec![json!({"type": "text", "text": "Images returned by the tool calls above:"})];
-    parts.append(images);
-    out.push(json!({"role": "user", "content": parts}));
 }
 
 #[cfg(test)]

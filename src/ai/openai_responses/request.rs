@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::ai::catalog::ModelInfo;
-use crate::ai::convert::summary_text;
+use crate::ai::convert::{summary_text, tool_images_message};
 use crate::ai::effort::effort;
 use crate::ai::event::CompletionRequest;
 use crate::ai::model_ref::{ModelRef, WireFormat};
@@ -218,7 +218,7 @@ fn input(model: &ModelRef, req: &CompletionRequest, replay: bool) -> Vec<Value> 
     let mut pending_images: Vec<Value> = Vec::new();
     for m in &req.messages {
         if !matches!(m, Message::ToolResult(_)) && !pending_images.is_empty() {
-            flush_images(&mut out, &mut pending_images);
+            out.push(tool_images_message("input_text", &mut pending_images));
         }
         match m {
             Message::User(u) => out.push(user_item(&u.content.blocks())),
@@ -245,14 +245,7 @@ fn input(model: &ModelRef, req: &CompletionRequest, replay: bool) -> Vec<Value> 
         }
     }
     if !pending_images.is_empty() {
-        flush_images(&mut out, &mut pending_images);
+        out.push(tool_images_message("input_text", &mut pending_images));
     }
     out
-}
-
-fn flush_images(out: &mut Vec<Value>, images: &mut Vec<Value>) {
-    let mut parts =
-        vec![json!({"type": "input_text", "text": "Images returned by the tool calls above:"})];
-    parts.append(images);
-    out.push(json!({"role": "user", "content": parts}));
 }

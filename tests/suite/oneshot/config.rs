@@ -220,3 +220,31 @@ fn without_xdg_config_home_the_file_is_under_home() {
         "{text}"
     );
 }
+
+#[test]
+fn the_openai_api_and_reasoning_summary_keys() {
+    let fake = FakeProvider::echo().start_blocking();
+    let run = Run::new();
+    project_file(
+        &run,
+        "openai-api = \"responses\"\nreasoning_summary = \"detailed\"\n",
+    );
+    let out = pi(&run, &fake)
+        .args(["--model", "openai/o3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let req = &fake.requests()[0];
+    assert!(req.path.ends_with("/responses"), "{}", req.path);
+    assert_eq!(req.body["reasoning"]["summary"], "detailed");
+    let printed = run.cmd().arg("--print-config").output().unwrap();
+    let text = stdout(&printed);
+    assert!(text.contains("openai-api = \"responses\""), "{text}");
+    project_file(&run, "openai-api = \"soap\"\n");
+    let out = pi(&run, &fake).output().unwrap();
+    assert_clean_error(
+        &out,
+        2,
+        "openai-api: invalid value 'soap': expected chat or responses",
+    );
+}
